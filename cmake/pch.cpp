@@ -1,0 +1,1 @@
+// Empty: this object library exists to own the precompiled <torch/torch.h>.

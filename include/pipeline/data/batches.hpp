@@ -1,0 +1,96 @@
+// Batches served from tensors that already live on the training device: one seeded
+// permutation per epoch, a gather by index, and normalisation, all on the device. No
+// torch::data DataLoader (it collates example by example) and no per-step host copies.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include <torch/torch.h>
+
+#include <pipeline/data/dataset.hpp>
+
+namespace pipeline {
+
+//! A float batch ready for the model: `x` float [B, C, H, W] normalised, `y` int64 [B].
+struct batch {
+    torch::Tensor x;
+    torch::Tensor y;
+};
+
+//! Normalises uint8 images on their device: x / 255, minus the mean, over the std.
+class normalizer {
+public:
+    normalizer() = default;
+
+    template <std::size_t C>
+    normalizer(std::array<double, C> const& mean, std::array<double, C> const& std,
+               torch::Device const& device) {
+        std::array<float, C> scale{};
+        std::array<float, C> shift{};
+        for (std::size_t c = 0; c < C; ++c) {
+            scale[c] = static_cast<float>(1.0 / (255.0 * std[c]));
+            shift[c] = static_cast<float>(-mean[c] / std[c]);
+        }
+        auto opts = torch::TensorOptions().dtype(torch::kFloat32);
+        scale_ = torch::from_blob(scale.data(), {1, static_cast<std::int64_t>(C), 1, 1}, opts)
+                     .clone()
+                     .to(device);
+        shift_ = torch::from_blob(shift.data(), {1, static_cast<std::int64_t>(C), 1, 1}, opts)
+                     .clone()
+                     .to(device);
+    }
+
+    [[nodiscard]] torch::Tensor operator()(torch::Tensor const& images_u8) const {
+        return images_u8.to(torch::kFloat32).mul_(scale_).add_(shift_);
+    }
+
+private:
+    torch::Tensor scale_;
+    torch::Tensor shift_;
+};
+
+//! Serves one split in batches. The data must already be on the device it trains on.
+class device_batches {
+public:
+    device_batches(labelled_images data, normalizer norm)
+        : data_(std::move(data)), norm_(std::move(norm)) {}
+
+    [[nodiscard]] std::int64_t size() const { return data_.size(); }
+    [[nodiscard]] labelled_images const& data() const { return data_; }
+
+    //! Number of batches in one pass; `drop_last` drops an incomplete final batch (training
+    //! keeps a constant batch shape, which BatchNorm and captured graphs both want).
+    [[nodiscard]] std::int64_t count(std::int64_t batch_size, bool drop_last) const {
+        return drop_last ? size() / batch_size : (size() + batch_size - 1) / batch_size;
+    }
+
+    //! A fresh random order of all examples, drawn on the data's device from `gen`.
+    [[nodiscard]] torch::Tensor shuffled_order(torch::Generator& gen) const {
+        return torch::randperm(size(), gen,
+                               torch::TensorOptions().dtype(torch::kInt64).device(
+                                   data_.labels.device()));
+    }
+
+    //! Batch `i` of the given order (positions i*B .. min((i+1)*B, N)).
+    [[nodiscard]] batch get(torch::Tensor const& order, std::int64_t i,
+                            std::int64_t batch_size) const {
+        auto begin = i * batch_size;
+        auto len = std::min(batch_size, size() - begin);
+        auto idx = order.narrow(0, begin, len);
+        return {norm_(data_.images.index_select(0, idx)), data_.labels.index_select(0, idx)};
+    }
+
+    //! Batch `i` in storage order (evaluation).
+    [[nodiscard]] batch get(std::int64_t i, std::int64_t batch_size) const {
+        auto begin = i * batch_size;
+        auto len = std::min(batch_size, size() - begin);
+        return {norm_(data_.images.narrow(0, begin, len)), data_.labels.narrow(0, begin, len)};
+    }
+
+private:
+    labelled_images data_;
+    normalizer norm_;
+};
+
+} // namespace pipeline

@@ -1,0 +1,87 @@
+// What every dataset loader returns: uint8 images and int64 labels as whole tensors, and
+// the lookup of where a dataset's files live. The loaders specialise `dataset_loader<D>`.
+#pragma once
+
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include <pipeline/error.hpp>
+
+namespace pipeline {
+
+//! A labelled image set held as two tensors: `images` uint8 [N, C, H, W] and `labels`
+//! int64 [N], on one device.
+struct labelled_images {
+    torch::Tensor images;
+    torch::Tensor labels;
+
+    [[nodiscard]] std::int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
+
+    //! The same examples on `device` (uint8 stays uint8: a quarter of float's memory).
+    [[nodiscard]] labelled_images to(torch::Device const& device) const {
+        return {images.to(device), labels.to(device)};
+    }
+
+    //! The examples at `index` (an int64 tensor of positions), in that order.
+    [[nodiscard]] labelled_images select(torch::Tensor const& index) const {
+        auto i = index.to(labels.device());
+        return {images.index_select(0, i), labels.index_select(0, i)};
+    }
+
+    //! The first `n` examples.
+    [[nodiscard]] labelled_images first(std::int64_t n) const {
+        return {images.narrow(0, 0, n), labels.narrow(0, 0, n)};
+    }
+};
+
+//! A dataset's official splits.
+struct dataset_splits {
+    labelled_images train;
+    labelled_images test;
+};
+
+//! Where to look for a dataset's files, in order: the `--data-dir` given on the command
+//! line (the files themselves or a `subdir` inside it), `$PIPELINE_DATA_DIR/<subdir>`, then
+//! each system default. Returns the first that exists; otherwise throws naming every place
+//! it looked and how to get the data.
+inline std::filesystem::path
+find_data_dir(std::optional<std::filesystem::path> const& given, std::string const& subdir,
+              std::string const& marker_file,
+              std::vector<std::filesystem::path> const& system_defaults,
+              std::string const& how_to_get) {
+    namespace fs = std::filesystem;
+    std::vector<fs::path> candidates;
+    if (given) {
+        candidates.push_back(*given);
+        candidates.push_back(*given / subdir);
+    } else {
+        if (char const* env = std::getenv("PIPELINE_DATA_DIR"); env && *env) {
+            candidates.push_back(fs::path(env) / subdir);
+            candidates.push_back(fs::path(env));
+        }
+        for (auto const& d : system_defaults)
+            candidates.push_back(d);
+    }
+    std::string looked;
+    for (auto const& c : candidates) {
+        std::error_code ec;
+        if (fs::exists(c / marker_file, ec))
+            return c;
+        looked += (looked.empty() ? "" : ", ") + c.string();
+    }
+    throw error("data directory for " + subdir,
+                "a directory holding " + marker_file + " (looked in " + looked + ")",
+                "none; " + how_to_get);
+}
+
+//! Specialised for each dataset tag: `static dataset_splits load(path const& dir)` and
+//! `static std::filesystem::path locate(std::optional<path> const& data_dir)`.
+template <class D>
+struct dataset_loader;
+
+} // namespace pipeline

@@ -1,0 +1,16 @@
+// The type layer: the stage vocabulary, composition, rules and names. Includes no torch
+// header, so rule tests and compile-fail tests build in seconds.
+#pragma once
+
+#include <pipeline/dsl/backbones.hpp>
+#include <pipeline/dsl/datasets.hpp>
+#include <pipeline/dsl/describe.hpp>
+#include <pipeline/dsl/fixed_string.hpp>
+#include <pipeline/dsl/losses.hpp>
+#include <pipeline/dsl/optimizers.hpp>
+#include <pipeline/dsl/pipeline.hpp>
+#include <pipeline/dsl/rules.hpp>
+#include <pipeline/dsl/schedules.hpp>
+#include <pipeline/dsl/stages.hpp>
+#include <pipeline/dsl/tags.hpp>
+#include <pipeline/dsl/train_params.hpp>

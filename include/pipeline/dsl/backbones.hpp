@@ -1,0 +1,47 @@
+// Backbone tags and their named blocks. Blocks are the unit of every transfer-learning
+// control (freezing, learning-rate scales, staged unfreezing), so each backbone declares
+// them here, in data-flow order, at compile time. Torch-free.
+#pragma once
+
+#include <array>
+
+#include <boost/hana/tuple.hpp>
+#include <boost/hana/type.hpp>
+
+#include <pipeline/dsl/fixed_string.hpp>
+#include <pipeline/dsl/tags.hpp>
+
+namespace pipeline {
+
+//! The input stem: for ResNets `conv1` and `bn1` (and the max-pool).
+struct Stem : block_tag, named<"Stem"> {};
+//! ResNet stages `layer1` .. `layer4`.
+struct Layer1 : block_tag, named<"Layer1"> {};
+struct Layer2 : block_tag, named<"Layer2"> {};
+struct Layer3 : block_tag, named<"Layer3"> {};
+struct Layer4 : block_tag, named<"Layer4"> {};
+//! The classifier (`fc` for ResNets), always freshly initialised for the dataset.
+struct Head : block_tag, named<"Head"> {};
+
+namespace detail {
+template <class Self, fixed_string Name, int L1, int L2, int L3, int L4, bool Bottleneck>
+struct resnet_backbone : backbone_tag, named<Name> {
+    //! Blocks in data-flow order, with the parameter-name prefixes they own:
+    //! Stem = conv1, bn1; Layer1..4 = layer1..4; Head = fc.
+    static constexpr auto blocks =
+        boost::hana::tuple_t<Stem, Layer1, Layer2, Layer3, Layer4, Head>;
+    static constexpr std::array<int, 4> layers{L1, L2, L3, L4};
+    static constexpr bool bottleneck = Bottleneck;
+    //! Channels entering the classifier.
+    static constexpr int features = Bottleneck ? 2048 : 512;
+};
+} // namespace detail
+
+//! torchvision's resnet18: BasicBlock, [2, 2, 2, 2], 11.7 M parameters with a 1000-way head.
+struct ResNet18 : detail::resnet_backbone<ResNet18, "ResNet18", 2, 2, 2, 2, false> {};
+//! torchvision's resnet34: BasicBlock, [3, 4, 6, 3].
+struct ResNet34 : detail::resnet_backbone<ResNet34, "ResNet34", 3, 4, 6, 3, false> {};
+//! torchvision's resnet50: Bottleneck, [3, 4, 6, 3].
+struct ResNet50 : detail::resnet_backbone<ResNet50, "ResNet50", 3, 4, 6, 3, true> {};
+
+} // namespace pipeline

@@ -1,0 +1,76 @@
+// Dataset tags and the options of Load<...>. Everything fixed about a dataset (classes,
+// channels, native size, class names, normalisation statistics) is known here at compile
+// time, so heads and checks can use it without reading a file. Torch-free.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <pipeline/dsl/fixed_string.hpp>
+#include <pipeline/dsl/tags.hpp>
+
+namespace pipeline {
+
+//! Zalando's Fashion-MNIST: 60,000 training and 10,000 test images, 28x28 grey, 10
+//! classes. Debian ships it (`apt-get install dataset-fashion-mnist`), which makes it the
+//! embedded default of the quick start.
+struct FashionMNIST : dataset_tag, named<"FashionMNIST"> {
+    static constexpr int classes = 10;
+    static constexpr int channels = 1;
+    static constexpr int height = 28;
+    static constexpr int width = 28;
+    static constexpr std::array<std::string_view, classes> class_names{
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+        "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+    //! Per-channel statistics of the 60,000 training images, pixels scaled to [0, 1].
+    static constexpr std::array<double, channels> mean{0.2860};
+    static constexpr std::array<double, channels> std{0.3530};
+};
+
+//! Load<D, Subset<N>>: train on the first N training examples (after nothing else: the
+//! order of the files). Part of the experiment, so it lives in the type; `--limit` on the
+//! command line overrides it for smoke runs.
+template <std::int64_t N>
+struct Subset : load_option_tag {
+    static_assert(N > 0, "pipeline: Subset<N> needs N > 0 training examples");
+    static constexpr std::int64_t count = N;
+    static std::string name() { return "Subset<" + std::to_string(N) + ">"; }
+};
+
+//! Load<D, Split<f>>: hold out the fraction f of the training examples (a seeded random
+//! draw) as the validation set, so model selection never looks at the test set. Without
+//! it, the per-epoch "val" columns are measured on the test set and the run says so.
+template <double Fraction>
+struct Split : load_option_tag {
+    static_assert(Fraction > 0.0 && Fraction < 1.0,
+                  "pipeline: Split<f> needs 0 < f < 1 (the fraction of training examples "
+                  "held out for validation)");
+    static constexpr double fraction = Fraction;
+    static std::string name() { return "Split<" + detail::format_number(Fraction) + ">"; }
+};
+
+template <class T>
+inline constexpr bool is_subset = false;
+template <std::int64_t N>
+inline constexpr bool is_subset<Subset<N>> = true;
+
+template <class T>
+inline constexpr bool is_split = false;
+template <double F>
+inline constexpr bool is_split<Split<F>> = true;
+
+//! The count of a Subset<N> option, 0 for any other option.
+template <class T>
+inline constexpr std::int64_t option_count = 0;
+template <std::int64_t N>
+inline constexpr std::int64_t option_count<Subset<N>> = N;
+
+//! The fraction of a Split<f> option, 0 for any other option.
+template <class T>
+inline constexpr double option_fraction = 0.0;
+template <double F>
+inline constexpr double option_fraction<Split<F>> = F;
+
+} // namespace pipeline

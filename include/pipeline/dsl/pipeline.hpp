@@ -1,0 +1,201 @@
+// Pipeline<Stages...> and operator|. Composition checks, at each `|`, that stages come in
+// data-flow order and that unique kinds appear once; the whole-pipeline rules (a Load, a
+// Model and a Loss must be present) are checked when the pipeline is run or validated.
+// Hana carries the stage list: the queries below are Hana searches over it.
+#pragma once
+
+#include <array>
+#include <cstddef>
+
+#include <boost/hana/concat.hpp>
+#include <boost/hana/count_if.hpp>
+#include <boost/hana/filter.hpp>
+#include <boost/hana/find_if.hpp>
+#include <boost/hana/optional.hpp>
+#include <boost/hana/tuple.hpp>
+#include <boost/hana/type.hpp>
+#include <boost/hana/unpack.hpp>
+
+#include <pipeline/dsl/optimizers.hpp>
+#include <pipeline/dsl/schedules.hpp>
+#include <pipeline/dsl/stages.hpp>
+
+namespace pipeline {
+
+namespace hana = boost::hana;
+
+namespace detail {
+
+//! A Hana predicate on `hana::type<Stage>`: is the stage of kind K?
+template <stage_kind K>
+struct is_kind_fn {
+    template <class T>
+    constexpr auto operator()(hana::basic_type<T>) const {
+        return hana::bool_c<T::kind == K>;
+    }
+};
+template <stage_kind K>
+inline constexpr is_kind_fn<K> is_kind{};
+
+//! The first stage whose kind ranks below an earlier stage's kind (i.e. is out of
+//! data-flow order), or -1.
+template <class... Stages>
+constexpr int first_out_of_order() {
+    constexpr std::array<int, sizeof...(Stages)> ranks{static_cast<int>(Stages::kind)...};
+    int highest = -1;
+    for (int r : ranks) {
+        if (r < highest)
+            return r;
+        highest = r;
+    }
+    return -1;
+}
+
+} // namespace detail
+
+namespace rules {
+
+//! How many stages of kind K the list holds.
+template <stage_kind K, class... Stages>
+inline constexpr std::size_t count =
+    decltype(hana::count_if(hana::tuple_t<Stages...>, detail::is_kind<K>))::value;
+
+//! The kind of the first stage written after a stage that must follow it, if any.
+template <class... Stages>
+inline constexpr int out_of_order_kind = detail::first_out_of_order<Stages...>();
+
+template <class... Stages>
+inline constexpr bool in_data_flow_order = out_of_order_kind<Stages...> < 0;
+
+//! Every kind but Augment appears at most once.
+template <class... Stages>
+inline constexpr bool unique_kinds =
+    count<stage_kind::load, Stages...> <= 1 && count<stage_kind::model, Stages...> <= 1
+    && count<stage_kind::loss, Stages...> <= 1 && count<stage_kind::optimizer, Stages...> <= 1
+    && count<stage_kind::schedule, Stages...> <= 1 && count<stage_kind::train, Stages...> <= 1;
+
+} // namespace rules
+
+//! An experiment: a list of stages in data-flow order. Build it with `|`; run it with
+//! `pipeline::run(experiment, argc, argv)`.
+//!
+//!     constexpr auto experiment = Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy>;
+template <class... Stages>
+struct Pipeline {
+    // Order: the loop is expanded in data-flow order, and an order written differently
+    // from the one that runs would make the printed experiment lie.
+    static_assert(rules::out_of_order_kind<Stages...> != int(stage_kind::load),
+                  "pipeline: Load<...> must be the first stage (data flows Load | "
+                  "Augment... | Model | Loss | Optimizer | Schedule | Train)");
+    static_assert(rules::out_of_order_kind<Stages...> != int(stage_kind::augment),
+                  "pipeline: Augment<...> stages go after Load and before Model (data "
+                  "flows Load | Augment... | Model | Loss | Optimizer | Schedule | Train)");
+    static_assert(rules::out_of_order_kind<Stages...> != int(stage_kind::model),
+                  "pipeline: Model<...> goes after Load and Augment and before Loss (data "
+                  "flows Load | Augment... | Model | Loss | Optimizer | Schedule | Train)");
+    static_assert(rules::out_of_order_kind<Stages...> != int(stage_kind::loss),
+                  "pipeline: Loss<...> goes after Model and before Optimizer, Schedule "
+                  "and Train (data flows Load | Augment... | Model | Loss | Optimizer | "
+                  "Schedule | Train)");
+    static_assert(rules::out_of_order_kind<Stages...> != int(stage_kind::optimizer),
+                  "pipeline: Optimizer<...> goes after Loss and before Schedule and Train "
+                  "(data flows Load | Augment... | Model | Loss | Optimizer | Schedule | "
+                  "Train)");
+    static_assert(rules::out_of_order_kind<Stages...> != int(stage_kind::schedule),
+                  "pipeline: Schedule<...> goes after Optimizer and before Train (data "
+                  "flows Load | Augment... | Model | Loss | Optimizer | Schedule | Train)");
+    // Uniqueness: two of a kind would leave it ambiguous which one runs.
+    static_assert(rules::count<stage_kind::load, Stages...> <= 1,
+                  "pipeline: two Load stages; a pipeline reads one dataset (combine options "
+                  "in one Load<D, Options...>)");
+    static_assert(rules::count<stage_kind::model, Stages...> <= 1,
+                  "pipeline: two Model stages; a pipeline trains one model (compare models "
+                  "with two pipelines)");
+    static_assert(rules::count<stage_kind::loss, Stages...> <= 1,
+                  "pipeline: two Loss stages; a pipeline has exactly one loss");
+    static_assert(rules::count<stage_kind::optimizer, Stages...> <= 1,
+                  "pipeline: two Optimizer stages; a pipeline has exactly one optimizer");
+    static_assert(rules::count<stage_kind::schedule, Stages...> <= 1,
+                  "pipeline: two Schedule stages; a pipeline has exactly one schedule");
+    static_assert(rules::count<stage_kind::train, Stages...> <= 1,
+                  "pipeline: two Train stages; put all training settings in one "
+                  "Train<{...}>");
+
+    //! The stages as a Hana tuple of types.
+    static constexpr auto stages = hana::tuple_t<Stages...>;
+};
+
+template <stage A, stage B>
+constexpr Pipeline<A, B> operator|(A, B) {
+    return {};
+}
+template <class... S, stage B>
+constexpr Pipeline<S..., B> operator|(Pipeline<S...>, B) {
+    return {};
+}
+template <stage A, class... T>
+constexpr Pipeline<A, T...> operator|(A, Pipeline<T...>) {
+    return {};
+}
+template <class... S, class... T>
+constexpr Pipeline<S..., T...> operator|(Pipeline<S...>, Pipeline<T...>) {
+    return {};
+}
+
+template <class T>
+inline constexpr bool is_pipeline = false;
+template <class... S>
+inline constexpr bool is_pipeline<Pipeline<S...>> = true;
+
+//! No stage of the asked kind.
+struct no_stage {};
+
+namespace detail {
+template <stage_kind K, class... S>
+constexpr auto find_stage(Pipeline<S...>) {
+    return hana::find_if(hana::tuple_t<S...>, is_kind<K>).value_or(hana::type_c<no_stage>);
+}
+} // namespace detail
+
+//! The pipeline's stage of kind K, or `no_stage`.
+template <stage_kind K, class P>
+using stage_t = typename decltype(detail::find_stage<K>(P{}))::type;
+
+//! The defaults used where a stage is omitted. They are documented in docs/stages.md.
+using default_optimizer = OptimizerStage<SGD<>>;
+using default_schedule = ScheduleStage<Cosine<>>;
+using default_train = TrainStage<TrainParams{}>;
+
+namespace detail {
+template <stage_kind K, class Default, class... S>
+constexpr auto stage_or(Pipeline<S...>) {
+    if constexpr (rules::count<K, S...> == 0)
+        return hana::tuple_t<Default>;
+    else
+        return hana::filter(hana::tuple_t<S...>, is_kind<K>);
+}
+
+template <class... S>
+constexpr auto resolve(Pipeline<S...> p) {
+    constexpr auto all = hana::tuple_t<S...>;
+    auto stages = hana::concat(
+        hana::concat(hana::filter(all, is_kind<stage_kind::load>),
+                     hana::filter(all, is_kind<stage_kind::augment>)),
+        hana::concat(
+            hana::concat(hana::filter(all, is_kind<stage_kind::model>),
+                         hana::filter(all, is_kind<stage_kind::loss>)),
+            hana::concat(hana::concat(stage_or<stage_kind::optimizer, default_optimizer>(p),
+                                      stage_or<stage_kind::schedule, default_schedule>(p)),
+                         stage_or<stage_kind::train, default_train>(p))));
+    return hana::unpack(stages, [](auto... t) {
+        return hana::type_c<Pipeline<typename decltype(t)::type...>>;
+    });
+}
+} // namespace detail
+
+//! The pipeline with the documented defaults filled in for omitted Optimizer, Schedule
+//! and Train stages: what actually runs.
+template <class P>
+using resolved_t = typename decltype(detail::resolve(P{}))::type;
+
+} // namespace pipeline

@@ -1,0 +1,169 @@
+// The seven stage kinds and their variable templates: `Load<D>`, `Augment<A>`,
+// `Model<B, Options...>`, `Loss<L>`, `Optimizer<O>`, `Schedule<S>`, `Train<{...}>`.
+// A stage is an empty constexpr object; composing stages runs nothing. Each stage checks
+// the category of its argument first, so a misplaced argument is one readable error.
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <pipeline/dsl/datasets.hpp>
+#include <pipeline/dsl/fixed_string.hpp>
+#include <pipeline/dsl/tags.hpp>
+#include <pipeline/dsl/train_params.hpp>
+
+namespace pipeline {
+
+//! The kinds, in data-flow order: a pipeline lists its stages in this order.
+enum class stage_kind { load, augment, model, loss, optimizer, schedule, train };
+
+inline constexpr std::string_view kind_name(stage_kind k) {
+    switch (k) {
+    case stage_kind::load: return "Load";
+    case stage_kind::augment: return "Augment";
+    case stage_kind::model: return "Model";
+    case stage_kind::loss: return "Loss";
+    case stage_kind::optimizer: return "Optimizer";
+    case stage_kind::schedule: return "Schedule";
+    case stage_kind::train: return "Train";
+    }
+    return "?";
+}
+
+//! Anything with a `kind` is a stage.
+template <class T>
+concept stage = requires {
+    { T::kind } -> std::convertible_to<stage_kind>;
+};
+
+namespace detail {
+template <class... Ts>
+std::string join_names() {
+    std::string out;
+    ((out += (out.empty() ? "" : ", ") + name_of<Ts>()), ...);
+    return out;
+}
+} // namespace detail
+
+template <class D, class... Options>
+struct LoadStage {
+    static_assert(is_dataset<D>, "pipeline: Load<D> takes a dataset (FashionMNIST, CIFAR10, "
+                                 "ImageFolder<...>) as its first argument");
+    static_assert((is_load_option<Options> && ...),
+                  "pipeline: Load<D, Options...> takes load options (Subset<N>, Split<f>) "
+                  "after the dataset");
+    static_assert((0 + ... + int(is_subset<Options>)) <= 1,
+                  "pipeline: Load<D, ...> takes at most one Subset<N>");
+    static_assert((0 + ... + int(is_split<Options>)) <= 1,
+                  "pipeline: Load<D, ...> takes at most one Split<f>");
+    static constexpr stage_kind kind = stage_kind::load;
+    using dataset = D;
+    //! Training examples kept (Subset<N>), 0 for all.
+    static constexpr std::int64_t subset = (std::int64_t{0} + ... + option_count<Options>);
+    //! Fraction of training examples held out for validation (Split<f>), 0 for none.
+    static constexpr double split = (0.0 + ... + option_fraction<Options>);
+    static std::string name() { return "Load<" + detail::join_names<D, Options...>() + ">"; }
+};
+
+template <class A>
+struct AugmentStage {
+    static_assert(is_augmentation<A>,
+                  "pipeline: Augment<A> takes an augmentation; the argument is not one "
+                  "(datasets go in Load<...>, backbones in Model<...>)");
+    static constexpr stage_kind kind = stage_kind::augment;
+    using augmentation = A;
+    static std::string name() { return "Augment<" + name_of<A>() + ">"; }
+};
+
+template <class B, class... Options>
+struct ModelStage {
+    static_assert(is_backbone<B>, "pipeline: Model<B, ...> takes a backbone (ResNet18, "
+                                  "ResNet34, ResNet50) as its first argument");
+    static_assert((is_model_option<Options> && ...),
+                  "pipeline: Model<B, Options...> takes model options after the backbone");
+    static constexpr stage_kind kind = stage_kind::model;
+    using backbone = B;
+    static std::string name() { return "Model<" + detail::join_names<B, Options...>() + ">"; }
+};
+
+template <class L>
+struct LossStage {
+    static_assert(is_loss<L>, "pipeline: Loss<L> takes a loss (CrossEntropy, SmoothedCE<eps>); "
+                              "the argument is not one (backbones such as ResNet18 go in "
+                              "Model<...>)");
+    static constexpr stage_kind kind = stage_kind::loss;
+    using loss = L;
+    static std::string name() { return "Loss<" + name_of<L>() + ">"; }
+};
+
+template <class O>
+struct OptimizerStage {
+    static_assert(is_optimizer<O>, "pipeline: Optimizer<O> takes an optimizer (SGD<{...}>, "
+                                   "AdamW<{...}>); the argument is not one");
+    static constexpr stage_kind kind = stage_kind::optimizer;
+    using optimizer = O;
+    static std::string name() { return "Optimizer<" + name_of<O>() + ">"; }
+};
+
+template <class S>
+struct ScheduleStage {
+    static_assert(is_schedule<S>, "pipeline: Schedule<S> takes a schedule (Cosine<{...}>, "
+                                  "Constant); the argument is not one");
+    static constexpr stage_kind kind = stage_kind::schedule;
+    using schedule = S;
+    static std::string name() { return "Schedule<" + name_of<S>() + ">"; }
+};
+
+template <TrainParams P>
+struct TrainStage {
+    static_assert(P.epochs > 0, "pipeline: Train<{.epochs}> must be at least 1");
+    static_assert(P.batch_size > 0, "pipeline: Train<{.batch_size}> must be at least 1");
+    static_assert(P.eval_batch_size > 0,
+                  "pipeline: Train<{.eval_batch_size}> must be at least 1");
+    static_assert(P.clip_grad_norm >= 0.0,
+                  "pipeline: Train<{.clip_grad_norm}> must be >= 0 (0 disables clipping)");
+    static constexpr stage_kind kind = stage_kind::train;
+    static constexpr TrainParams params = P;
+    static std::string name() {
+        constexpr TrainParams d{};
+        return "Train<"
+               + detail::field_printer{}("epochs", P.epochs, d.epochs)(
+                     "batch_size", P.batch_size, d.batch_size)(
+                     "eval_batch_size", P.eval_batch_size, d.eval_batch_size)(
+                     "clip_grad_norm", P.clip_grad_norm, d.clip_grad_norm)
+                     .braced()
+               + ">";
+    }
+};
+
+//! `Load<FashionMNIST>`, `Load<FashionMNIST, Subset<20000>, Split<0.1>>`.
+template <class D, class... Options>
+inline constexpr LoadStage<D, Options...> Load{};
+
+//! `Augment<A>`: may appear several times, applied in the order written.
+template <class A>
+inline constexpr AugmentStage<A> Augment{};
+
+//! `Model<ResNet18>`, later `Model<ResNet18, Pretrained<ImageNet>, Frozen<Stem>>`.
+template <class B, class... Options>
+inline constexpr ModelStage<B, Options...> Model{};
+
+//! `Loss<CrossEntropy>`, `Loss<SmoothedCE<0.1>>`.
+template <class L>
+inline constexpr LossStage<L> Loss{};
+
+//! `Optimizer<SGD<{.lr = 0.1}>>`; default `Optimizer<SGD<>>`.
+template <class O>
+inline constexpr OptimizerStage<O> Optimizer{};
+
+//! `Schedule<Cosine<{.warmup_epochs = 1}>>`; default `Schedule<Cosine<>>`.
+template <class S>
+inline constexpr ScheduleStage<S> Schedule{};
+
+//! `Train<{.epochs = 5, .batch_size = 256}>`; default `Train<>`.
+template <TrainParams P = TrainParams{}>
+inline constexpr TrainStage<P> Train{};
+
+} // namespace pipeline

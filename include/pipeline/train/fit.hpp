@@ -1,0 +1,311 @@
+// The training loop, expanded from a pipeline type: `fit(experiment, options)` resolves
+// the stages at compile time (dataset, backbone, loss, optimizer, schedule, settings) and
+// runs them on the chosen device. Per-step work stays on the device; the host reads
+// metrics once per epoch.
+#pragma once
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <pipeline/compat.hpp>
+#include <pipeline/data/batches.hpp>
+#include <pipeline/data/dataset.hpp>
+#include <pipeline/data/fashion_mnist.hpp>
+#include <pipeline/dsl.hpp>
+#include <pipeline/error.hpp>
+#include <pipeline/models/backbone.hpp>
+#include <pipeline/random.hpp>
+#include <pipeline/train/loss.hpp>
+#include <pipeline/train/optimizer.hpp>
+#include <pipeline/train/results.hpp>
+#include <pipeline/train/schedule.hpp>
+
+namespace pipeline {
+
+//! The environment of a run: everything that is not part of the experiment itself.
+struct run_options {
+    //! "cpu", "cuda", "cuda:N" or "auto" (CUDA when available).
+    std::string device = "auto";
+    std::optional<std::filesystem::path> data_dir;
+    //! Each run writes a new directory under this one; empty disables writing.
+    std::filesystem::path out_dir = "runs";
+    std::uint64_t seed = 0;
+    //! Overrides Train<{.epochs}> (smoke runs).
+    std::optional<int> epochs;
+    //! Overrides Load<D, Subset<N>>: train on the first N examples.
+    std::optional<std::int64_t> limit;
+    //! Evaluate on the first N validation and test examples only (smoke runs).
+    std::optional<std::int64_t> eval_limit;
+    //! Intra-op CPU threads; 0 uses every core.
+    int threads = 0;
+    //! Where the epoch table goes; nullptr keeps quiet.
+    std::ostream* log = &std::cout;
+};
+
+//! What a finished run reports.
+struct run_result {
+    std::string experiment;
+    std::vector<epoch_metrics> epochs;
+    double test_loss = 0.0;
+    double test_acc = 0.0;
+    std::int64_t test_examples = 0;
+    std::filesystem::path run_dir;
+    double seconds = 0.0;
+};
+
+//! Picks the device named by `spec`; a CUDA request without CUDA is an error, not a
+//! silent fallback.
+inline torch::Device select_device(std::string const& spec) {
+    if (spec == "auto")
+        return compat::cuda_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+    if (spec == "cpu")
+        return torch::Device(torch::kCPU);
+    if (spec.rfind("cuda", 0) == 0) {
+        if (!compat::cuda_available())
+            throw error("--device " + spec, "a CUDA device",
+                        "none (this LibTorch " + compat::torch_version()
+                            + " has no CUDA or no GPU is visible); use --device cpu");
+        return torch::Device(spec);
+    }
+    throw error("--device", "cpu, cuda, cuda:N or auto", "'" + spec + "'");
+}
+
+namespace detail {
+
+//! Sums of loss and correct predictions, kept on the device until read.
+struct running_metrics {
+    torch::Tensor loss_sum;
+    torch::Tensor correct;
+    std::int64_t seen = 0;
+
+    explicit running_metrics(torch::Device const& device)
+        : loss_sum(torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device)))
+        , correct(torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(device))) {}
+
+    void add(torch::Tensor const& mean_loss, torch::Tensor const& logits,
+             torch::Tensor const& labels) {
+        auto n = labels.size(0);
+        loss_sum.add_(mean_loss.detach().to(torch::kFloat64) * static_cast<double>(n));
+        correct.add_(logits.detach().argmax(1).eq(labels).sum());
+        seen += n;
+    }
+
+    //! Reads both sums (the one host synchronisation of an epoch).
+    [[nodiscard]] std::pair<double, double> read() const {
+        if (seen == 0)
+            return {0.0, 0.0};
+        return {loss_sum.item<double>() / static_cast<double>(seen),
+                static_cast<double>(correct.item<std::int64_t>()) / static_cast<double>(seen)};
+    }
+};
+
+//! Clips the global gradient norm without reading it on the host (LibTorch's
+//! clip_grad_norm_ returns a double, which synchronises every step).
+inline void clip_grad_norm(std::vector<torch::Tensor> const& params, double max_norm) {
+    std::vector<torch::Tensor> norms;
+    for (auto const& p : params)
+        if (p.grad().defined())
+            norms.push_back(p.grad().detach().norm(2));
+    if (norms.empty())
+        return;
+    auto total = torch::stack(norms).norm(2);
+    auto coef = (max_norm / (total + 1e-6)).clamp_max(1.0);
+    for (auto const& p : params)
+        if (p.grad().defined())
+            p.grad().detach().mul_(coef);
+}
+
+template <class Module>
+std::pair<double, double> evaluate(Module& model, device_batches const& data,
+                                   std::int64_t batch_size) {
+    torch::NoGradGuard no_grad;
+    model->eval();
+    running_metrics m(data.data().labels.device());
+    for (std::int64_t i = 0, n = data.count(batch_size, false); i < n; ++i) {
+        auto b = data.get(i, batch_size);
+        auto logits = model->forward(b.x);
+        m.add(evaluation_loss(logits, b.y), logits, b.y);
+    }
+    return m.read();
+}
+
+inline std::string percent(double fraction) { return fmt::format("{:.2f}%", 100.0 * fraction); }
+
+} // namespace detail
+
+//! Trains the experiment `P` and evaluates it on the test set.
+template <class... S>
+run_result fit(Pipeline<S...>, run_options const& options = {}) {
+    static_assert(validate(Pipeline<S...>{}));
+    using P = resolved_t<Pipeline<S...>>;
+    using load = stage_t<stage_kind::load, P>;
+    using D = typename load::dataset;
+    using B = typename stage_t<stage_kind::model, P>::backbone;
+    using L = typename stage_t<stage_kind::loss, P>::loss;
+    using O = typename stage_t<stage_kind::optimizer, P>::optimizer;
+    using Sched = typename stage_t<stage_kind::schedule, P>::schedule;
+    constexpr TrainParams train = stage_t<stage_kind::train, P>::params;
+
+    auto const started = std::chrono::steady_clock::now();
+    auto say = [&](std::string const& line) {
+        if (options.log)
+            *options.log << line << std::flush;
+    };
+
+    run_result result;
+    result.experiment = describe(P{});
+    int const threads = options.threads > 0
+                            ? options.threads
+                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    torch::set_num_threads(threads);
+    auto const device = select_device(options.device);
+    int const epochs = options.epochs.value_or(train.epochs);
+    if (epochs < 1)
+        throw error("--epochs", "at least 1", std::to_string(epochs));
+
+    say(fmt::format("experiment: {}\n", result.experiment));
+    say(fmt::format("device: {} | torch {} | {} CPU thread{} | seed {}\n", device.str(),
+                    compat::torch_version(), threads, threads == 1 ? "" : "s", options.seed));
+
+    // Data: read once, cut to the subset, hold out the validation split, move to device.
+    auto const dir = dataset_loader<D>::locate(options.data_dir);
+    auto splits = dataset_loader<D>::load(dir);
+    std::int64_t keep = options.limit.value_or(load::subset);
+    if (options.limit && *options.limit < 1)
+        throw error("--limit", "at least 1 training example", std::to_string(*options.limit));
+    if (keep > 0 && keep < splits.train.size())
+        splits.train = splits.train.first(keep);
+    labelled_images val = splits.test;
+    bool const val_is_test = load::split == 0.0;
+    if (!val_is_test) {
+        auto gen = at::detail::createCPUGenerator(derive_seed(options.seed, "split"));
+        auto order = torch::randperm(splits.train.size(), gen, torch::kInt64);
+        auto n_val = static_cast<std::int64_t>(
+            std::llround(load::split * static_cast<double>(splits.train.size())));
+        n_val = std::clamp<std::int64_t>(n_val, 1, splits.train.size() - 1);
+        val = splits.train.select(order.narrow(0, 0, n_val));
+        splits.train = splits.train.select(order.narrow(0, n_val, splits.train.size() - n_val));
+    }
+    auto test = splits.test;
+    if (options.eval_limit) {
+        val = val.first(std::min(*options.eval_limit, val.size()));
+        test = test.first(std::min(*options.eval_limit, test.size()));
+    }
+    if (splits.train.size() < train.batch_size)
+        throw error("training set of " + D::name(),
+                    "at least one batch of " + std::to_string(train.batch_size) + " examples",
+                    std::to_string(splits.train.size()));
+    normalizer const norm(D::mean, D::std, device);
+    device_batches const train_data(splits.train.to(device), norm);
+    device_batches const val_data(val.to(device), norm);
+    device_batches const test_data(test.to(device), norm);
+    say(fmt::format("data: {} from {} | train {} | {} {} | test {}\n", D::name(), dir.string(),
+                    train_data.size(), val_is_test ? "val (= test split; add Split<f> to hold out)" : "val",
+                    val_data.size(), test_data.size()));
+
+    // Model and optimizer.
+    torch::manual_seed(derive_seed(options.seed, "model"));
+    auto model = backbone_builder<B>::make(D::channels, D::classes);
+    model->to(device);
+    auto opt = optimizer_builder<O>::make(*model);
+    auto const params = model->parameters();
+    std::int64_t trainable = 0;
+    for (auto const& g : opt.groups)
+        trainable += g.parameters;
+    say(fmt::format("model: {} ({} in, {} classes) | {} trainable parameters\n", B::name(),
+                    D::channels, D::classes, trainable));
+
+    std::optional<run_recorder> recorder;
+    if (!options.out_dir.empty()) {
+        recorder.emplace(make_run_dir(options.out_dir, options.seed), result.experiment);
+        result.run_dir = recorder->dir();
+        say(fmt::format("results: {}\n", recorder->dir().string()));
+    }
+
+    auto shuffle_gen = compat::make_generator(device, derive_seed(options.seed, "shuffle"));
+    schedule_clock clock;
+    clock.steps_per_epoch = train_data.count(train.batch_size, /*drop_last=*/true);
+    clock.total_steps = clock.steps_per_epoch * epochs;
+
+    say(fmt::format("{:>5} {:>10} {:>9} {:>9} {:>8} {:>8} {:>9} {:>7}\n", "epoch",
+                    "train_loss", "train_acc", "val_loss", "val_acc", "gap", "lr", "sec"));
+    for (int epoch = 1; epoch <= epochs; ++epoch) {
+        auto const t0 = std::chrono::steady_clock::now();
+        model->train();
+        detail::running_metrics running(device);
+        auto const order = train_data.shuffled_order(shuffle_gen);
+        double lr = 0.0;
+        for (std::int64_t i = 0; i < clock.steps_per_epoch; ++i, ++clock.step) {
+            lr = scheduled_lr<Sched>(opt.base_lr, clock);
+            opt.set_lr(lr);
+            auto b = train_data.get(order, i, train.batch_size);
+            auto logits = model->forward(b.x);
+            auto loss = loss_function<L>::compute(logits, b.y);
+            opt.optimizer->zero_grad();
+            loss.backward();
+            if constexpr (train.clip_grad_norm > 0.0)
+                detail::clip_grad_norm(params, train.clip_grad_norm);
+            opt.optimizer->step();
+            running.add(loss, logits, b.y);
+        }
+        epoch_metrics m;
+        m.epoch = epoch;
+        m.lr = lr;
+        std::tie(m.train_loss, m.train_acc) = running.read();
+        if (!std::isfinite(m.train_loss))
+            throw error("epoch " + std::to_string(epoch) + " of " + result.experiment,
+                        "a finite training loss",
+                        fmt::format("{} (lower the learning rate or clip gradients with "
+                                    "Train<{{.clip_grad_norm = 1}}>); earlier epochs are in {}",
+                                    m.train_loss,
+                                    recorder ? recorder->dir().string() : "the log above"));
+        std::tie(m.val_loss, m.val_acc) = detail::evaluate(model, val_data, train.eval_batch_size);
+        m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        result.epochs.push_back(m);
+        if (recorder)
+            recorder->record(m);
+        say(fmt::format("{:>5} {:>10.4f} {:>9} {:>9.4f} {:>8} {:>8} {:>9.5f} {:>7.1f}\n", epoch,
+                        m.train_loss, detail::percent(m.train_acc), m.val_loss,
+                        detail::percent(m.val_acc), detail::percent(m.gap()), m.lr, m.seconds));
+    }
+
+    std::tie(result.test_loss, result.test_acc) =
+        detail::evaluate(model, test_data, train.eval_batch_size);
+    result.test_examples = test_data.size();
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    say(fmt::format("test: loss {:.4f} | accuracy {} on {} images | {:.1f} s in all\n",
+                    result.test_loss, detail::percent(result.test_acc), result.test_examples,
+                    result.seconds));
+    if (recorder) {
+        nlohmann::json summary{{"device", device.str()},
+                               {"torch", compat::torch_version()},
+                               {"seed", options.seed},
+                               {"epochs", epochs},
+                               {"train_examples", train_data.size()},
+                               {"val_examples", val_data.size()},
+                               {"val_is_test", val_is_test},
+                               {"test_examples", result.test_examples},
+                               {"test_loss", result.test_loss},
+                               {"test_acc", result.test_acc},
+                               {"seconds", result.seconds}};
+        summary["final_epoch"] = {{"train_loss", result.epochs.back().train_loss},
+                                  {"train_acc", result.epochs.back().train_acc},
+                                  {"val_loss", result.epochs.back().val_loss},
+                                  {"val_acc", result.epochs.back().val_acc}};
+        recorder->finish(summary);
+    }
+    return result;
+}
+
+} // namespace pipeline

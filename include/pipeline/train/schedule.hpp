@@ -1,0 +1,52 @@
+// Learning-rate schedules as closed forms of the step: LibTorch's C++ API has none of
+// cosine or one-cycle, and a formula is easier to test and to resume than a stateful
+// scheduler. The loop sets the rate before every step.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <numbers>
+
+#include <pipeline/dsl/schedules.hpp>
+
+namespace pipeline {
+
+//! Where training stands: step counts from 0.
+struct schedule_clock {
+    std::int64_t step = 0;
+    std::int64_t steps_per_epoch = 1;
+    std::int64_t total_steps = 1;
+};
+
+template <class S>
+struct schedule_formula;
+
+template <>
+struct schedule_formula<Constant> {
+    static double lr(double base_lr, schedule_clock const&) { return base_lr; }
+};
+
+template <CosineParams P>
+struct schedule_formula<Cosine<P>> {
+    //! Linear warm-up to `base_lr` over `warmup_epochs` (reaching it on the last warm-up
+    //! step), then half a cosine from `base_lr` to `min_lr` over the remaining steps.
+    static double lr(double base_lr, schedule_clock const& c) {
+        auto warmup = static_cast<std::int64_t>(std::llround(P.warmup_epochs * c.steps_per_epoch));
+        warmup = std::min(warmup, c.total_steps);
+        if (c.step < warmup)
+            return base_lr * static_cast<double>(c.step + 1) / static_cast<double>(warmup);
+        auto span = std::max<std::int64_t>(c.total_steps - warmup, 1);
+        double t = std::clamp(static_cast<double>(c.step - warmup) / static_cast<double>(span),
+                              0.0, 1.0);
+        return P.min_lr + (base_lr - P.min_lr) * 0.5 * (1.0 + std::cos(std::numbers::pi * t));
+    }
+};
+
+//! The learning rate of schedule S at `clock`, for a base rate `base_lr`.
+template <class S>
+double scheduled_lr(double base_lr, schedule_clock const& clock) {
+    return schedule_formula<S>::lr(base_lr, clock);
+}
+
+} // namespace pipeline

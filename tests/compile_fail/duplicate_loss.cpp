@@ -1,0 +1,7 @@
+// EXPECT: pipeline: two Loss stages
+// Rule: Loss is unique.
+#include <pipeline/dsl.hpp>
+
+using namespace pipeline;
+
+constexpr auto p = Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> | Loss<SmoothedCE<0.1>>;

@@ -1,0 +1,7 @@
+// EXPECT: pipeline: two Model stages
+// Rule: Model is unique (compare two models with two pipelines).
+#include <pipeline/dsl.hpp>
+
+using namespace pipeline;
+
+constexpr auto p = Load<FashionMNIST> | Model<ResNet18> | Model<ResNet34>;

@@ -1,0 +1,7 @@
+// EXPECT: pipeline: no Load<\.\.\.> stage
+// Rule: a pipeline must read a dataset.
+#include <pipeline/dsl.hpp>
+
+using namespace pipeline;
+
+static_assert(validate(Model<ResNet18> | Loss<CrossEntropy>));

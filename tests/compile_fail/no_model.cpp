@@ -1,0 +1,7 @@
+// EXPECT: pipeline: no Model<\.\.\.> stage
+// Rule: a pipeline must train a model.
+#include <pipeline/dsl.hpp>
+
+using namespace pipeline;
+
+static_assert(validate(Load<FashionMNIST> | Loss<CrossEntropy>));

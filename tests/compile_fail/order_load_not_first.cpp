@@ -1,0 +1,7 @@
+// EXPECT: pipeline: Load<\.\.\.> must be the first stage
+// Rule: stages follow the data flow; the dataset comes first.
+#include <pipeline/dsl.hpp>
+
+using namespace pipeline;
+
+constexpr auto p = Model<ResNet18> | Load<FashionMNIST> | Loss<CrossEntropy>;

@@ -1,0 +1,7 @@
+// EXPECT: pipeline: Optimizer<\.\.\.> goes after Loss and before Schedule and Train
+// Rule: stages follow the data flow.
+#include <pipeline/dsl.hpp>
+
+using namespace pipeline;
+
+constexpr auto p = Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> | Train<> | Optimizer<SGD<>>;

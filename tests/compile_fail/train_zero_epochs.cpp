@@ -1,0 +1,7 @@
+// EXPECT: pipeline: Train<\{\.epochs\}> must be at least 1
+// Rule: a run trains for at least one epoch.
+#include <pipeline/dsl.hpp>
+
+using namespace pipeline;
+
+constexpr auto p = Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> | Train<{.epochs = 0}>;

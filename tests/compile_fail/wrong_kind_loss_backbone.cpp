@@ -1,0 +1,7 @@
+// EXPECT: pipeline: Loss<L> takes a loss
+// Rule: a stage argument must be of the stage's kind (a backbone is no loss).
+#include <pipeline/dsl.hpp>
+
+using namespace pipeline;
+
+constexpr auto p = Load<FashionMNIST> | Model<ResNet18> | Loss<ResNet18>;

@@ -1,0 +1,7 @@
+// EXPECT: pipeline: Model<B, \.\.\.> takes a backbone
+// Rule: a stage argument must be of the stage's kind.
+#include <pipeline/dsl.hpp>
+
+using namespace pipeline;
+
+constexpr auto p = Load<FashionMNIST> | Model<FashionMNIST> | Loss<CrossEntropy>;

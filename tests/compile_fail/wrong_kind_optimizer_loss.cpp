@@ -1,0 +1,7 @@
+// EXPECT: pipeline: Optimizer<O> takes an optimizer
+// Rule: a stage argument must be of the stage's kind.
+#include <pipeline/dsl.hpp>
+
+using namespace pipeline;
+
+constexpr auto p = Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> | Optimizer<CrossEntropy>;

@@ -1,0 +1,76 @@
+// models/resnet: torchvision's parameter names and shapes, the 1-channel stem, the head
+// sized from the class count.
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include <doctest/doctest.h>
+#include <torch/torch.h>
+
+#include <pipeline/dsl/backbones.hpp>
+#include <pipeline/models/backbone.hpp>
+
+using namespace pipeline;
+
+namespace {
+std::string shape_of(torch::Tensor const& t) {
+    if (t.dim() == 0)
+        return "scalar";
+    std::string s;
+    for (auto d : t.sizes())
+        s += (s.empty() ? "" : "x") + std::to_string(d);
+    return s;
+}
+
+//! name -> shape of every parameter and buffer, as torchvision's state_dict() lists them.
+std::map<std::string, std::string> state_dict_shapes(torch::nn::Module const& m) {
+    std::map<std::string, std::string> out;
+    for (auto const& p : m.named_parameters())
+        out[p.key()] = shape_of(p.value());
+    for (auto const& b : m.named_buffers())
+        out[b.key()] = shape_of(b.value());
+    return out;
+}
+} // namespace
+
+TEST_CASE("models/resnet: ResNet-18's state dict equals torchvision's, name for name") {
+    // tests/data/resnet18_state_dict.txt: `torchvision.models.resnet18(num_classes=10)
+    // .state_dict()`, one "name shape" per line, written by torchvision 0.14.
+    std::ifstream in(std::string(PIPELINE_TEST_DATA) + "/resnet18_state_dict.txt");
+    REQUIRE(in.good());
+    std::map<std::string, std::string> expected;
+    for (std::string name, shape; in >> name >> shape;)
+        expected[name] = shape;
+    REQUIRE(expected.size() == 122);
+    auto model = backbone_builder<ResNet18>::make(3, 10);
+    CHECK(state_dict_shapes(*model) == expected);
+}
+
+TEST_CASE("models/resnet: 1-channel input adapts conv1; the head follows the classes") {
+    auto model = backbone_builder<ResNet18>::make(1, 7);
+    CHECK(model->conv1->weight.sizes() == torch::IntArrayRef{64, 1, 7, 7});
+    CHECK(model->fc->weight.sizes() == torch::IntArrayRef{7, 512});
+    model->eval();
+    torch::NoGradGuard no_grad;
+    auto y = model->forward(torch::randn({2, 1, 28, 28}));
+    CHECK(y.sizes() == torch::IntArrayRef{2, 7});
+    CHECK(torch::isfinite(y).all().item<bool>());
+}
+
+TEST_CASE("models/resnet: ResNet-34 and ResNet-50 have torchvision's parameter counts") {
+    auto count = [](torch::nn::Module const& m) {
+        std::int64_t n = 0;
+        for (auto const& p : m.parameters())
+            n += p.numel();
+        return n;
+    };
+    // torchvision: sum(p.numel() for p in resnetXX().parameters()) with 1000 classes.
+    CHECK(count(*backbone_builder<ResNet18>::make(3, 1000)) == 11689512);
+    CHECK(count(*backbone_builder<ResNet34>::make(3, 1000)) == 21797672);
+    CHECK(count(*backbone_builder<ResNet50>::make(3, 1000)) == 25557032);
+    auto r50 = backbone_builder<ResNet50>::make(3, 1000);
+    auto names = state_dict_shapes(*r50);
+    CHECK(names.at("layer1.0.downsample.0.weight") == "256x64x1x1");
+    CHECK(names.at("layer4.2.conv3.weight") == "2048x512x1x1");
+}
