@@ -19,7 +19,9 @@ inline std::string torch_version() {
 }
 
 //! Whether a CUDA device is usable (built with CUDA and a device present).
-inline bool cuda_available() { return torch::cuda::is_available(); }
+inline bool cuda_available() {
+    return torch::cuda::is_available();
+}
 
 //! Blocks until queued device work is done (for timing only; the step loop never calls it).
 inline void synchronize(torch::Device const& device) {

@@ -27,7 +27,8 @@ inline void add_run_options(CLI::App& app, run_options& options) {
     app.add_option("--out-dir", options.out_dir,
                    "each run writes a new directory here (empty: write nothing)")
         ->capture_default_str();
-    app.add_option("--seed", options.seed, "seed of every random stream")->capture_default_str();
+    app.add_option("--seed", options.seed, "seed of every random stream")
+        ->capture_default_str();
     app.add_option("--epochs", options.epochs, "override Train<{.epochs}> (smoke runs)")
         ->check(CLI::PositiveNumber);
     app.add_option("--limit", options.limit,
@@ -43,8 +44,9 @@ inline void add_run_options(CLI::App& app, run_options& options) {
 
 //! Parses the command line and trains the experiment. Returns the process exit code.
 //!
-//!     constexpr auto experiment = Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy>;
-//!     int main(int argc, char** argv) { return pipeline::run(experiment, argc, argv); }
+//!     constexpr auto experiment = Load<FashionMNIST> | Model<ResNet18> |
+//!     Loss<CrossEntropy>; int main(int argc, char** argv) { return
+//!     pipeline::run(experiment, argc, argv); }
 template <class... S>
 int run(Pipeline<S...>, int argc, char** argv) {
     // Validate first and expand the loop only for a valid pipeline, so a broken pipeline

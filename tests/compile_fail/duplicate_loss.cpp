@@ -4,4 +4,5 @@
 
 using namespace pipeline;
 
-constexpr auto p = Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> | Loss<SmoothedCE<0.1>>;
+constexpr auto p =
+    Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> | Loss<SmoothedCE<0.1>>;

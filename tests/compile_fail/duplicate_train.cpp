@@ -4,4 +4,6 @@
 
 using namespace pipeline;
 
-constexpr auto p = Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> | Train<{.epochs = 2}> | Train<{.epochs = 3}>;
+constexpr auto p =
+    Load<
+        FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> | Train<{.epochs = 2}> | Train<{.epochs = 3}>;

@@ -4,4 +4,5 @@
 
 using namespace pipeline;
 
-constexpr auto p = Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> | Train<> | Optimizer<SGD<>>;
+constexpr auto p =
+    Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> | Train<> | Optimizer<SGD<>>;

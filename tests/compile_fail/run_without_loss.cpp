@@ -7,4 +7,6 @@ using namespace pipeline;
 
 constexpr auto experiment = Load<FashionMNIST> | Model<ResNet18> | Train<{.epochs = 1}>;
 
-int main(int argc, char** argv) { return run(experiment, argc, argv); }
+int main(int argc, char** argv) {
+    return run(experiment, argc, argv);
+}

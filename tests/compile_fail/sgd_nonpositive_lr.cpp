@@ -4,4 +4,5 @@
 
 using namespace pipeline;
 
-constexpr auto p = Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> | Optimizer<SGD<{.lr = 0.0}>>;
+constexpr auto p =
+    Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> | Optimizer<SGD<{.lr = 0.0}>>;

@@ -2,7 +2,10 @@
 
 using namespace pipeline;
 
-constexpr auto experiment = Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy>
-                            | Optimizer<SGD<{.lr = 0.1}>> | Train<{.epochs = 1}>;
+constexpr auto experiment =
+    Load<
+        FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> | Optimizer<SGD<{.lr = 0.1}>> | Train<{.epochs = 1}>;
 
-int main(int argc, char** argv) { return run(experiment, argc, argv); }
+int main(int argc, char** argv) {
+    return run(experiment, argc, argv);
+}

@@ -33,12 +33,14 @@ public:
             shift[c] = static_cast<float>(-mean[c] / std[c]);
         }
         auto opts = torch::TensorOptions().dtype(torch::kFloat32);
-        scale_ = torch::from_blob(scale.data(), {1, static_cast<std::int64_t>(C), 1, 1}, opts)
-                     .clone()
-                     .to(device);
-        shift_ = torch::from_blob(shift.data(), {1, static_cast<std::int64_t>(C), 1, 1}, opts)
-                     .clone()
-                     .to(device);
+        scale_ =
+            torch::from_blob(scale.data(), {1, static_cast<std::int64_t>(C), 1, 1}, opts)
+                .clone()
+                .to(device);
+        shift_ =
+            torch::from_blob(shift.data(), {1, static_cast<std::int64_t>(C), 1, 1}, opts)
+                .clone()
+                .to(device);
     }
 
     [[nodiscard]] torch::Tensor operator()(torch::Tensor const& images_u8) const {
@@ -54,7 +56,8 @@ private:
 class device_batches {
 public:
     device_batches(labelled_images data, normalizer norm)
-        : data_(std::move(data)), norm_(std::move(norm)) {}
+        : data_(std::move(data))
+        , norm_(std::move(norm)) {}
 
     [[nodiscard]] std::int64_t size() const { return data_.size(); }
     [[nodiscard]] labelled_images const& data() const { return data_; }
@@ -67,9 +70,9 @@ public:
 
     //! A fresh random order of all examples, drawn on the data's device from `gen`.
     [[nodiscard]] torch::Tensor shuffled_order(torch::Generator& gen) const {
-        return torch::randperm(size(), gen,
-                               torch::TensorOptions().dtype(torch::kInt64).device(
-                                   data_.labels.device()));
+        return torch::randperm(
+            size(), gen,
+            torch::TensorOptions().dtype(torch::kInt64).device(data_.labels.device()));
     }
 
     //! Batch `i` of the given order (positions i*B .. min((i+1)*B, N)).
@@ -78,14 +81,16 @@ public:
         auto begin = i * batch_size;
         auto len = std::min(batch_size, size() - begin);
         auto idx = order.narrow(0, begin, len);
-        return {norm_(data_.images.index_select(0, idx)), data_.labels.index_select(0, idx)};
+        return {norm_(data_.images.index_select(0, idx)),
+                data_.labels.index_select(0, idx)};
     }
 
     //! Batch `i` in storage order (evaluation).
     [[nodiscard]] batch get(std::int64_t i, std::int64_t batch_size) const {
         auto begin = i * batch_size;
         auto len = std::min(batch_size, size() - begin);
-        return {norm_(data_.images.narrow(0, begin, len)), data_.labels.narrow(0, begin, len)};
+        return {norm_(data_.images.narrow(0, begin, len)),
+                data_.labels.narrow(0, begin, len)};
     }
 
 private:

@@ -20,7 +20,9 @@ struct labelled_images {
     torch::Tensor images;
     torch::Tensor labels;
 
-    [[nodiscard]] std::int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
+    [[nodiscard]] std::int64_t size() const {
+        return labels.defined() ? labels.size(0) : 0;
+    }
 
     //! The same examples on `device` (uint8 stays uint8: a quarter of float's memory).
     [[nodiscard]] labelled_images to(torch::Device const& device) const {

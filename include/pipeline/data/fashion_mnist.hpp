@@ -22,12 +22,12 @@ struct dataset_loader<FashionMNIST> {
 
     static dataset_splits load(std::filesystem::path const& dir) {
         using D = FashionMNIST;
-        auto [train_x, train_y] =
-            idx::read_pair(dir / "train-images-idx3-ubyte.gz", dir / "train-labels-idx1-ubyte.gz",
-                           D::classes, D::height, D::width);
-        auto [test_x, test_y] =
-            idx::read_pair(dir / "t10k-images-idx3-ubyte.gz", dir / "t10k-labels-idx1-ubyte.gz",
-                           D::classes, D::height, D::width);
+        auto [train_x, train_y] = idx::read_pair(dir / "train-images-idx3-ubyte.gz",
+                                                 dir / "train-labels-idx1-ubyte.gz",
+                                                 D::classes, D::height, D::width);
+        auto [test_x, test_y] = idx::read_pair(dir / "t10k-images-idx3-ubyte.gz",
+                                               dir / "t10k-labels-idx1-ubyte.gz",
+                                               D::classes, D::height, D::width);
         return {{train_x, train_y}, {test_x, test_y}};
     }
 };

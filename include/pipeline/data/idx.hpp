@@ -29,7 +29,8 @@ struct gz_closer {
 //! uncompressed stream for error messages.
 class reader {
 public:
-    explicit reader(std::filesystem::path path) : path_(std::move(path)) {
+    explicit reader(std::filesystem::path path)
+        : path_(std::move(path)) {
         std::error_code ec;
         if (!std::filesystem::is_regular_file(path_, ec))
             throw error(path_.string(), "an IDX file (gzip or plain)", "no such file");
@@ -44,13 +45,15 @@ public:
         auto* dst = static_cast<unsigned char*>(out);
         std::size_t done = 0;
         while (done < n) {
-            unsigned chunk = static_cast<unsigned>(std::min<std::size_t>(n - done, 1u << 30));
+            unsigned chunk =
+                static_cast<unsigned>(std::min<std::size_t>(n - done, 1u << 30));
             int got = gzread(file_.get(), dst + done, chunk);
             if (got < 0) {
                 int errnum = 0;
                 char const* msg = gzerror(file_.get(), &errnum);
                 throw error(path_.string() + " at byte " + std::to_string(offset_ + done),
-                            "a valid gzip stream", std::string("corrupt data (") + msg + ")");
+                            "a valid gzip stream",
+                            std::string("corrupt data (") + msg + ")");
             }
             if (got == 0)
                 throw error(path_.string() + " at byte " + std::to_string(offset_ + done),
@@ -88,8 +91,8 @@ public:
             char buf[2][16];
             std::snprintf(buf[0], sizeof buf[0], "0x%08x", expected);
             std::snprintf(buf[1], sizeof buf[1], "0x%08x", magic);
-            throw error(path_.string(), std::string("magic number ") + buf[0] + " (" + kind + ")",
-                        buf[1]);
+            throw error(path_.string(),
+                        std::string("magic number ") + buf[0] + " (" + kind + ")", buf[1]);
         }
     }
 
@@ -135,19 +138,20 @@ inline torch::Tensor read_images(std::filesystem::path const& path, int height =
     if (h == 0 || w == 0 || h > 4096 || w > 4096)
         throw error(path.string(), "image sides between 1 and 4096",
                     std::to_string(h) + "x" + std::to_string(w));
-    auto images = torch::empty({static_cast<std::int64_t>(n), 1, static_cast<std::int64_t>(h),
-                                static_cast<std::int64_t>(w)},
+    auto images = torch::empty({static_cast<std::int64_t>(n), 1,
+                                static_cast<std::int64_t>(h), static_cast<std::int64_t>(w)},
                                torch::kUInt8);
     in.read(images.data_ptr(), std::size_t{n} * h * w,
-            std::to_string(n) + " images of " + std::to_string(h) + "x" + std::to_string(w));
+            std::to_string(n) + " images of " + std::to_string(h) + "x"
+                + std::to_string(w));
     in.expect_end();
     return images;
 }
 
 //! Reads a matching pair of image and label files, checking that the counts agree.
 inline std::pair<torch::Tensor, torch::Tensor>
-read_pair(std::filesystem::path const& images_path, std::filesystem::path const& labels_path,
-          int classes, int height, int width) {
+read_pair(std::filesystem::path const& images_path,
+          std::filesystem::path const& labels_path, int classes, int height, int width) {
     auto images = read_images(images_path, height, width);
     auto labels = read_labels(labels_path, classes);
     if (images.size(0) != labels.size(0))

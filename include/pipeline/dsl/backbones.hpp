@@ -37,7 +37,8 @@ struct resnet_backbone : backbone_tag, named<Name> {
 };
 } // namespace detail
 
-//! torchvision's resnet18: BasicBlock, [2, 2, 2, 2], 11.7 M parameters with a 1000-way head.
+//! torchvision's resnet18: BasicBlock, [2, 2, 2, 2], 11.7 M parameters with a 1000-way
+//! head.
 struct ResNet18 : detail::resnet_backbone<ResNet18, "ResNet18", 2, 2, 2, 2, false> {};
 //! torchvision's resnet34: BasicBlock, [3, 4, 6, 3].
 struct ResNet34 : detail::resnet_backbone<ResNet34, "ResNet34", 3, 4, 6, 3, false> {};

@@ -30,18 +30,38 @@ struct named {
 
 namespace detail {
 
-//! Shortest decimal form that reads back to the same double (`0.1`, `5e-4`, `3`).
+//! Shortest decimal form that reads back to the same double: plain notation while it
+//! stays short (`0.1`, `0.0005`, `3`), otherwise scientific with a bare exponent (`1e-8`).
 inline std::string format_number(double value) {
     std::array<char, 64> buffer{};
-    auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+    auto* const first = buffer.data();
+    auto* const last = first + buffer.size();
+    if (auto [end, ec] = std::to_chars(first, last, value, std::chars_format::fixed);
+        ec == std::errc{} && end - first <= 8)
+        return {first, end};
+    auto [end, ec] = std::to_chars(first, last, value, std::chars_format::scientific);
     if (ec != std::errc{})
         return "?";
-    return {buffer.data(), end};
+    std::string text(first, end);
+    // "1e-08" -> "1e-8", "1e+20" -> "1e20"
+    auto e = text.find('e');
+    std::string mantissa = text.substr(0, e);
+    std::string exponent = text.substr(e + 1);
+    bool negative = exponent.front() == '-';
+    exponent.erase(0, exponent.find_first_not_of("+-"));
+    exponent.erase(0, std::min(exponent.find_first_not_of('0'), exponent.size() - 1));
+    return mantissa + "e" + (negative ? "-" : "") + exponent;
 }
 
-inline std::string format_number(long long value) { return std::to_string(value); }
-inline std::string format_number(int value) { return std::to_string(value); }
-inline std::string format_number(bool value) { return value ? "true" : "false"; }
+inline std::string format_number(long long value) {
+    return std::to_string(value);
+}
+inline std::string format_number(int value) {
+    return std::to_string(value);
+}
+inline std::string format_number(bool value) {
+    return value ? "true" : "false";
+}
 
 //! Prints designated initialisers for the fields that differ from their defaults, so
 //! the printed form of `SGD<{.lr = 0.1}>` is what the user wrote, and `SGD<>` when every
@@ -62,7 +82,9 @@ public:
     }
 
     //! `{.lr = 0.1, .momentum = 0.8}`, or the empty string when all fields are defaults.
-    [[nodiscard]] std::string braced() const { return text_.empty() ? "" : "{" + text_ + "}"; }
+    [[nodiscard]] std::string braced() const {
+        return text_.empty() ? "" : "{" + text_ + "}";
+    }
 
 private:
     std::string text_;

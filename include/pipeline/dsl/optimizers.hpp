@@ -33,7 +33,7 @@ struct SGD : optimizer_tag {
         constexpr SgdParams d{};
         return "SGD<"
                + detail::field_printer{}("lr", P.lr, d.lr)("momentum", P.momentum,
-                                                            d.momentum)(
+                                                           d.momentum)(
                      "nesterov", P.nesterov, d.nesterov)("weight_decay", P.weight_decay,
                                                          d.weight_decay)
                      .braced()

@@ -71,15 +71,18 @@ inline constexpr bool in_data_flow_order = out_of_order_kind<Stages...> < 0;
 template <class... Stages>
 inline constexpr bool unique_kinds =
     count<stage_kind::load, Stages...> <= 1 && count<stage_kind::model, Stages...> <= 1
-    && count<stage_kind::loss, Stages...> <= 1 && count<stage_kind::optimizer, Stages...> <= 1
-    && count<stage_kind::schedule, Stages...> <= 1 && count<stage_kind::train, Stages...> <= 1;
+    && count<stage_kind::loss, Stages...> <= 1
+    && count<stage_kind::optimizer, Stages...> <= 1
+    && count<stage_kind::schedule, Stages...> <= 1
+    && count<stage_kind::train, Stages...> <= 1;
 
 } // namespace rules
 
 //! An experiment: a list of stages in data-flow order. Build it with `|`; run it with
 //! `pipeline::run(experiment, argc, argv)`.
 //!
-//!     constexpr auto experiment = Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy>;
+//!     constexpr auto experiment = Load<FashionMNIST> | Model<ResNet18> |
+//!     Loss<CrossEntropy>;
 template <class... Stages>
 struct Pipeline {
     // Order: the loop is expanded in data-flow order, and an order written differently
@@ -105,9 +108,10 @@ struct Pipeline {
                   "pipeline: Schedule<...> goes after Optimizer and before Train (data "
                   "flows Load | Augment... | Model | Loss | Optimizer | Schedule | Train)");
     // Uniqueness: two of a kind would leave it ambiguous which one runs.
-    static_assert(rules::count<stage_kind::load, Stages...> <= 1,
-                  "pipeline: two Load stages; a pipeline reads one dataset (combine options "
-                  "in one Load<D, Options...>)");
+    static_assert(
+        rules::count<stage_kind::load, Stages...> <= 1,
+        "pipeline: two Load stages; a pipeline reads one dataset (combine options "
+        "in one Load<D, Options...>)");
     static_assert(rules::count<stage_kind::model, Stages...> <= 1,
                   "pipeline: two Model stages; a pipeline trains one model (compare models "
                   "with two pipelines)");

@@ -26,7 +26,7 @@ inline constexpr bool has_loss<Pipeline<S...>> = count<stage_kind::loss, S...> =
 
 //! Everything `run` needs: a dataset, a model and a loss (the rest has defaults).
 template <class P>
-inline constexpr bool complete = has_load<P> && has_model<P> && has_loss<P>;
+inline constexpr bool complete = has_load<P>&& has_model<P>&& has_loss<P>;
 
 } // namespace rules
 

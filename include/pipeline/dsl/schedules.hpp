@@ -21,7 +21,8 @@ struct CosineParams {
 //! after an optional linear warm-up (SGDR without restarts; timm's `cosine`).
 template <CosineParams P = CosineParams{}>
 struct Cosine : schedule_tag {
-    static_assert(P.warmup_epochs >= 0.0, "pipeline: Cosine<{.warmup_epochs}> must be >= 0");
+    static_assert(P.warmup_epochs >= 0.0,
+                  "pipeline: Cosine<{.warmup_epochs}> must be >= 0");
     static_assert(P.min_lr >= 0.0, "pipeline: Cosine<{.min_lr}> must be >= 0");
     static constexpr CosineParams params = P;
     static std::string name() {

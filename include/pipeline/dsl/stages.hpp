@@ -21,13 +21,20 @@ enum class stage_kind { load, augment, model, loss, optimizer, schedule, train }
 
 inline constexpr std::string_view kind_name(stage_kind k) {
     switch (k) {
-    case stage_kind::load: return "Load";
-    case stage_kind::augment: return "Augment";
-    case stage_kind::model: return "Model";
-    case stage_kind::loss: return "Loss";
-    case stage_kind::optimizer: return "Optimizer";
-    case stage_kind::schedule: return "Schedule";
-    case stage_kind::train: return "Train";
+    case stage_kind::load:
+        return "Load";
+    case stage_kind::augment:
+        return "Augment";
+    case stage_kind::model:
+        return "Model";
+    case stage_kind::loss:
+        return "Loss";
+    case stage_kind::optimizer:
+        return "Optimizer";
+    case stage_kind::schedule:
+        return "Schedule";
+    case stage_kind::train:
+        return "Train";
     }
     return "?";
 }
@@ -49,8 +56,9 @@ std::string join_names() {
 
 template <class D, class... Options>
 struct LoadStage {
-    static_assert(is_dataset<D>, "pipeline: Load<D> takes a dataset (FashionMNIST, CIFAR10, "
-                                 "ImageFolder<...>) as its first argument");
+    static_assert(is_dataset<D>,
+                  "pipeline: Load<D> takes a dataset (FashionMNIST, CIFAR10, "
+                  "ImageFolder<...>) as its first argument");
     static_assert((is_load_option<Options> && ...),
                   "pipeline: Load<D, Options...> takes load options (Subset<N>, Split<f>) "
                   "after the dataset");
@@ -64,7 +72,9 @@ struct LoadStage {
     static constexpr std::int64_t subset = (std::int64_t{0} + ... + option_count<Options>);
     //! Fraction of training examples held out for validation (Split<f>), 0 for none.
     static constexpr double split = (0.0 + ... + option_fraction<Options>);
-    static std::string name() { return "Load<" + detail::join_names<D, Options...>() + ">"; }
+    static std::string name() {
+        return "Load<" + detail::join_names<D, Options...>() + ">";
+    }
 };
 
 template <class A>
@@ -85,14 +95,17 @@ struct ModelStage {
                   "pipeline: Model<B, Options...> takes model options after the backbone");
     static constexpr stage_kind kind = stage_kind::model;
     using backbone = B;
-    static std::string name() { return "Model<" + detail::join_names<B, Options...>() + ">"; }
+    static std::string name() {
+        return "Model<" + detail::join_names<B, Options...>() + ">";
+    }
 };
 
 template <class L>
 struct LossStage {
-    static_assert(is_loss<L>, "pipeline: Loss<L> takes a loss (CrossEntropy, SmoothedCE<eps>); "
-                              "the argument is not one (backbones such as ResNet18 go in "
-                              "Model<...>)");
+    static_assert(is_loss<L>,
+                  "pipeline: Loss<L> takes a loss (CrossEntropy, SmoothedCE<eps>); "
+                  "the argument is not one (backbones such as ResNet18 go in "
+                  "Model<...>)");
     static constexpr stage_kind kind = stage_kind::loss;
     using loss = L;
     static std::string name() { return "Loss<" + name_of<L>() + ">"; }
@@ -130,8 +143,8 @@ struct TrainStage {
         constexpr TrainParams d{};
         return "Train<"
                + detail::field_printer{}("epochs", P.epochs, d.epochs)(
-                     "batch_size", P.batch_size, d.batch_size)(
-                     "eval_batch_size", P.eval_batch_size, d.eval_batch_size)(
+                     "batch_size", P.batch_size,
+                     d.batch_size)("eval_batch_size", P.eval_batch_size, d.eval_batch_size)(
                      "clip_grad_norm", P.clip_grad_norm, d.clip_grad_norm)
                      .braced()
                + ">";

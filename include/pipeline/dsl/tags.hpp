@@ -39,9 +39,9 @@ inline constexpr bool is_schedule = std::is_base_of_v<schedule_tag, T>;
 
 //! True for anything that belongs to the vocabulary at all.
 template <class T>
-inline constexpr bool is_vocabulary = is_dataset<T> || is_load_option<T> || is_augmentation<T>
-                                      || is_backbone<T> || is_model_option<T> || is_block<T>
-                                      || is_loss<T> || is_optimizer<T> || is_schedule<T>;
+inline constexpr bool is_vocabulary =
+    is_dataset<
+        T> || is_load_option<T> || is_augmentation<T> || is_backbone<T> || is_model_option<T> || is_block<T> || is_loss<T> || is_optimizer<T> || is_schedule<T>;
 
 //! The printed name of a vocabulary type (`ResNet18`, `SmoothedCE<0.1>`).
 template <class T>

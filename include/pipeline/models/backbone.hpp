@@ -16,10 +16,10 @@ template <class B>
 struct backbone_builder;
 
 template <class B>
-    requires requires {
-        B::layers;
-        B::bottleneck;
-    }
+requires requires {
+    B::layers;
+    B::bottleneck;
+}
 struct backbone_builder<B> {
     using module_type = models::ResNet;
 

@@ -18,12 +18,14 @@ struct BasicBlockImpl : torch::nn::Module {
 
     BasicBlockImpl(std::int64_t inplanes, std::int64_t planes, std::int64_t stride) {
         namespace nn = torch::nn;
-        conv1 = register_module(
-            "conv1",
-            nn::Conv2d(nn::Conv2dOptions(inplanes, planes, 3).stride(stride).padding(1).bias(false)));
+        conv1 = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(inplanes, planes, 3)
+                                                        .stride(stride)
+                                                        .padding(1)
+                                                        .bias(false)));
         bn1 = register_module("bn1", nn::BatchNorm2d(planes));
         conv2 = register_module(
-            "conv2", nn::Conv2d(nn::Conv2dOptions(planes, planes, 3).padding(1).bias(false)));
+            "conv2",
+            nn::Conv2d(nn::Conv2dOptions(planes, planes, 3).padding(1).bias(false)));
         bn2 = register_module("bn2", nn::BatchNorm2d(planes));
         if (stride != 1 || inplanes != planes * expansion)
             downsample = register_module(
@@ -53,15 +55,17 @@ struct BottleneckImpl : torch::nn::Module {
 
     BottleneckImpl(std::int64_t inplanes, std::int64_t planes, std::int64_t stride) {
         namespace nn = torch::nn;
-        conv1 = register_module("conv1",
-                                nn::Conv2d(nn::Conv2dOptions(inplanes, planes, 1).bias(false)));
+        conv1 = register_module(
+            "conv1", nn::Conv2d(nn::Conv2dOptions(inplanes, planes, 1).bias(false)));
         bn1 = register_module("bn1", nn::BatchNorm2d(planes));
-        conv2 = register_module(
-            "conv2",
-            nn::Conv2d(nn::Conv2dOptions(planes, planes, 3).stride(stride).padding(1).bias(false)));
+        conv2 = register_module("conv2", nn::Conv2d(nn::Conv2dOptions(planes, planes, 3)
+                                                        .stride(stride)
+                                                        .padding(1)
+                                                        .bias(false)));
         bn2 = register_module("bn2", nn::BatchNorm2d(planes));
         conv3 = register_module(
-            "conv3", nn::Conv2d(nn::Conv2dOptions(planes, planes * expansion, 1).bias(false)));
+            "conv3",
+            nn::Conv2d(nn::Conv2dOptions(planes, planes * expansion, 1).bias(false)));
         bn3 = register_module("bn3", nn::BatchNorm2d(planes * expansion));
         if (stride != 1 || inplanes != planes * expansion)
             downsample = register_module(
@@ -96,11 +100,13 @@ struct resnet_options {
 //! ResNet with torchvision's names. `in_channels` other than 3 adapts the first conv
 //! (1-channel data gets a 1-channel conv1; pretrained loading sums the RGB filters).
 struct ResNetImpl : torch::nn::Module {
-    explicit ResNetImpl(resnet_options const& o) : options(o) {
+    explicit ResNetImpl(resnet_options const& o)
+        : options(o) {
         namespace nn = torch::nn;
         conv1 = register_module(
             "conv1",
-            nn::Conv2d(nn::Conv2dOptions(o.in_channels, 64, 7).stride(2).padding(3).bias(false)));
+            nn::Conv2d(
+                nn::Conv2dOptions(o.in_channels, 64, 7).stride(2).padding(3).bias(false)));
         bn1 = register_module("bn1", nn::BatchNorm2d(64));
         std::int64_t inplanes = 64;
         std::array<std::int64_t, 4> planes{64, 128, 256, 512};

@@ -68,7 +68,8 @@ struct run_result {
 //! silent fallback.
 inline torch::Device select_device(std::string const& spec) {
     if (spec == "auto")
-        return compat::cuda_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+        return compat::cuda_available() ? torch::Device(torch::kCUDA, 0)
+                                        : torch::Device(torch::kCPU);
     if (spec == "cpu")
         return torch::Device(torch::kCPU);
     if (spec.rfind("cuda", 0) == 0) {
@@ -90,8 +91,10 @@ struct running_metrics {
     std::int64_t seen = 0;
 
     explicit running_metrics(torch::Device const& device)
-        : loss_sum(torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device)))
-        , correct(torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(device))) {}
+        : loss_sum(
+            torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device)))
+        , correct(torch::zeros(
+              {}, torch::TensorOptions().dtype(torch::kInt64).device(device))) {}
 
     void add(torch::Tensor const& mean_loss, torch::Tensor const& logits,
              torch::Tensor const& labels) {
@@ -106,7 +109,8 @@ struct running_metrics {
         if (seen == 0)
             return {0.0, 0.0};
         return {loss_sum.item<double>() / static_cast<double>(seen),
-                static_cast<double>(correct.item<std::int64_t>()) / static_cast<double>(seen)};
+                static_cast<double>(correct.item<std::int64_t>())
+                    / static_cast<double>(seen)};
     }
 };
 
@@ -140,7 +144,9 @@ std::pair<double, double> evaluate(Module& model, device_batches const& data,
     return m.read();
 }
 
-inline std::string percent(double fraction) { return fmt::format("{:.2f}%", 100.0 * fraction); }
+inline std::string percent(double fraction) {
+    return fmt::format("{:.2f}%", 100.0 * fraction);
+}
 
 } // namespace detail
 
@@ -165,9 +171,10 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
 
     run_result result;
     result.experiment = describe(P{});
-    int const threads = options.threads > 0
-                            ? options.threads
-                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    int const threads =
+        options.threads > 0
+            ? options.threads
+            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     torch::set_num_threads(threads);
     auto const device = select_device(options.device);
     int const epochs = options.epochs.value_or(train.epochs);
@@ -176,14 +183,16 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
 
     say(fmt::format("experiment: {}\n", result.experiment));
     say(fmt::format("device: {} | torch {} | {} CPU thread{} | seed {}\n", device.str(),
-                    compat::torch_version(), threads, threads == 1 ? "" : "s", options.seed));
+                    compat::torch_version(), threads, threads == 1 ? "" : "s",
+                    options.seed));
 
     // Data: read once, cut to the subset, hold out the validation split, move to device.
     auto const dir = dataset_loader<D>::locate(options.data_dir);
     auto splits = dataset_loader<D>::load(dir);
     std::int64_t keep = options.limit.value_or(load::subset);
     if (options.limit && *options.limit < 1)
-        throw error("--limit", "at least 1 training example", std::to_string(*options.limit));
+        throw error("--limit", "at least 1 training example",
+                    std::to_string(*options.limit));
     if (keep > 0 && keep < splits.train.size())
         splits.train = splits.train.first(keep);
     labelled_images val = splits.test;
@@ -195,7 +204,8 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
             std::llround(load::split * static_cast<double>(splits.train.size())));
         n_val = std::clamp<std::int64_t>(n_val, 1, splits.train.size() - 1);
         val = splits.train.select(order.narrow(0, 0, n_val));
-        splits.train = splits.train.select(order.narrow(0, n_val, splits.train.size() - n_val));
+        splits.train =
+            splits.train.select(order.narrow(0, n_val, splits.train.size() - n_val));
     }
     auto test = splits.test;
     if (options.eval_limit) {
@@ -204,14 +214,16 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
     }
     if (splits.train.size() < train.batch_size)
         throw error("training set of " + D::name(),
-                    "at least one batch of " + std::to_string(train.batch_size) + " examples",
+                    "at least one batch of " + std::to_string(train.batch_size)
+                        + " examples",
                     std::to_string(splits.train.size()));
     normalizer const norm(D::mean, D::std, device);
     device_batches const train_data(splits.train.to(device), norm);
     device_batches const val_data(val.to(device), norm);
     device_batches const test_data(test.to(device), norm);
-    say(fmt::format("data: {} from {} | train {} | {} {} | test {}\n", D::name(), dir.string(),
-                    train_data.size(), val_is_test ? "val (= test split; add Split<f> to hold out)" : "val",
+    say(fmt::format("data: {} from {} | train {} | {} {} | test {}\n", D::name(),
+                    dir.string(), train_data.size(),
+                    val_is_test ? "val (= test split; add Split<f> to hold out)" : "val",
                     val_data.size(), test_data.size()));
 
     // Model and optimizer.
@@ -264,29 +276,34 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
         m.lr = lr;
         std::tie(m.train_loss, m.train_acc) = running.read();
         if (!std::isfinite(m.train_loss))
-            throw error("epoch " + std::to_string(epoch) + " of " + result.experiment,
-                        "a finite training loss",
-                        fmt::format("{} (lower the learning rate or clip gradients with "
-                                    "Train<{{.clip_grad_norm = 1}}>); earlier epochs are in {}",
-                                    m.train_loss,
-                                    recorder ? recorder->dir().string() : "the log above"));
-        std::tie(m.val_loss, m.val_acc) = detail::evaluate(model, val_data, train.eval_batch_size);
-        m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            throw error(
+                "epoch " + std::to_string(epoch) + " of " + result.experiment,
+                "a finite training loss",
+                fmt::format("{} (lower the learning rate or clip gradients with "
+                            "Train<{{.clip_grad_norm = 1}}>); earlier epochs are in {}",
+                            m.train_loss,
+                            recorder ? recorder->dir().string() : "the log above"));
+        std::tie(m.val_loss, m.val_acc) =
+            detail::evaluate(model, val_data, train.eval_batch_size);
+        m.seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         result.epochs.push_back(m);
         if (recorder)
             recorder->record(m);
-        say(fmt::format("{:>5} {:>10.4f} {:>9} {:>9.4f} {:>8} {:>8} {:>9.5f} {:>7.1f}\n", epoch,
-                        m.train_loss, detail::percent(m.train_acc), m.val_loss,
-                        detail::percent(m.val_acc), detail::percent(m.gap()), m.lr, m.seconds));
+        say(fmt::format("{:>5} {:>10.4f} {:>9} {:>9.4f} {:>8} {:>8} {:>9.5f} {:>7.1f}\n",
+                        epoch, m.train_loss, detail::percent(m.train_acc), m.val_loss,
+                        detail::percent(m.val_acc), detail::percent(m.gap()), m.lr,
+                        m.seconds));
     }
 
     std::tie(result.test_loss, result.test_acc) =
         detail::evaluate(model, test_data, train.eval_batch_size);
     result.test_examples = test_data.size();
-    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    result.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     say(fmt::format("test: loss {:.4f} | accuracy {} on {} images | {:.1f} s in all\n",
-                    result.test_loss, detail::percent(result.test_acc), result.test_examples,
-                    result.seconds));
+                    result.test_loss, detail::percent(result.test_acc),
+                    result.test_examples, result.seconds));
     if (recorder) {
         nlohmann::json summary{{"device", device.str()},
                                {"torch", compat::torch_version()},

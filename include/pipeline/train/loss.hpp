@@ -18,7 +18,8 @@ struct loss_function {
 };
 
 //! Unsmoothed cross-entropy: the validation and test loss, comparable across losses.
-inline torch::Tensor evaluation_loss(torch::Tensor const& logits, torch::Tensor const& labels) {
+inline torch::Tensor evaluation_loss(torch::Tensor const& logits,
+                                     torch::Tensor const& labels) {
     return torch::nn::functional::cross_entropy(logits, labels);
 }
 

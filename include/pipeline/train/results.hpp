@@ -35,7 +35,8 @@ struct epoch_metrics {
 
 //! Writes `content` to `path` through a temporary file and a rename, so readers see the
 //! old file or the new one, never half of one.
-inline void write_atomically(std::filesystem::path const& path, std::string const& content) {
+inline void write_atomically(std::filesystem::path const& path,
+                             std::string const& content) {
     auto tmp = path;
     tmp += ".tmp";
     {
@@ -78,7 +79,8 @@ inline std::filesystem::path make_run_dir(std::filesystem::path const& root,
 class run_recorder {
 public:
     run_recorder(std::filesystem::path dir, std::string experiment)
-        : dir_(std::move(dir)), experiment_(std::move(experiment)) {
+        : dir_(std::move(dir))
+        , experiment_(std::move(experiment)) {
         write_atomically(dir_ / "experiment.txt", experiment_ + "\n");
     }
 
@@ -88,9 +90,9 @@ public:
         rows_.push_back(m);
         std::string csv = "epoch,train_loss,train_acc,val_loss,val_acc,gap,lr,seconds\n";
         for (auto const& r : rows_)
-            csv += fmt::format("{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.8g},{:.3f}\n", r.epoch,
-                               r.train_loss, r.train_acc, r.val_loss, r.val_acc, r.gap(), r.lr,
-                               r.seconds);
+            csv += fmt::format("{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.8g},{:.3f}\n",
+                               r.epoch, r.train_loss, r.train_acc, r.val_loss, r.val_acc,
+                               r.gap(), r.lr, r.seconds);
         write_atomically(dir_ / "metrics.csv", csv);
     }
 

@@ -32,14 +32,16 @@ struct schedule_formula<Cosine<P>> {
     //! Linear warm-up to `base_lr` over `warmup_epochs` (reaching it on the last warm-up
     //! step), then half a cosine from `base_lr` to `min_lr` over the remaining steps.
     static double lr(double base_lr, schedule_clock const& c) {
-        auto warmup = static_cast<std::int64_t>(std::llround(P.warmup_epochs * c.steps_per_epoch));
+        auto warmup =
+            static_cast<std::int64_t>(std::llround(P.warmup_epochs * c.steps_per_epoch));
         warmup = std::min(warmup, c.total_steps);
         if (c.step < warmup)
             return base_lr * static_cast<double>(c.step + 1) / static_cast<double>(warmup);
         auto span = std::max<std::int64_t>(c.total_steps - warmup, 1);
-        double t = std::clamp(static_cast<double>(c.step - warmup) / static_cast<double>(span),
-                              0.0, 1.0);
-        return P.min_lr + (base_lr - P.min_lr) * 0.5 * (1.0 + std::cos(std::numbers::pi * t));
+        double t = std::clamp(
+            static_cast<double>(c.step - warmup) / static_cast<double>(span), 0.0, 1.0);
+        return P.min_lr
+               + (base_lr - P.min_lr) * 0.5 * (1.0 + std::cos(std::numbers::pi * t));
     }
 };
 

@@ -11,7 +11,9 @@ using namespace pipeline;
 
 namespace {
 labelled_images synthetic(std::int64_t n) {
-    auto images = torch::arange(n * 2 * 2 * 2, torch::kInt64).remainder(256).to(torch::kUInt8)
+    auto images = torch::arange(n * 2 * 2 * 2, torch::kInt64)
+                      .remainder(256)
+                      .to(torch::kUInt8)
                       .reshape({n, 2, 2, 2});
     return {images, torch::arange(n, torch::kInt64)};
 }

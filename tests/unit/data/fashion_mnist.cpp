@@ -10,7 +10,8 @@
 
 using namespace pipeline;
 
-TEST_CASE("data/fashion_mnist: a missing directory says where it looked and what to install") {
+TEST_CASE(
+    "data/fashion_mnist: a missing directory says where it looked and what to install") {
     auto const nowhere = std::filesystem::temp_directory_path() / "pipeline-no-such-dir";
     try {
         dataset_loader<FashionMNIST>::locate(nowhere);

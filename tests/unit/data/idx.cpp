@@ -62,7 +62,8 @@ void write_gz(fs::path const& p, std::vector<unsigned char> const& bytes) {
 
 void write_plain(fs::path const& p, std::vector<unsigned char> const& bytes) {
     std::ofstream(p, std::ios::binary)
-        .write(reinterpret_cast<char const*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+        .write(reinterpret_cast<char const*>(bytes.data()),
+               static_cast<std::streamsize>(bytes.size()));
 }
 
 std::string message_of(auto&& f) {
@@ -122,7 +123,7 @@ TEST_CASE("data/idx: truncated files say how much was there") {
     write_gz(dir.path / "short.gz", bytes);
     auto msg = message_of([&] { idx::read_images(dir.path / "short.gz"); });
     CHECK(msg.find("truncated") != std::string::npos);
-    CHECK(msg.find("at byte 16") != std::string::npos);
+    CHECK(msg.find("at byte 47") != std::string::npos); // 16-byte header + 31 bytes
     CHECK(msg.find("36 bytes of 4 images of 3x3") != std::string::npos);
     CHECK(msg.find("after 31") != std::string::npos);
 
@@ -142,8 +143,9 @@ TEST_CASE("data/idx: trailing bytes, wrong sizes, bad labels, mismatched counts"
           != std::string::npos);
 
     write_plain(dir.path / "img", image_file(2, 3, 3));
-    CHECK(message_of([&] { idx::read_images(dir.path / "img", 28, 28); })
-              .find("expected images of 28x28, found 3x3")
+    CHECK(message_of([&] {
+              idx::read_images(dir.path / "img", 28, 28);
+          }).find("expected images of 28x28, found 3x3")
           != std::string::npos);
 
     write_plain(dir.path / "bad_labels", label_file({1, 10, 3}));
@@ -153,8 +155,10 @@ TEST_CASE("data/idx: trailing bytes, wrong sizes, bad labels, mismatched counts"
     CHECK(msg.find("at byte 9") != std::string::npos);
 
     write_plain(dir.path / "three_labels", label_file({1, 2, 3}));
-    msg = message_of([&] { idx::read_pair(dir.path / "img", dir.path / "three_labels", 10, 3, 3); });
-    CHECK(msg.find("expected 2 labels (one per image in img), found 3") != std::string::npos);
+    msg = message_of(
+        [&] { idx::read_pair(dir.path / "img", dir.path / "three_labels", 10, 3, 3); });
+    CHECK(msg.find("expected 2 labels (one per image in img), found 3")
+          != std::string::npos);
 }
 
 TEST_CASE("data/idx: a corrupt gzip stream is an error, not garbage") {
@@ -167,7 +171,8 @@ TEST_CASE("data/idx: a corrupt gzip stream is an error, not garbage") {
     }
     for (std::size_t i = 20; i < raw.size() - 8; i += 3)
         raw[i] = static_cast<char>(raw[i] ^ 0x5a);
-    std::ofstream(dir.path / "images.gz", std::ios::binary).write(raw.data(), static_cast<std::streamsize>(raw.size()));
+    std::ofstream(dir.path / "images.gz", std::ios::binary)
+        .write(raw.data(), static_cast<std::streamsize>(raw.size()));
     auto msg = message_of([&] { idx::read_images(dir.path / "images.gz"); });
     CHECK(msg != "no error");
     CHECK(msg.find("images.gz") != std::string::npos);

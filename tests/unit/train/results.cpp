@@ -20,8 +20,10 @@ std::string slurp(fs::path const& p) {
 }
 } // namespace
 
-TEST_CASE("train/results: two runs with the same seed in the same second get two directories") {
-    auto root = fs::temp_directory_path() / ("pipeline-results-" + std::to_string(::getpid()));
+TEST_CASE(
+    "train/results: two runs with the same seed in the same second get two directories") {
+    auto root =
+        fs::temp_directory_path() / ("pipeline-results-" + std::to_string(::getpid()));
     fs::remove_all(root);
     auto a = make_run_dir(root, 3);
     auto b = make_run_dir(root, 3);
@@ -32,14 +34,25 @@ TEST_CASE("train/results: two runs with the same seed in the same second get two
 }
 
 TEST_CASE("train/results: the recorder keeps every finished epoch on disk") {
-    auto root = fs::temp_directory_path() / ("pipeline-recorder-" + std::to_string(::getpid()));
+    auto root =
+        fs::temp_directory_path() / ("pipeline-recorder-" + std::to_string(::getpid()));
     fs::remove_all(root);
     run_recorder rec(make_run_dir(root, 0), "Load<FashionMNIST> | Model<ResNet18>");
     CHECK(slurp(rec.dir() / "experiment.txt") == "Load<FashionMNIST> | Model<ResNet18>\n");
-    rec.record({.epoch = 1, .train_loss = 1.5, .train_acc = 0.5, .val_loss = 1.25,
-                .val_acc = 0.25, .lr = 0.1, .seconds = 2});
-    rec.record({.epoch = 2, .train_loss = 1.0, .train_acc = 0.75, .val_loss = 1.0,
-                .val_acc = 0.5, .lr = 0.05, .seconds = 2});
+    rec.record({.epoch = 1,
+                .train_loss = 1.5,
+                .train_acc = 0.5,
+                .val_loss = 1.25,
+                .val_acc = 0.25,
+                .lr = 0.1,
+                .seconds = 2});
+    rec.record({.epoch = 2,
+                .train_loss = 1.0,
+                .train_acc = 0.75,
+                .val_loss = 1.0,
+                .val_acc = 0.5,
+                .lr = 0.05,
+                .seconds = 2});
     auto csv = slurp(rec.dir() / "metrics.csv");
     CHECK(csv.find("epoch,train_loss,train_acc,val_loss,val_acc,gap,lr,seconds\n") == 0);
     CHECK(csv.find("\n1,1.500000,0.500000,1.250000,0.250000,0.250000,0.1,2.000\n")

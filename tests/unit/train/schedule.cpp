@@ -9,8 +9,9 @@
 using namespace pipeline;
 
 TEST_CASE("train/schedule: Constant") {
-    CHECK(scheduled_lr<Constant>(0.1, {.step = 77, .steps_per_epoch = 10, .total_steps = 100})
-          == 0.1);
+    CHECK(
+        scheduled_lr<Constant>(0.1, {.step = 77, .steps_per_epoch = 10, .total_steps = 100})
+        == 0.1);
 }
 
 TEST_CASE("train/schedule: Cosine without warm-up: start, midpoint, end") {
