@@ -78,3 +78,13 @@ TEST_CASE("dsl/rules: load options") {
                   && LoadStage<FashionMNIST>::split == 0.0);
     CHECK(L::subset == 500);
 }
+
+TEST_CASE("dsl/rules: backbones know their blocks and the prefixes they own") {
+    static_assert(ResNet18::has_block<Layer4> && ResNet50::has_block<Stem>);
+    static_assert(!ResNet18::has_block<CrossEntropy>);
+    static_assert(ResNet18::require_block<Head>());
+    CHECK(ResNet18::parameter_prefixes("Stem")
+          == std::vector<std::string_view>{"conv1.", "bn1."});
+    CHECK(ResNet34::parameter_prefixes("Head") == std::vector<std::string_view>{"fc."});
+    CHECK(ResNet50::parameter_prefixes("Layer5").empty());
+}

@@ -4,7 +4,10 @@
 #pragma once
 
 #include <array>
+#include <string_view>
+#include <vector>
 
+#include <boost/hana/contains.hpp>
 #include <boost/hana/tuple.hpp>
 #include <boost/hana/type.hpp>
 
@@ -34,6 +37,38 @@ struct resnet_backbone : backbone_tag, named<Name> {
     static constexpr bool bottleneck = Bottleneck;
     //! Channels entering the classifier.
     static constexpr int features = Bottleneck ? 2048 : 512;
+
+    template <class Block>
+    static constexpr bool has_block = boost::hana::contains(blocks,
+                                                            boost::hana::type_c<Block>);
+
+    //! Stops compilation, listing the blocks ResNets have, when `Block` is not one of
+    //! them. Stages that name blocks (Frozen, LrScale, Unfreeze) call this first.
+    template <class Block>
+    static constexpr bool require_block() {
+        static_assert(
+            has_block<Block>,
+            "pipeline: the block named is not a block of this ResNet (ResNets have "
+            "Stem, Layer1, Layer2, Layer3, Layer4, Head)");
+        return has_block<Block>;
+    }
+
+    //! The state-dict name prefixes a block owns (torchvision's names).
+    static std::vector<std::string_view> parameter_prefixes(std::string_view block) {
+        if (block == "Stem")
+            return {"conv1.", "bn1."};
+        if (block == "Layer1")
+            return {"layer1."};
+        if (block == "Layer2")
+            return {"layer2."};
+        if (block == "Layer3")
+            return {"layer3."};
+        if (block == "Layer4")
+            return {"layer4."};
+        if (block == "Head")
+            return {"fc."};
+        return {};
+    }
 };
 } // namespace detail
 
