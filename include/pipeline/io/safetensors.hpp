@@ -191,19 +191,25 @@ inline header parse_header(std::span<unsigned char const> bytes, std::string con
         if (!sh->is_array())
             throw error(at, "a shape array", std::string(sh->type_name()));
         std::uint64_t numel = 1;
+        // The product of the non-zero dimensions bounds the strides of the tensor: it must
+        // fit an int64 even when a zero dimension makes the tensor empty.
+        std::uint64_t extent = 1;
         bool overflow = false;
+        constexpr auto int64_max =
+            static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
         for (auto const& d : *sh) {
             if (!d.is_number_unsigned())
                 throw error(at, "non-negative integer dimensions", d.dump());
             auto const dim = d.get<std::uint64_t>();
-            if (dim > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+            if (dim > int64_max || (dim != 0 && extent > int64_max / dim))
                 overflow = true;
-            else if (dim != 0 && numel > std::numeric_limits<std::uint64_t>::max() / dim)
-                overflow = true;
-            else
-                numel *= dim;
+            else if (dim != 0)
+                extent *= dim;
+            numel = dim == 0 ? 0 : numel;
             e.shape.push_back(static_cast<std::int64_t>(dim));
         }
+        if (!overflow && numel != 0)
+            numel = extent;
         if (!off->is_array() || off->size() != 2 || !(*off)[0].is_number_unsigned()
             || !(*off)[1].is_number_unsigned())
             throw error(at, "data_offsets [begin, end] of non-negative integers",

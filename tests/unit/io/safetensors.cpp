@@ -208,6 +208,15 @@ TEST_CASE("io/safetensors: bad input is one clear error, never a crash") {
                             floats({1, 2})))
               .find("too large")
           != std::string::npos);
+    // An empty tensor whose other dimensions overflow the strides.
+    CHECK(parse_error(image(R"({"a":{"dtype":"F32","shape":[0,4611686018427387904,4],)"
+                            R"("data_offsets":[0,0]}})",
+                            {}))
+              .find("too large")
+          != std::string::npos);
+    CHECK(parse_error(
+              image(R"({"a":{"dtype":"F32","shape":[0,3],"data_offsets":[0,0]}})", {}))
+          == "no error");
     CHECK(parse_error(image(R"({"__metadata__":{"k":1}})", {})).find("__metadata__.k")
           != std::string::npos);
     // A missing file.
