@@ -15,6 +15,7 @@
 #include <pipeline/models/mobilenet_v1.hpp>
 #include <pipeline/models/mobilenet_v2.hpp>
 #include <pipeline/models/mobilenet_v3.hpp>
+#include <pipeline/models/model.hpp>
 #include <pipeline/models/pretrained.hpp>
 #include <pipeline/models/resnet.hpp>
 #include <pipeline/random.hpp>
