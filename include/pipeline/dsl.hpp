@@ -3,10 +3,13 @@
 #pragma once
 
 #include <pipeline/dsl/backbones.hpp>
+#include <pipeline/dsl/blocks.hpp>
 #include <pipeline/dsl/datasets.hpp>
 #include <pipeline/dsl/describe.hpp>
 #include <pipeline/dsl/fixed_string.hpp>
 #include <pipeline/dsl/losses.hpp>
+#include <pipeline/dsl/mobilenets.hpp>
+#include <pipeline/dsl/model_options.hpp>
 #include <pipeline/dsl/optimizers.hpp>
 #include <pipeline/dsl/pipeline.hpp>
 #include <pipeline/dsl/rules.hpp>

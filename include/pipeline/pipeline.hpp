@@ -8,7 +8,15 @@
 #include <pipeline/data/idx.hpp>
 #include <pipeline/dsl.hpp>
 #include <pipeline/error.hpp>
+#include <pipeline/io/pth.hpp>
+#include <pipeline/io/safetensors.hpp>
 #include <pipeline/models/backbone.hpp>
+#include <pipeline/models/layers.hpp>
+#include <pipeline/models/mobilenet_v1.hpp>
+#include <pipeline/models/mobilenet_v2.hpp>
+#include <pipeline/models/mobilenet_v3.hpp>
+#include <pipeline/models/model.hpp>
+#include <pipeline/models/pretrained.hpp>
 #include <pipeline/models/resnet.hpp>
 #include <pipeline/random.hpp>
 #include <pipeline/run.hpp>

@@ -24,6 +24,9 @@ inline void add_run_options(CLI::App& app, run_options& options) {
     app.add_option("--data-dir", options.data_dir,
                    "where the dataset lives (default: $PIPELINE_DATA_DIR, then the system "
                    "location)");
+    app.add_option("--weights-dir", options.weights_dir,
+                   "where Pretrained<...> finds weights (default: $PIPELINE_WEIGHTS_DIR, "
+                   "then ~/.cache/pipeline/weights)");
     app.add_option("--out-dir", options.out_dir,
                    "each run writes a new directory here (empty: write nothing)")
         ->capture_default_str();

@@ -1,6 +1,7 @@
-// Backbone tags and their named blocks. Blocks are the unit of every transfer-learning
-// control (freezing, learning-rate scales, staged unfreezing), so each backbone declares
-// them here, in data-flow order, at compile time. Torch-free.
+// Backbone tags and their named blocks (ResNets here, MobileNets in dsl/mobilenets.hpp).
+// Blocks are the unit of every transfer-learning control (freezing, learning-rate scales,
+// staged unfreezing), so each backbone declares them in data-flow order, at compile time.
+// Torch-free.
 #pragma once
 
 #include <array>
@@ -11,20 +12,12 @@
 #include <boost/hana/tuple.hpp>
 #include <boost/hana/type.hpp>
 
+#include <pipeline/dsl/blocks.hpp>
 #include <pipeline/dsl/fixed_string.hpp>
+#include <pipeline/dsl/mobilenets.hpp>
 #include <pipeline/dsl/tags.hpp>
 
 namespace pipeline {
-
-//! The input stem: for ResNets `conv1` and `bn1` (and the max-pool).
-struct Stem : block_tag, named<"Stem"> {};
-//! ResNet stages `layer1` .. `layer4`.
-struct Layer1 : block_tag, named<"Layer1"> {};
-struct Layer2 : block_tag, named<"Layer2"> {};
-struct Layer3 : block_tag, named<"Layer3"> {};
-struct Layer4 : block_tag, named<"Layer4"> {};
-//! The classifier (`fc` for ResNets), always freshly initialised for the dataset.
-struct Head : block_tag, named<"Head"> {};
 
 namespace detail {
 template <class Self, fixed_string Name, int L1, int L2, int L3, int L4, bool Bottleneck>

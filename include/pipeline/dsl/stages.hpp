@@ -11,6 +11,7 @@
 
 #include <pipeline/dsl/datasets.hpp>
 #include <pipeline/dsl/fixed_string.hpp>
+#include <pipeline/dsl/model_options.hpp>
 #include <pipeline/dsl/tags.hpp>
 #include <pipeline/dsl/train_params.hpp>
 
@@ -89,12 +90,17 @@ struct AugmentStage {
 
 template <class B, class... Options>
 struct ModelStage {
-    static_assert(is_backbone<B>, "pipeline: Model<B, ...> takes a backbone (ResNet18, "
-                                  "ResNet34, ResNet50) as its first argument");
+    static_assert(is_backbone<B>,
+                  "pipeline: Model<B, ...> takes a backbone (ResNet18, ResNet34, ResNet50, "
+                  "MobileNetV1, MobileNetV2, MobileNetV3Small, MobileNetV3Large) as its "
+                  "first argument");
     static_assert((is_model_option<Options> && ...),
                   "pipeline: Model<B, Options...> takes model options after the backbone");
+    static_assert(check_model_options<B, Options...>());
     static constexpr stage_kind kind = stage_kind::model;
     using backbone = B;
+    //! Pretrained source, strictness, CifarStem, HeadDropout, as plain values.
+    using settings = model_settings<B, Options...>;
     static std::string name() {
         return "Model<" + detail::join_names<B, Options...>() + ">";
     }

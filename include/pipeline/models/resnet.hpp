@@ -95,6 +95,10 @@ struct resnet_options {
     bool bottleneck = false;
     std::int64_t in_channels = 3;
     std::int64_t num_classes = 1000;
+    //! 3x3 stride-1 conv1 and no max-pool: the usual stem for 32x32 inputs.
+    bool cifar_stem = false;
+    //! Dropout before fc (0: none).
+    double head_dropout = 0.0;
 };
 
 //! ResNet with torchvision's names. `in_channels` other than 3 adapts the first conv
@@ -104,9 +108,14 @@ struct ResNetImpl : torch::nn::Module {
         : options(o) {
         namespace nn = torch::nn;
         conv1 = register_module(
-            "conv1",
-            nn::Conv2d(
-                nn::Conv2dOptions(o.in_channels, 64, 7).stride(2).padding(3).bias(false)));
+            "conv1", nn::Conv2d(o.cifar_stem ? nn::Conv2dOptions(o.in_channels, 64, 3)
+                                                   .stride(1)
+                                                   .padding(1)
+                                                   .bias(false)
+                                             : nn::Conv2dOptions(o.in_channels, 64, 7)
+                                                   .stride(2)
+                                                   .padding(3)
+                                                   .bias(false)));
         bn1 = register_module("bn1", nn::BatchNorm2d(64));
         std::int64_t inplanes = 64;
         std::array<std::int64_t, 4> planes{64, 128, 256, 512};
@@ -146,13 +155,19 @@ struct ResNetImpl : torch::nn::Module {
     //! Pooled features [B, 512 or 2048].
     torch::Tensor features(torch::Tensor x) {
         x = torch::relu(bn1(conv1(x)));
-        x = torch::max_pool2d(x, 3, 2, 1);
+        if (!options.cifar_stem)
+            x = torch::max_pool2d(x, 3, 2, 1);
         for (auto& layer : layers)
             x = layer->forward(x);
         return torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
     }
 
-    torch::Tensor forward(torch::Tensor const& x) { return fc(features(x)); }
+    torch::Tensor forward(torch::Tensor const& x) {
+        auto f = features(x);
+        if (options.head_dropout > 0.0)
+            f = torch::dropout(f, options.head_dropout, is_training());
+        return fc(f);
+    }
 
     resnet_options options;
     torch::nn::Conv2d conv1{nullptr};

@@ -25,6 +25,7 @@
 #include <pipeline/dsl.hpp>
 #include <pipeline/error.hpp>
 #include <pipeline/models/backbone.hpp>
+#include <pipeline/models/model.hpp>
 #include <pipeline/random.hpp>
 #include <pipeline/train/loss.hpp>
 #include <pipeline/train/optimizer.hpp>
@@ -38,6 +39,9 @@ struct run_options {
     //! "cpu", "cuda", "cuda:N" or "auto" (CUDA when available).
     std::string device = "auto";
     std::optional<std::filesystem::path> data_dir;
+    //! Where Pretrained<...> looks for weights (default: $PIPELINE_WEIGHTS_DIR, then
+    //! ~/.cache/pipeline/weights).
+    std::optional<std::filesystem::path> weights_dir;
     //! Each run writes a new directory under this one; empty disables writing.
     std::filesystem::path out_dir = "runs";
     std::uint64_t seed = 0;
@@ -157,7 +161,8 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
     using P = resolved_t<Pipeline<S...>>;
     using load = stage_t<stage_kind::load, P>;
     using D = typename load::dataset;
-    using B = typename stage_t<stage_kind::model, P>::backbone;
+    using M = stage_t<stage_kind::model, P>;
+    using B = typename M::backbone;
     using L = typename stage_t<stage_kind::loss, P>::loss;
     using O = typename stage_t<stage_kind::optimizer, P>::optimizer;
     using Sched = typename stage_t<stage_kind::schedule, P>::schedule;
@@ -217,7 +222,11 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
                     "at least one batch of " + std::to_string(train.batch_size)
                         + " examples",
                     std::to_string(splits.train.size()));
-    normalizer const norm(D::mean, D::std, device);
+    // Pretrained weights bring their own input statistics.
+    auto const weights = pretrained_weights<M>(options.weights_dir);
+    auto const [mean, stdev] =
+        weights ? input_statistics<D::channels>(*weights) : std::pair{D::mean, D::std};
+    normalizer const norm(mean, stdev, device);
     device_batches const train_data(splits.train.to(device), norm);
     device_batches const val_data(val.to(device), norm);
     device_batches const test_data(test.to(device), norm);
@@ -228,7 +237,8 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
 
     // Model and optimizer.
     torch::manual_seed(derive_seed(options.seed, "model"));
-    auto model = backbone_builder<B>::make(D::channels, D::classes);
+    auto model =
+        make_model<M>(D::channels, D::classes, weights ? &*weights : nullptr, options.log);
     model->to(device);
     auto opt = optimizer_builder<O>::make(*model);
     auto const params = model->parameters();

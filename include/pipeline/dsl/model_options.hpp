@@ -1,0 +1,138 @@
+// The options of Model<B, Options...> that shape the network and its starting weights:
+// Pretrained<ImageNet> or Pretrained<File<"...">>, NonStrict, CifarStem, HeadDropout<p>.
+// Each is a model option tag; `model_settings<B, Options...>` folds them into the plain
+// values the tensor layer reads, after `check_model_options` has checked them. Torch-free.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include <pipeline/dsl/backbones.hpp>
+#include <pipeline/dsl/fixed_string.hpp>
+#include <pipeline/dsl/tags.hpp>
+
+namespace pipeline {
+
+//! Where pretrained weights come from: the category of Pretrained<...>'s argument.
+struct weights_source_tag {};
+
+//! The backbone's ImageNet weights, found in the weights directory under the
+//! conventional file name (`resnet18.imagenet.safetensors`, `resnet18.imagenet.pth`, ...;
+//! see README).
+struct ImageNet : weights_source_tag, named<"ImageNet"> {};
+
+//! A user's own checkpoint (safetensors or a torchvision-style `.pth` state dict): an
+//! absolute path, or a name inside the weights directory.
+template <fixed_string Path>
+struct File : weights_source_tag {
+    static constexpr std::string_view path = Path.view();
+    static std::string name() { return "File<\"" + std::string(path) + "\">"; }
+};
+
+//! `Model<B, Pretrained<ImageNet>>`: start from these weights; the head is always fresh.
+template <class Source>
+struct Pretrained : model_option_tag {
+    static_assert(std::is_base_of_v<weights_source_tag, Source>,
+                  "pipeline: Pretrained<S> takes a weights source (ImageNet or "
+                  "File<\"path\">)");
+    using source = Source;
+    static std::string name() { return "Pretrained<" + Source::name() + ">"; }
+};
+
+//! Load what matches and report, by name, what stays freshly initialised (default:
+//! strict, every expected tensor present with the right shape).
+struct NonStrict : model_option_tag, named<"NonStrict"> {};
+
+//! ResNets on 32x32 inputs: a 3x3 stride-1 first conv and no max-pool (that conv is then
+//! never loaded from ImageNet weights, and the loader says so).
+struct CifarStem : model_option_tag, named<"CifarStem"> {};
+
+//! Dropout with probability p before the classifier (default: torchvision's choice, 0.2
+//! for MobileNet v2/v3, none for ResNets and MobileNet v1).
+template <double P>
+struct HeadDropout : model_option_tag {
+    static_assert(P >= 0.0 && P < 1.0, "pipeline: HeadDropout<p> needs 0 <= p < 1");
+    static constexpr double p = P;
+    static std::string name() { return "HeadDropout<" + detail::format_number(P) + ">"; }
+};
+
+template <class T>
+inline constexpr bool is_pretrained = false;
+template <class S>
+inline constexpr bool is_pretrained<Pretrained<S>> = true;
+
+template <class T>
+inline constexpr bool is_head_dropout = false;
+template <double P>
+inline constexpr bool is_head_dropout<HeadDropout<P>> = true;
+
+namespace detail {
+template <class T>
+inline constexpr double head_dropout_of = 0.0;
+template <double P>
+inline constexpr double head_dropout_of<HeadDropout<P>> = P;
+
+template <class T>
+struct pretrained_source {
+    using type = void;
+};
+template <class S>
+struct pretrained_source<Pretrained<S>> {
+    using type = S;
+};
+
+template <class... Options>
+struct find_source {
+    using type = void;
+};
+template <class First, class... Rest>
+struct find_source<First, Rest...> {
+    using type =
+        std::conditional_t<is_pretrained<First>, typename pretrained_source<First>::type,
+                           typename find_source<Rest...>::type>;
+};
+} // namespace detail
+
+namespace rules {
+//! CifarStem replaces a ResNet's 7x7 stride-2 conv and max-pool; MobileNets have neither.
+template <class B, class... Options>
+inline constexpr bool cifar_stem_fits =
+    !(std::is_same_v<Options, CifarStem> || ...) || requires {
+    B::bottleneck;
+};
+//! NonStrict loosens loading, so without Pretrained<...> it would silently do nothing.
+template <class... Options>
+inline constexpr bool non_strict_needs_pretrained =
+    !(std::is_same_v<Options, NonStrict> || ...) || (is_pretrained<Options> || ...);
+} // namespace rules
+
+//! Checks Model<B, Options...>'s options; a stage calls it before anything else.
+template <class B, class... Options>
+constexpr bool check_model_options() {
+    static_assert((0 + ... + int(is_pretrained<Options>)) <= 1,
+                  "pipeline: Model<B, ...> takes at most one Pretrained<...>");
+    static_assert((0 + ... + int(is_head_dropout<Options>)) <= 1,
+                  "pipeline: Model<B, ...> takes at most one HeadDropout<p>");
+    static_assert(rules::cifar_stem_fits<B, Options...>,
+                  "pipeline: CifarStem applies to ResNets only (MobileNets have no 7x7 "
+                  "stride-2 stem and max-pool to replace)");
+    static_assert(rules::non_strict_needs_pretrained<Options...>,
+                  "pipeline: NonStrict only makes sense with Pretrained<...> (there are no "
+                  "weights to load)");
+    return true;
+}
+
+//! The plain values the tensor layer reads from Model<B, Options...>.
+template <class B, class... Options>
+struct model_settings {
+    static constexpr bool pretrained = (is_pretrained<Options> || ...);
+    //! ImageNet, File<"...">, or void when not pretrained.
+    using source = typename detail::find_source<Options...>::type;
+    static constexpr bool strict = !(std::is_same_v<Options, NonStrict> || ...);
+    static constexpr bool cifar_stem = (std::is_same_v<Options, CifarStem> || ...);
+    static constexpr bool has_head_dropout = (is_head_dropout<Options> || ...);
+    static constexpr double head_dropout = (0.0 + ... + detail::head_dropout_of<Options>);
+};
+
+} // namespace pipeline

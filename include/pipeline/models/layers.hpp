@@ -1,0 +1,93 @@
+// Building blocks shared by the MobileNets, named as torchvision names them: a
+// Conv2dNormActivation is a Sequential of conv (".0"), BatchNorm (".1") and an
+// activation without parameters (".2"), so state-dict keys match index for index.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <utility>
+
+#include <torch/torch.h>
+
+namespace pipeline::models {
+
+enum class activation { none, relu, relu6, hardswish };
+
+inline torch::Tensor activate(activation a, torch::Tensor x) {
+    switch (a) {
+    case activation::relu:
+        return torch::relu(x);
+    case activation::relu6:
+        return torch::hardtanh(x, 0.0, 6.0);
+    case activation::hardswish:
+        return torch::hardswish(x);
+    case activation::none:
+        break;
+    }
+    return x;
+}
+
+//! A Sequential with a plain `forward(Tensor)`, so it can sit inside another Sequential
+//! (LibTorch's own cannot: its forward is a template).
+struct SequenceImpl : torch::nn::SequentialImpl {
+    using torch::nn::SequentialImpl::SequentialImpl;
+    torch::Tensor forward(torch::Tensor x) {
+        return torch::nn::SequentialImpl::forward(std::move(x));
+    }
+};
+TORCH_MODULE(Sequence);
+
+//! torchvision's `_make_divisible`: round `v` to a multiple of `divisor`, never more than
+//! 10% down.
+inline std::int64_t make_divisible(double v, std::int64_t divisor = 8) {
+    auto n = std::max<std::int64_t>(
+        divisor, static_cast<std::int64_t>(v + static_cast<double>(divisor) / 2.0) / divisor
+                     * divisor);
+    if (static_cast<double>(n) < 0.9 * v)
+        n += divisor;
+    return n;
+}
+
+struct norm_options {
+    double eps = 1e-5;
+    double momentum = 0.1;
+};
+
+//! Conv2d (no bias), BatchNorm2d, activation: torchvision's Conv2dNormActivation.
+inline Sequence conv_norm_act(std::int64_t in, std::int64_t out, std::int64_t k,
+                              std::int64_t stride, std::int64_t groups, activation act,
+                              norm_options norm = {}) {
+    namespace nn = torch::nn;
+    Sequence s(
+        nn::Conv2d(nn::Conv2dOptions(in, out, k)
+                       .stride(stride)
+                       .padding((k - 1) / 2)
+                       .groups(groups)
+                       .bias(false)),
+        nn::BatchNorm2d(nn::BatchNormOptions(out).eps(norm.eps).momentum(norm.momentum)));
+    if (act != activation::none)
+        s->push_back(nn::Functional([act](torch::Tensor x) { return activate(act, x); }));
+    return s;
+}
+
+//! torchvision's MobileNet initialisation: Kaiming-normal (fan_out) convolutions with zero
+//! bias, BatchNorm weight 1 and bias 0, Linear weights N(0, 0.01) with zero bias.
+inline void mobilenet_init(torch::nn::Module& m) {
+    torch::NoGradGuard no_grad;
+    for (auto& sub : m.modules(/*include_self=*/false)) {
+        if (auto* conv = sub->as<torch::nn::Conv2d>()) {
+            torch::nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut);
+            if (conv->bias.defined())
+                torch::nn::init::zeros_(conv->bias);
+        } else if (auto* bn = sub->as<torch::nn::BatchNorm2d>()) {
+            torch::nn::init::ones_(bn->weight);
+            torch::nn::init::zeros_(bn->bias);
+        } else if (auto* fc = sub->as<torch::nn::Linear>()) {
+            torch::nn::init::normal_(fc->weight, 0.0, 0.01);
+            torch::nn::init::zeros_(fc->bias);
+        }
+    }
+}
+
+} // namespace pipeline::models

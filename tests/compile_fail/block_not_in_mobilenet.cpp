@@ -1,0 +1,5 @@
+// EXPECT: pipeline: the block named is not a block of MobileNetV2 \(it has Stem, Stage0
+#include <pipeline/dsl.hpp>
+using namespace pipeline;
+static_assert(MobileNetV2::require_block<Layer1>());
+int main() {}
