@@ -29,6 +29,21 @@ struct FashionMNIST : dataset_tag, named<"FashionMNIST"> {
     static constexpr std::array<double, channels> std{0.3530};
 };
 
+//! CIFAR-10 (Krizhevsky 2009): 50,000 training and 10,000 test images, 32x32 RGB, 10
+//! classes, read from the official binary release (`cifar-10-batches-bin/`).
+struct CIFAR10 : dataset_tag, named<"CIFAR10"> {
+    static constexpr int classes = 10;
+    static constexpr int channels = 3;
+    static constexpr int height = 32;
+    static constexpr int width = 32;
+    static constexpr std::array<std::string_view, classes> class_names{
+        "airplane", "automobile", "bird",  "cat",  "deer",
+        "dog",      "frog",       "horse", "ship", "truck"};
+    //! Per-channel statistics of the 50,000 training images, pixels scaled to [0, 1].
+    static constexpr std::array<double, channels> mean{0.4914, 0.4822, 0.4465};
+    static constexpr std::array<double, channels> std{0.2470, 0.2435, 0.2616};
+};
+
 //! Load<D, Subset<N>>: train on the first N training examples (after nothing else: the
 //! order of the files). Part of the experiment, so it lives in the type; `--limit` on the
 //! command line overrides it for smoke runs.
