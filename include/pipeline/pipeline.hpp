@@ -15,6 +15,7 @@
 #include <pipeline/data/dataset.hpp>
 #include <pipeline/data/fashion_mnist.hpp>
 #include <pipeline/data/idx.hpp>
+#include <pipeline/data/image_folder.hpp>
 #include <pipeline/dsl.hpp>
 #include <pipeline/error.hpp>
 #include <pipeline/models/backbone.hpp>

@@ -24,6 +24,7 @@
 #include <pipeline/data/cifar10.hpp>
 #include <pipeline/data/dataset.hpp>
 #include <pipeline/data/fashion_mnist.hpp>
+#include <pipeline/data/image_folder.hpp>
 #include <pipeline/dsl.hpp>
 #include <pipeline/error.hpp>
 #include <pipeline/models/backbone.hpp>
