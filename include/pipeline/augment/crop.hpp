@@ -16,7 +16,6 @@ template <int S, int P, Padding M>
 struct augmentation_impl<RandomCrop<S, P, M>> {
     static torch::Tensor train(torch::Tensor const& x, torch::Generator& gen) {
         auto const b = x.size(0);
-        auto const c = x.size(1);
         torch::Tensor padded = x;
         if constexpr (P > 0) {
             if (M == Padding::reflect && (P >= x.size(2) || P >= x.size(3)))
@@ -40,10 +39,11 @@ struct augmentation_impl<RandomCrop<S, P, M>> {
                         std::to_string(x.size(2)) + "x" + std::to_string(x.size(3)));
         auto const dy = detail::uniform_int(b, hp - S + 1, gen, x.device());
         auto const dx = detail::uniform_int(b, wp - S + 1, gen, x.device());
-        auto const span = torch::arange(S, dy.options());
-        auto rows = (dy.unsqueeze(1) + span).view({b, 1, S, 1}).expand({b, c, S, wp});
-        auto cols = (dx.unsqueeze(1) + span).view({b, 1, 1, S}).expand({b, c, S, S});
-        return padded.gather(2, rows).gather(3, cols);
+        // Every S x S window as a strided view [B, C, hp - S + 1, wp - S + 1, S, S] (no
+        // copy); indexing (b, :, dy_b, dx_b) copies just the chosen window of each image.
+        auto windows = padded.unfold(2, S, 1).unfold(3, S, 1);
+        auto const batch_index = torch::arange(b, dy.options());
+        return windows.index({batch_index, torch::indexing::Slice(), dy, dx});
     }
 
     //! The centre crop (the identity when the images already have the crop's size).

@@ -56,34 +56,12 @@
 #endif
 
 #include <pipeline/data/dataset.hpp>
+#include <pipeline/data/image_cache_format.hpp>
 #include <pipeline/dsl/datasets.hpp>
 #include <pipeline/error.hpp>
 
 namespace pipeline {
 namespace image_folder {
-
-//! FNV-1a, 64 bits: fingerprints and the cache checksum.
-class fnv64 {
-public:
-    fnv64& add(void const* data, std::size_t n) {
-        auto const* p = static_cast<unsigned char const*>(data);
-        for (std::size_t i = 0; i < n; ++i) {
-            h_ ^= p[i];
-            h_ *= 0x100000001b3ULL;
-        }
-        return *this;
-    }
-    fnv64& add(std::string const& s) {
-        add(s.data(), s.size());
-        return add(std::uint64_t{s.size()});
-    }
-    template <class T>
-    requires std::is_arithmetic_v<T> fnv64& add(T v) { return add(&v, sizeof v); }
-    [[nodiscard]] std::uint64_t value() const { return h_; }
-
-private:
-    std::uint64_t h_ = 0xcbf29ce484222325ULL;
-};
 
 //! One image file and its class.
 struct entry {
@@ -303,13 +281,6 @@ inline labelled_images decode_all(std::vector<entry> const& files, int channels,
     return {torch::stack(images), torch::tensor(labels, torch::kInt64)};
 }
 
-// ---- The cache file ---------------------------------------------------------------------
-// Little-endian: "PLIMGCA1", u64 fingerprint, u32 classes, channels, height, width,
-// u64 n_train, n_test, the class names (u32 length + bytes each), labels (u8 each, train
-// then test), pixels (uint8 [N, C, H, W], train then test), u64 FNV-1a of all before it.
-
-inline constexpr std::array<char, 8> cache_magic{'P', 'L', 'I', 'M', 'G', 'C', 'A', '1'};
-
 //! A decoded folder: what the cache holds.
 struct decoded {
     std::uint64_t fingerprint = 0;
@@ -318,142 +289,41 @@ struct decoded {
     labelled_images test;
 };
 
-namespace detail {
-class byte_reader {
-public:
-    byte_reader(std::uint8_t const* data, std::size_t size, std::string name)
-        : data_(data)
-        , size_(size)
-        , name_(std::move(name)) {}
-
-    void need(std::size_t n, std::string const& what) const {
-        if (n > size_ - pos_)
-            throw error(name_ + " at byte " + std::to_string(pos_),
-                        std::to_string(n) + " bytes of " + what,
-                        "the end of the file after " + std::to_string(size_ - pos_)
-                            + " (the cache is truncated)");
-    }
-    template <class T>
-    T read(std::string const& what) {
-        need(sizeof(T), what);
-        T v{};
-        std::memcpy(&v, data_ + pos_, sizeof(T));
-        pos_ += sizeof(T);
-        return v;
-    }
-    std::uint8_t const* take(std::size_t n, std::string const& what) {
-        need(n, what);
-        auto const* p = data_ + pos_;
-        pos_ += n;
-        return p;
-    }
-    [[nodiscard]] std::size_t pos() const { return pos_; }
-    [[nodiscard]] std::string where() const {
-        return name_ + " at byte " + std::to_string(pos_);
-    }
-
-private:
-    std::uint8_t const* data_;
-    std::size_t size_;
-    std::size_t pos_ = 0;
-    std::string name_;
-};
-
-template <class T>
-void put(std::vector<std::uint8_t>& out, T v) {
-    auto const* p = reinterpret_cast<std::uint8_t const*>(&v);
-    out.insert(out.end(), p, p + sizeof(T));
-}
-} // namespace detail
-
 //! The cache file's bytes for `d`.
 inline std::vector<std::uint8_t> serialize(decoded const& d) {
-    std::vector<std::uint8_t> out(cache_magic.begin(), cache_magic.end());
-    auto const& x = d.train.images;
-    detail::put(out, d.fingerprint);
-    detail::put(out, static_cast<std::uint32_t>(d.classes.size()));
-    for (std::int64_t i = 1; i < 4; ++i)
-        detail::put(out, static_cast<std::uint32_t>(x.size(i)));
-    detail::put(out, static_cast<std::uint64_t>(d.train.size()));
-    detail::put(out, static_cast<std::uint64_t>(d.test.size()));
-    for (auto const& c : d.classes) {
-        detail::put(out, static_cast<std::uint32_t>(c.size()));
-        out.insert(out.end(), c.begin(), c.end());
-    }
-    for (auto const* part : {&d.train, &d.test}) {
-        auto l = part->labels.to(torch::kUInt8).contiguous();
-        out.insert(out.end(), l.data_ptr<std::uint8_t>(),
-                   l.data_ptr<std::uint8_t>() + l.numel());
-    }
-    for (auto const* part : {&d.train, &d.test}) {
-        auto px = part->images.contiguous();
-        out.insert(out.end(), px.data_ptr<std::uint8_t>(),
-                   px.data_ptr<std::uint8_t>() + px.numel());
-    }
-    detail::put(out, fnv64{}.add(out.data(), out.size()).value());
-    return out;
+    auto labels =
+        torch::cat({d.train.labels, d.test.labels}).to(torch::kUInt8).contiguous();
+    auto pixels = torch::cat({d.train.images, d.test.images}).contiguous();
+    cache_view v;
+    v.fingerprint = d.fingerprint;
+    v.classes = d.classes;
+    v.channels = static_cast<std::uint32_t>(pixels.size(1));
+    v.height = static_cast<std::uint32_t>(pixels.size(2));
+    v.width = static_cast<std::uint32_t>(pixels.size(3));
+    v.n_train = static_cast<std::uint64_t>(d.train.size());
+    v.n_test = static_cast<std::uint64_t>(d.test.size());
+    v.labels = labels.data_ptr<std::uint8_t>();
+    v.pixels = pixels.data_ptr<std::uint8_t>();
+    return encode_cache(v);
 }
 
-//! Parses a cache file held in memory; every inconsistency is a pipeline::error naming the
-//! byte offset (the loader then rebuilds the cache).
+//! Parses a cache file held in memory into tensors (see parse_cache for the checks).
 inline decoded parse(std::uint8_t const* data, std::size_t size, std::string const& name) {
-    detail::byte_reader in(data, size, name);
-    auto const* magic = in.take(cache_magic.size(), "the magic number");
-    if (!std::equal(cache_magic.begin(), cache_magic.end(), magic))
-        throw error(name, "an image-folder cache (magic PLIMGCA1)", "other data");
+    auto v = parse_cache(data, size, name);
+    auto const n = static_cast<std::int64_t>(v.n_train + v.n_test);
+    auto const nt = static_cast<std::int64_t>(v.n_train);
+    auto labels = torch::from_blob(const_cast<std::uint8_t*>(v.labels), {n}, torch::kUInt8)
+                      .to(torch::kInt64);
+    auto images = torch::from_blob(const_cast<std::uint8_t*>(v.pixels),
+                                   {n, std::int64_t{v.channels}, std::int64_t{v.height},
+                                    std::int64_t{v.width}},
+                                   torch::kUInt8)
+                      .clone();
     decoded d;
-    d.fingerprint = in.read<std::uint64_t>("the fingerprint");
-    auto const classes = in.read<std::uint32_t>("the class count");
-    auto const c = in.read<std::uint32_t>("the channel count");
-    auto const h = in.read<std::uint32_t>("the height");
-    auto const w = in.read<std::uint32_t>("the width");
-    auto const n_train = in.read<std::uint64_t>("the training count");
-    auto const n_test = in.read<std::uint64_t>("the test count");
-    if (classes < 1 || classes > 255 || (c != 1 && c != 3) || h < 1 || h > 4096 || w < 1
-        || w > 4096)
-        throw error(in.where(), "1..255 classes, 1 or 3 channels, sides 1..4096",
-                    std::to_string(classes) + " classes, " + std::to_string(c)
-                        + " channels, " + std::to_string(w) + "x" + std::to_string(h));
-    std::uint64_t const per_image = std::uint64_t{c} * h * w;
-    // Counts must fit the bytes that are there (checked before any allocation).
-    if (n_train > size || n_test > size || (n_train + n_test) * (per_image + 1) > size)
-        throw error(in.where(),
-                    "image counts that fit the file's " + std::to_string(size) + " bytes",
-                    std::to_string(n_train) + " training and " + std::to_string(n_test)
-                        + " test images of " + std::to_string(per_image) + " bytes");
-    for (std::uint32_t i = 0; i < classes; ++i) {
-        auto len = in.read<std::uint32_t>("a class name's length");
-        auto const* p = in.take(len, "a class name");
-        d.classes.emplace_back(reinterpret_cast<char const*>(p), len);
-    }
-    auto const n = static_cast<std::int64_t>(n_train + n_test);
-    auto const label_at = in.pos();
-    auto const* labels = in.take(static_cast<std::size_t>(n), "the labels");
-    for (std::int64_t i = 0; i < n; ++i)
-        if (labels[i] >= classes)
-            throw error(name + " at byte " + std::to_string(label_at + std::size_t(i)),
-                        "a label in [0, " + std::to_string(classes) + ")",
-                        std::to_string(int{labels[i]}));
-    auto const* pixels =
-        in.take(static_cast<std::size_t>(n * std::int64_t(per_image)), "the pixels");
-    auto const body = in.pos();
-    auto const sum = in.read<std::uint64_t>("the checksum");
-    if (in.pos() != size)
-        throw error(in.where(), "the end of the cache",
-                    std::to_string(size - in.pos()) + " more bytes");
-    if (sum != fnv64{}.add(data, body).value())
-        throw error(name, "a checksum matching the contents", "a mismatch (corrupt cache)");
-    auto all_labels =
-        torch::from_blob(const_cast<std::uint8_t*>(labels), {n}, torch::kUInt8)
-            .to(torch::kInt64);
-    auto all_images =
-        torch::from_blob(const_cast<std::uint8_t*>(pixels),
-                         {n, std::int64_t(c), std::int64_t(h), std::int64_t(w)},
-                         torch::kUInt8)
-            .clone();
-    auto const nt = static_cast<std::int64_t>(n_train);
-    d.train = {all_images.narrow(0, 0, nt), all_labels.narrow(0, 0, nt)};
-    d.test = {all_images.narrow(0, nt, n - nt), all_labels.narrow(0, nt, n - nt)};
+    d.fingerprint = v.fingerprint;
+    d.classes = std::move(v.classes);
+    d.train = {images.narrow(0, 0, nt), labels.narrow(0, 0, nt)};
+    d.test = {images.narrow(0, nt, n - nt), labels.narrow(0, nt, n - nt)};
     return d;
 }
 
