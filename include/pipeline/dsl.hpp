@@ -2,6 +2,8 @@
 // header, so rule tests and compile-fail tests build in seconds.
 #pragma once
 
+#include <pipeline/dsl/augment_rules.hpp>
+#include <pipeline/dsl/augmentations.hpp>
 #include <pipeline/dsl/backbones.hpp>
 #include <pipeline/dsl/blocks.hpp>
 #include <pipeline/dsl/datasets.hpp>

@@ -1,11 +1,21 @@
 // The whole library: the type layer, the data, the models and the training loop.
 #pragma once
 
+#include <pipeline/augment/augmentation.hpp>
+#include <pipeline/augment/augmenter.hpp>
+#include <pipeline/augment/crop.hpp>
+#include <pipeline/augment/cutout.hpp>
+#include <pipeline/augment/flip.hpp>
+#include <pipeline/augment/mixup.hpp>
+#include <pipeline/augment/normalize.hpp>
+#include <pipeline/augment/resize.hpp>
 #include <pipeline/compat.hpp>
 #include <pipeline/data/batches.hpp>
+#include <pipeline/data/cifar10.hpp>
 #include <pipeline/data/dataset.hpp>
 #include <pipeline/data/fashion_mnist.hpp>
 #include <pipeline/data/idx.hpp>
+#include <pipeline/data/image_folder.hpp>
 #include <pipeline/dsl.hpp>
 #include <pipeline/error.hpp>
 #include <pipeline/io/pth.hpp>

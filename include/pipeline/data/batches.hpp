@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 
 #include <torch/torch.h>
 
@@ -52,12 +53,17 @@ private:
     torch::Tensor shift_;
 };
 
+//! A deterministic transform of evaluation batches after normalisation (Resize, centre
+//! crops: what augment/augmenter.hpp derives from the Augment stages); empty for none.
+using batch_view = std::function<torch::Tensor(torch::Tensor const&)>;
+
 //! Serves one split in batches. The data must already be on the device it trains on.
 class device_batches {
 public:
-    device_batches(labelled_images data, normalizer norm)
+    device_batches(labelled_images data, normalizer norm, batch_view eval_view = {})
         : data_(std::move(data))
-        , norm_(std::move(norm)) {}
+        , norm_(std::move(norm))
+        , view_(std::move(eval_view)) {}
 
     [[nodiscard]] std::int64_t size() const { return data_.size(); }
     [[nodiscard]] labelled_images const& data() const { return data_; }
@@ -85,17 +91,18 @@ public:
                 data_.labels.index_select(0, idx)};
     }
 
-    //! Batch `i` in storage order (evaluation).
+    //! Batch `i` in storage order (evaluation), with the evaluation view applied.
     [[nodiscard]] batch get(std::int64_t i, std::int64_t batch_size) const {
         auto begin = i * batch_size;
         auto len = std::min(batch_size, size() - begin);
-        return {norm_(data_.images.narrow(0, begin, len)),
-                data_.labels.narrow(0, begin, len)};
+        auto x = norm_(data_.images.narrow(0, begin, len));
+        return {view_ ? view_(x) : x, data_.labels.narrow(0, begin, len)};
     }
 
 private:
     labelled_images data_;
     normalizer norm_;
+    batch_view view_;
 };
 
 } // namespace pipeline

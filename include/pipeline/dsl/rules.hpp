@@ -4,6 +4,7 @@
 // so a broken pipeline stops at the rule's message, not in the training loop.
 #pragma once
 
+#include <pipeline/dsl/augment_rules.hpp>
 #include <pipeline/dsl/pipeline.hpp>
 
 namespace pipeline {
@@ -47,7 +48,7 @@ constexpr bool validate(Pipeline<S...>) {
     static_assert(rules::has_loss<P>,
                   "pipeline: no Loss<...> stage; add one after Model, e.g. "
                   "Loss<CrossEntropy> or Loss<SmoothedCE<0.1>>");
-    return rules::complete<P>;
+    return rules::complete<P> && validate_augmentation(P{});
 }
 
 } // namespace pipeline

@@ -109,7 +109,8 @@ struct ModelStage {
 template <class L>
 struct LossStage {
     static_assert(is_loss<L>,
-                  "pipeline: Loss<L> takes a loss (CrossEntropy, SmoothedCE<eps>); "
+                  "pipeline: Loss<L> takes a loss (CrossEntropy, SmoothedCE<eps>, "
+                  "SoftTargetCE); "
                   "the argument is not one (backbones such as ResNet18 go in "
                   "Model<...>)");
     static constexpr stage_kind kind = stage_kind::loss;

@@ -18,10 +18,13 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <pipeline/augment/augmenter.hpp>
 #include <pipeline/compat.hpp>
 #include <pipeline/data/batches.hpp>
+#include <pipeline/data/cifar10.hpp>
 #include <pipeline/data/dataset.hpp>
 #include <pipeline/data/fashion_mnist.hpp>
+#include <pipeline/data/image_folder.hpp>
 #include <pipeline/dsl.hpp>
 #include <pipeline/error.hpp>
 #include <pipeline/models/backbone.hpp>
@@ -222,14 +225,16 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
                     "at least one batch of " + std::to_string(train.batch_size)
                         + " examples",
                     std::to_string(splits.train.size()));
-    // Pretrained weights bring their own input statistics.
+    // Statistics by precedence: an explicit Normalize stage, the pretrained weights'
+    // (they were trained on inputs normalised that way), the dataset's.
     auto const weights = pretrained_weights<M>(options.weights_dir);
     auto const [mean, stdev] =
         weights ? input_statistics<D::channels>(*weights) : std::pair{D::mean, D::std};
-    normalizer const norm(mean, stdev, device);
+    normalizer const norm = pipeline_normalizer<P>(device, mean, stdev);
+    augmenter<P> augment(device, options.seed, D::classes);
     device_batches const train_data(splits.train.to(device), norm);
-    device_batches const val_data(val.to(device), norm);
-    device_batches const test_data(test.to(device), norm);
+    device_batches const val_data(val.to(device), norm, augment.eval_view());
+    device_batches const test_data(test.to(device), norm, augment.eval_view());
     say(fmt::format("data: {} from {} | train {} | {} {} | test {}\n", D::name(),
                     dir.string(), train_data.size(),
                     val_is_test ? "val (= test split; add Split<f> to hold out)" : "val",
@@ -271,9 +276,9 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
         for (std::int64_t i = 0; i < clock.steps_per_epoch; ++i, ++clock.step) {
             lr = scheduled_lr<Sched>(opt.base_lr, clock);
             opt.set_lr(lr);
-            auto b = train_data.get(order, i, train.batch_size);
+            auto b = augment.train(train_data.get(order, i, train.batch_size));
             auto logits = model->forward(b.x);
-            auto loss = loss_function<L>::compute(logits, b.y);
+            auto loss = loss_function<L>::compute(logits, b.target);
             opt.optimizer->zero_grad();
             loss.backward();
             if constexpr (train.clip_grad_norm > 0.0)

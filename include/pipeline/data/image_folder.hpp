@@ -1,0 +1,437 @@
+// Load<ImageFolder<"name", {...}>>: a user's own photos in `<root>/<class>/*.jpg` (or
+// `<root>/train/<class>/...` and `<root>/val/<class>/...`), decoded with stb_image, resized
+// in the type's size, and cached as one file next to the data. The cache carries a
+// fingerprint of the file list (paths, sizes, modification times) and of the type's
+// parameters plus a checksum; a stale or corrupt cache is detected and rebuilt, never
+// trusted.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <torch/torch.h>
+
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
+#endif
+// Header-only library: stb's implementations are compiled static into each translation
+// unit that includes this header, so no extra library is linked.
+#ifndef STBI_INCLUDE_STB_IMAGE_H
+#define STB_IMAGE_STATIC
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_FAILURE_USERMSG
+#if __has_include(<stb/stb_image.h>)
+#include <stb/stb_image.h>
+#else
+#include <stb_image.h>
+#endif
+#endif
+#ifndef STBIR_INCLUDE_STB_IMAGE_RESIZE_H
+#define STB_IMAGE_RESIZE_STATIC
+#define STB_IMAGE_RESIZE_IMPLEMENTATION
+#if __has_include(<stb/stb_image_resize.h>)
+#include <stb/stb_image_resize.h>
+#else
+#include <stb_image_resize.h>
+#endif
+#endif
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
+#include <pipeline/data/dataset.hpp>
+#include <pipeline/data/image_cache_format.hpp>
+#include <pipeline/dsl/datasets.hpp>
+#include <pipeline/error.hpp>
+
+namespace pipeline {
+namespace image_folder {
+
+//! One image file and its class.
+struct entry {
+    std::filesystem::path path;
+    std::int64_t label = 0;
+};
+
+//! What is on disk: the class names (sorted folder names) and the files of each split.
+//! `split_dirs`: the root holds train/ and val/; otherwise the test split is drawn from
+//! the class folders.
+struct listing {
+    std::vector<std::string> classes;
+    std::vector<entry> train;
+    std::vector<entry> test;
+    bool split_dirs = false;
+};
+
+inline bool is_image_file(std::filesystem::path const& p) {
+    auto ext = p.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    static constexpr std::array<std::string_view, 9> known{
+        ".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tga", ".ppm", ".pgm", ".pnm"};
+    return std::find(known.begin(), known.end(), ext) != known.end();
+}
+
+inline std::vector<std::string> class_folders(std::filesystem::path const& dir) {
+    std::vector<std::string> names;
+    for (auto const& e : std::filesystem::directory_iterator(dir))
+        if (e.is_directory() && e.path().filename().string().front() != '.')
+            names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+inline std::vector<std::filesystem::path> images_in(std::filesystem::path const& dir) {
+    std::vector<std::filesystem::path> files;
+    for (auto const& e : std::filesystem::directory_iterator(dir))
+        if (e.is_regular_file() && is_image_file(e.path())
+            && e.path().filename().string().front() != '.')
+            files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    if (files.empty())
+        throw error(dir.string(),
+                    "a class folder with at least one image (.jpg, .png, ...)",
+                    "an empty folder");
+    return files;
+}
+
+inline std::string joined(std::vector<std::string> const& names) {
+    std::string out;
+    for (auto const& n : names)
+        out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
+
+//! Lists `root` for a dataset of `classes` classes; `test_fraction` of each class is held
+//! out (a fixed draw per class name, the same on every run) when there is no val/ folder.
+inline listing scan(std::filesystem::path const& root, int classes, double test_fraction) {
+    namespace fs = std::filesystem;
+    listing out;
+    std::error_code ec;
+    if (!fs::is_directory(root, ec))
+        throw error(root.string(), "a folder of class folders", "no such directory");
+    out.split_dirs = fs::is_directory(root / "train", ec);
+    auto const train_root = out.split_dirs ? root / "train" : root;
+    out.classes = class_folders(train_root);
+    if (static_cast<int>(out.classes.size()) != classes)
+        throw error(train_root.string(),
+                    std::to_string(classes)
+                        + " class folders (ImageFolder<..., {.classes = "
+                        + std::to_string(classes) + "}>)",
+                    std::to_string(out.classes.size()) + " (" + joined(out.classes) + ")");
+    if (out.split_dirs) {
+        if (!fs::is_directory(root / "val", ec))
+            throw error(root.string(), "a val/ folder next to train/", "none");
+        auto val_classes = class_folders(root / "val");
+        if (val_classes != out.classes)
+            throw error((root / "val").string(),
+                        "the class folders of train/ (" + joined(out.classes) + ")",
+                        "(" + joined(val_classes) + ")");
+    }
+    for (std::size_t c = 0; c < out.classes.size(); ++c) {
+        auto const label = static_cast<std::int64_t>(c);
+        auto files = images_in(train_root / out.classes[c]);
+        if (out.split_dirs) {
+            for (auto& f : files)
+                out.train.push_back({f, label});
+            for (auto& f : images_in(root / "val" / out.classes[c]))
+                out.test.push_back({f, label});
+            continue;
+        }
+        std::mt19937_64 rng(fnv64{}.add(out.classes[c]).value());
+        std::shuffle(files.begin(), files.end(), rng);
+        auto held =
+            files.size() < 2
+                ? std::size_t{0}
+                : std::max<std::size_t>(1, static_cast<std::size_t>(std::llround(
+                                               test_fraction * double(files.size()))));
+        held = std::min(held, files.size() - 1);
+        for (std::size_t i = 0; i < files.size(); ++i)
+            (i < held ? out.test : out.train).push_back({files[i], label});
+    }
+    if (out.test.empty())
+        throw error(root.string(),
+                    "at least one test image (a val/ folder, or classes of two "
+                    "or more images)",
+                    "none");
+    return out;
+}
+
+//! The fingerprint of a listing and the decoding parameters: any added, removed, renamed,
+//! resized or touched file, or another size or channel count, changes it.
+inline std::uint64_t fingerprint(listing const& l, std::filesystem::path const& root,
+                                 int size, int channels, double test_fraction) {
+    fnv64 h;
+    h.add(std::uint32_t{1}).add(size).add(channels).add(test_fraction).add(l.split_dirs);
+    for (auto const& c : l.classes)
+        h.add(c);
+    for (auto const* part : {&l.train, &l.test}) {
+        h.add(std::uint64_t{part->size()});
+        for (auto const& e : *part) {
+            std::error_code ec;
+            h.add(std::filesystem::relative(e.path, root, ec).generic_string())
+                .add(e.label);
+            h.add(static_cast<std::uint64_t>(std::filesystem::file_size(e.path, ec)));
+            auto t = std::filesystem::last_write_time(e.path, ec);
+            h.add(static_cast<std::int64_t>(t.time_since_epoch().count()));
+        }
+    }
+    return h.value();
+}
+
+//! Decodes one image to uint8 [channels, H, W]; with `size` > 0 the shorter side is
+//! resized to `size` and the centre square kept. nullopt (with the reason) if it does not
+//! decode.
+inline std::optional<torch::Tensor> decode(std::filesystem::path const& path, int channels,
+                                           int size, std::string& reason) {
+    std::ifstream in(path, std::ios::binary);
+    std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)),
+                                     std::istreambuf_iterator<char>());
+    int w = 0;
+    int h = 0;
+    int n = 0;
+    if (bytes.empty() || bytes.size() > static_cast<std::size_t>(INT32_MAX)) {
+        reason = bytes.empty() ? "an empty file" : "a file over 2 GB";
+        return std::nullopt;
+    }
+    unsigned char* pixels = stbi_load_from_memory(
+        bytes.data(), static_cast<int>(bytes.size()), &w, &h, &n, channels);
+    if (!pixels) {
+        reason = stbi_failure_reason() ? stbi_failure_reason() : "unknown reason";
+        return std::nullopt;
+    }
+    std::unique_ptr<unsigned char, void (*)(void*)> owner(pixels, stbi_image_free);
+    auto hwc = torch::from_blob(pixels, {h, w, channels}, torch::kUInt8);
+    if (size <= 0)
+        return hwc.permute({2, 0, 1}).clone();
+    // Shorter side to `size` (the longer in proportion), then the centre square.
+    double const scale = double(size) / double(std::min(w, h));
+    int const rw = std::max(size, static_cast<int>(std::lround(w * scale)));
+    int const rh = std::max(size, static_cast<int>(std::lround(h * scale)));
+    auto resized = torch::empty({rh, rw, channels}, torch::kUInt8);
+    if (!stbir_resize_uint8(pixels, w, h, 0, resized.data_ptr<std::uint8_t>(), rw, rh, 0,
+                            channels)) {
+        reason = "resizing failed";
+        return std::nullopt;
+    }
+    return resized.narrow(0, (rh - size) / 2, size)
+        .narrow(1, (rw - size) / 2, size)
+        .permute({2, 0, 1})
+        .clone();
+}
+
+//! Decodes every file of one split into uint8 [N, C, H, W] and int64 [N].
+inline labelled_images decode_all(std::vector<entry> const& files, int channels, int size,
+                                  bool skip_unreadable, std::int64_t& expected_h,
+                                  std::int64_t& expected_w,
+                                  std::filesystem::path const& first_seen) {
+    std::vector<torch::Tensor> images;
+    std::vector<std::int64_t> labels;
+    std::size_t skipped = 0;
+    std::string first_skipped;
+    std::filesystem::path reference = first_seen;
+    for (auto const& e : files) {
+        std::string reason;
+        auto img = decode(e.path, channels, size, reason);
+        if (!img) {
+            if (!skip_unreadable)
+                throw error(e.path.string(),
+                            "an image stb_image decodes (JPEG, PNG, BMP, GIF, TGA, PNM); "
+                            "ImageFolder<..., {.skip_unreadable = true}> skips such files",
+                            "undecodable data (" + reason + ")");
+            if (skipped++ == 0)
+                first_skipped = e.path.string() + " (" + reason + ")";
+            continue;
+        }
+        if (expected_h == 0) {
+            expected_h = img->size(1);
+            expected_w = img->size(2);
+            reference = e.path;
+        } else if (img->size(1) != expected_h || img->size(2) != expected_w) {
+            throw error(e.path.string(),
+                        "an image of " + std::to_string(expected_w) + "x"
+                            + std::to_string(expected_h) + " like " + reference.string()
+                            + " (or ImageFolder<..., {.size = N}> to resize all)",
+                        std::to_string(img->size(2)) + "x" + std::to_string(img->size(1)));
+        }
+        images.push_back(*img);
+        labels.push_back(e.label);
+    }
+    if (skipped)
+        std::cerr << "pipeline: skipped " << skipped << " unreadable image"
+                  << (skipped == 1 ? "" : "s") << ", the first " << first_skipped << "\n";
+    if (images.empty())
+        throw error(first_seen.string(), "at least one decodable image", "none");
+    return {torch::stack(images), torch::tensor(labels, torch::kInt64)};
+}
+
+//! A decoded folder: what the cache holds.
+struct decoded {
+    std::uint64_t fingerprint = 0;
+    std::vector<std::string> classes;
+    labelled_images train;
+    labelled_images test;
+};
+
+//! The cache file's bytes for `d`.
+inline std::vector<std::uint8_t> serialize(decoded const& d) {
+    auto labels =
+        torch::cat({d.train.labels, d.test.labels}).to(torch::kUInt8).contiguous();
+    auto pixels = torch::cat({d.train.images, d.test.images}).contiguous();
+    cache_view v;
+    v.fingerprint = d.fingerprint;
+    v.classes = d.classes;
+    v.channels = static_cast<std::uint32_t>(pixels.size(1));
+    v.height = static_cast<std::uint32_t>(pixels.size(2));
+    v.width = static_cast<std::uint32_t>(pixels.size(3));
+    v.n_train = static_cast<std::uint64_t>(d.train.size());
+    v.n_test = static_cast<std::uint64_t>(d.test.size());
+    v.labels = labels.data_ptr<std::uint8_t>();
+    v.pixels = pixels.data_ptr<std::uint8_t>();
+    return encode_cache(v);
+}
+
+//! Parses a cache file held in memory into tensors (see parse_cache for the checks).
+inline decoded parse(std::uint8_t const* data, std::size_t size, std::string const& name) {
+    auto v = parse_cache(data, size, name);
+    auto const n = static_cast<std::int64_t>(v.n_train + v.n_test);
+    auto const nt = static_cast<std::int64_t>(v.n_train);
+    auto labels = torch::from_blob(const_cast<std::uint8_t*>(v.labels), {n}, torch::kUInt8)
+                      .to(torch::kInt64);
+    auto images = torch::from_blob(const_cast<std::uint8_t*>(v.pixels),
+                                   {n, std::int64_t{v.channels}, std::int64_t{v.height},
+                                    std::int64_t{v.width}},
+                                   torch::kUInt8)
+                      .clone();
+    decoded d;
+    d.fingerprint = v.fingerprint;
+    d.classes = std::move(v.classes);
+    d.train = {images.narrow(0, 0, nt), labels.narrow(0, 0, nt)};
+    d.test = {images.narrow(0, nt, n - nt), labels.narrow(0, nt, n - nt)};
+    return d;
+}
+
+inline std::vector<std::uint8_t> read_file(std::filesystem::path const& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+//! Where the cache of a folder decoded at (size, channels) lives.
+inline std::filesystem::path cache_path(std::filesystem::path const& root, int size,
+                                        int channels) {
+    return root
+           / (".pipeline-cache-s" + std::to_string(size) + "-c" + std::to_string(channels)
+              + ".bin");
+}
+
+//! Loads `root`: from its cache when the cache is intact and its fingerprint matches the
+//! files; otherwise decodes everything and rewrites the cache (atomically). `log` gets one
+//! line saying which happened and why.
+inline decoded load(std::filesystem::path const& root, ImageFolderParams const& p,
+                    std::ostream* log = &std::cerr) {
+    auto const files = scan(root, p.classes, p.test_fraction);
+    auto const fp = fingerprint(files, root, p.size, p.channels, p.test_fraction);
+    auto const cache = cache_path(root, p.size, p.channels);
+    std::error_code ec;
+    std::string why = "no cache yet";
+    if (std::filesystem::exists(cache, ec)) {
+        try {
+            auto bytes = read_file(cache);
+            auto d = parse(bytes.data(), bytes.size(), cache.string());
+            if (d.fingerprint == fp && d.classes == files.classes) {
+                if (log)
+                    *log << "pipeline: " << root.string() << ": read " << d.train.size()
+                         << " + " << d.test.size() << " images from the cache\n";
+                return d;
+            }
+            why = "the files changed since the cache was written";
+        } catch (error const& e) {
+            why = std::string("the cache is unreadable: ") + e.what();
+        }
+    }
+    if (log)
+        *log << "pipeline: " << root.string() << ": decoding " << files.train.size()
+             << " + " << files.test.size() << " images (" << why << ")\n";
+    decoded d;
+    d.fingerprint = fp;
+    d.classes = files.classes;
+    std::int64_t h = p.size;
+    std::int64_t w = p.size;
+    d.train = decode_all(files.train, p.channels, p.size, p.skip_unreadable, h, w, root);
+    d.test = decode_all(files.test, p.channels, p.size, p.skip_unreadable, h, w, root);
+    auto bytes = serialize(d);
+    auto tmp = cache;
+    tmp += ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary);
+        out.write(reinterpret_cast<char const*>(bytes.data()),
+                  static_cast<std::streamsize>(bytes.size()));
+        if (!out)
+            ec = std::make_error_code(std::errc::io_error);
+    }
+    if (!ec)
+        std::filesystem::rename(tmp, cache, ec);
+    if (ec) {
+        std::filesystem::remove(tmp, ec);
+        if (log)
+            *log << "pipeline: could not write the cache " << cache.string()
+                 << " (read-only folder?); the next run decodes again\n";
+    }
+    return d;
+}
+
+} // namespace image_folder
+
+template <fixed_string Name, ImageFolderParams P>
+struct dataset_loader<ImageFolder<Name, P>> {
+    static std::filesystem::path locate(std::optional<std::filesystem::path> const& given) {
+        namespace fs = std::filesystem;
+        std::string const sub(ImageFolder<Name, P>::folder);
+        std::vector<fs::path> candidates;
+        if (given) {
+            candidates = {*given / sub, *given};
+        } else if (char const* env = std::getenv("PIPELINE_DATA_DIR"); env && *env) {
+            candidates = {fs::path(env) / sub, fs::path(env)};
+        }
+        std::string looked;
+        for (auto const& c : candidates) {
+            std::error_code ec;
+            if (fs::is_directory(c, ec) && !image_folder::class_folders(c).empty()
+                && (fs::is_directory(c / "train", ec)
+                    || static_cast<int>(image_folder::class_folders(c).size())
+                           == P.classes))
+                return c;
+            looked += (looked.empty() ? "" : ", ") + c.string();
+        }
+        throw error(
+            "data directory for " + sub,
+            "a folder of " + std::to_string(P.classes)
+                + " class folders (<root>/<class>/*.jpg, or <root>/train/<class> and "
+                  "<root>/val/<class>)"
+                + (looked.empty() ? "" : " (looked in " + looked + ")"),
+            looked.empty() ? "no --data-dir and no PIPELINE_DATA_DIR" : "none");
+    }
+
+    static dataset_splits load(std::filesystem::path const& dir) {
+        auto d = image_folder::load(dir, P);
+        return {d.train, d.test};
+    }
+};
+
+} // namespace pipeline

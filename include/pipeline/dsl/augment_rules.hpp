@@ -1,0 +1,258 @@
+// The rules that tie Augment stages to the rest of a pipeline: where Normalize and the
+// mixing stages go, that crops fit the images they receive (sizes are known at compile
+// time), that soft targets meet a loss that accepts them, and that label smoothing is
+// applied exactly once. Each rule is a trait (`pipeline::rules::...`) and a static_assert
+// in `validate_augmentation`, which `validate` calls. Torch-free.
+#pragma once
+
+#include <array>
+#include <cstddef>
+
+#include <pipeline/dsl/augmentations.hpp>
+#include <pipeline/dsl/losses.hpp>
+#include <pipeline/dsl/pipeline.hpp>
+
+namespace pipeline {
+
+template <class... T>
+struct type_list {
+    static constexpr std::size_t size = sizeof...(T);
+};
+
+namespace detail {
+template <class S>
+struct augment_of {
+    using type = type_list<>;
+};
+template <class A>
+struct augment_of<AugmentStage<A>> {
+    using type = type_list<A>;
+};
+template <class... L>
+struct concat_lists {
+    using type = type_list<>;
+};
+template <class... A>
+struct concat_lists<type_list<A...>> {
+    using type = type_list<A...>;
+};
+template <class... A, class... B, class... R>
+struct concat_lists<type_list<A...>, type_list<B...>, R...>
+    : concat_lists<type_list<A..., B...>, R...> {};
+
+template <class S>
+struct loss_of {
+    using type = CrossEntropy; // no Loss stage: the has_loss rule reports it
+};
+template <class L>
+struct loss_of<LossStage<L>> {
+    using type = L;
+};
+template <class S>
+struct dataset_of {
+    using type = void;
+};
+template <class D, class... O>
+struct dataset_of<LoadStage<D, O...>> {
+    using type = D;
+};
+
+template <class A>
+constexpr double mixing_smoothing() {
+    if constexpr (is_mixing<A>)
+        return A::params.smoothing;
+    else
+        return 0.0;
+}
+
+//! The image side each stage receives, checked stage by stage: 0 all fit, otherwise
+//! 1 + the index of the first RandomCrop (or Cutout, for `cutout`) larger than its input.
+template <class A>
+constexpr int normalize_channel_count() {
+    if constexpr (is_normalize<A>)
+        return A::mean.count;
+    else
+        return 0;
+}
+
+template <bool cutout, class... A>
+constexpr int first_oversized(int height, int width) {
+    // A side of 0 is not known before loading (ImageFolder without a resize).
+    if (height <= 0 || width <= 0)
+        height = width = 1 << 30;
+    int index = 0;
+    int found = 0;
+    auto step = [&]<class X>() {
+        if (found)
+            return;
+        if constexpr (is_random_crop<X>) {
+            if (!cutout && (X::size > height || X::size > width))
+                found = index + 1;
+            height = width = X::size;
+        } else if constexpr (is_resize<X>) {
+            height = width = X::size;
+        } else if constexpr (is_cutout<X>) {
+            if (cutout && (X::size > height || X::size > width))
+                found = index + 1;
+        }
+        ++index;
+    };
+    (step.template operator()<A>(), ...);
+    return found;
+}
+
+template <class D, class List>
+struct augment_facts;
+template <class D, class... A>
+struct augment_facts<D, type_list<A...>> {
+    static constexpr std::size_t n = sizeof...(A);
+    static constexpr std::array<bool, n> mixing{is_mixing<A>...};
+    static constexpr std::array<bool, n> normalize{is_normalize<A>...};
+    static constexpr int mixings = (0 + ... + int(is_mixing<A>));
+    static constexpr int normalizes = (0 + ... + int(is_normalize<A>));
+    static constexpr bool mixing_last = [] {
+        for (std::size_t i = 0; i + 1 < n; ++i)
+            if (mixing[i])
+                return false;
+        return true;
+    }();
+    static constexpr bool normalize_first = [] {
+        for (std::size_t i = 1; i < n; ++i)
+            if (normalize[i])
+                return false;
+        return true;
+    }();
+    static constexpr double smoothing = (0.0 + ... + mixing_smoothing<A>());
+    static constexpr bool normalize_channels = [] {
+        if constexpr (std::is_void_v<D>)
+            return true;
+        else
+            return ((normalize_channel_count<A>() == 0
+                     || normalize_channel_count<A>() == D::channels)
+                    && ...);
+    }();
+    static constexpr int oversized_crop = [] {
+        if constexpr (std::is_void_v<D>)
+            return 0;
+        else
+            return first_oversized<false, A...>(D::height, D::width);
+    }();
+    static constexpr int oversized_cutout = [] {
+        if constexpr (std::is_void_v<D>)
+            return 0;
+        else
+            return first_oversized<true, A...>(D::height, D::width);
+    }();
+};
+
+template <class P>
+struct pipeline_parts;
+template <class... S>
+struct pipeline_parts<Pipeline<S...>> {
+    using augmentations = typename concat_lists<typename augment_of<S>::type...>::type;
+    using loss = typename loss_of<stage_t<stage_kind::loss, Pipeline<S...>>>::type;
+    using dataset = typename dataset_of<stage_t<stage_kind::load, Pipeline<S...>>>::type;
+    using facts = augment_facts<dataset, augmentations>;
+};
+
+} // namespace detail
+
+//! The augmentations of a pipeline, in the order written: `type_list<RandomCrop<32, 4>,
+//! HorizontalFlip>`.
+template <class P>
+using augmentations_t = typename detail::pipeline_parts<P>::augmentations;
+
+namespace rules {
+
+template <class P>
+using augment_facts_t = typename detail::pipeline_parts<P>::facts;
+
+//! At most one mixing stage (MixUp, CutMix, MixUpCutMix).
+template <class P>
+inline constexpr bool one_mixing = augment_facts_t<P>::mixings <= 1;
+
+//! Mixing is the last Augment stage.
+template <class P>
+inline constexpr bool mixing_last = augment_facts_t<P>::mixing_last;
+
+//! Normalize appears at most once, as the first Augment stage.
+template <class P>
+inline constexpr bool one_normalize = augment_facts_t<P>::normalizes <= 1;
+template <class P>
+inline constexpr bool normalize_first = augment_facts_t<P>::normalize_first;
+
+//! Normalize's statistics have one value per channel of the dataset.
+template <class P>
+inline constexpr bool normalize_channels = augment_facts_t<P>::normalize_channels;
+
+//! Every RandomCrop (and Cutout) fits the images it receives.
+template <class P>
+inline constexpr bool crop_fits = augment_facts_t<P>::oversized_crop == 0;
+template <class P>
+inline constexpr bool cutout_fits = augment_facts_t<P>::oversized_cutout == 0;
+
+//! Soft targets (any mixing stage) meet a loss that accepts them.
+template <class P>
+inline constexpr bool soft_targets_accepted =
+    augment_facts_t<P>::mixings == 0
+    || detail::pipeline_parts<P>::loss::accepts_soft_targets;
+
+//! Label smoothing in the mixed targets and in the loss would smooth twice.
+template <class P>
+inline constexpr bool smoothing_once = augment_facts_t<P>::smoothing == 0.0
+                                       || detail::pipeline_parts<P>::loss::smoothing == 0.0;
+
+//! All augmentation rules.
+template <class P>
+inline constexpr bool augmentation_valid = one_mixing<P>&& mixing_last<P>&&
+    one_normalize<P>&& normalize_first<P>&& normalize_channels<P>&& crop_fits<P>&&
+        cutout_fits<P>&& soft_targets_accepted<P>&& smoothing_once<P>;
+
+} // namespace rules
+
+//! Checks the augmentation rules; the first one broken stops compilation with its message.
+template <class... S>
+constexpr bool validate_augmentation(Pipeline<S...>) {
+    using P = Pipeline<S...>;
+    // Two mixing stages would mix mixed images and weight targets twice.
+    static_assert(rules::one_mixing<P>,
+                  "pipeline: two mixing stages (MixUp, CutMix, MixUpCutMix); to choose "
+                  "between MixUp and CutMix per example as timm does, write one "
+                  "Augment<MixUpCutMix<{.mixup_alpha = 0.8, .cutmix_alpha = 1.0, "
+                  ".switch_prob = 0.5}>>");
+    // A crop or cutout after CutMix would change the pasted area the targets are
+    // weighted by.
+    static_assert(rules::mixing_last<P>,
+                  "pipeline: MixUp/CutMix must be the last Augment stage (a pixel "
+                  "augmentation after mixing would change the areas the soft targets are "
+                  "weighted by)");
+    static_assert(rules::one_normalize<P>,
+                  "pipeline: two Normalize stages; images are normalised once, as each "
+                  "batch is gathered");
+    // Normalisation happens at the gather; writing it later would misstate the order.
+    static_assert(rules::normalize_first<P>,
+                  "pipeline: Normalize<...> must be the first Augment stage (images are "
+                  "normalised as each batch is gathered, before every other augmentation)");
+    static_assert(rules::normalize_channels<P>,
+                  "pipeline: Normalize<mean, std> needs one value per channel of the "
+                  "dataset (3 for RGB, 1 for grey)");
+    static_assert(rules::crop_fits<P>,
+                  "pipeline: RandomCrop<size, pad> is larger than the images it receives "
+                  "(the dataset's size, or the last Resize<N> or RandomCrop before it); "
+                  "crop to at most that size, or Resize first");
+    static_assert(rules::cutout_fits<P>,
+                  "pipeline: Cutout<n> is larger than the images it receives; use a "
+                  "smaller square");
+    // The bug timm selects around with a runtime if/elif chain (deit PR 91).
+    static_assert(
+        rules::soft_targets_accepted<P>,
+        "pipeline: MixUp/CutMix produce soft targets, but Loss<CrossEntropy> takes "
+        "hard labels only; use Loss<SoftTargetCE> or Loss<SmoothedCE<eps>>");
+    static_assert(rules::smoothing_once<P>,
+                  "pipeline: label smoothing applied twice (in the mixed targets and in "
+                  "Loss<SmoothedCE<eps>>); keep one: MixUp<alpha, eps> with "
+                  "Loss<SoftTargetCE>, or MixUp<alpha> with Loss<SmoothedCE<eps>>");
+    return rules::augmentation_valid<P>;
+}
+
+} // namespace pipeline

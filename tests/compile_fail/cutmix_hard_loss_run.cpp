@@ -1,0 +1,13 @@
+// EXPECT: pipeline: MixUp/CutMix produce soft targets
+// Rule through the torch layer: run() stops at the rule before it expands the loop.
+#include <pipeline/pipeline.hpp>
+
+using namespace pipeline;
+
+constexpr auto experiment =
+    Load<
+        CIFAR10> | Augment<HorizontalFlip> | Augment<CutMix<1.0>> | Model<ResNet18> | Loss<CrossEntropy>;
+
+int main(int argc, char** argv) {
+    return run(experiment, argc, argv);
+}

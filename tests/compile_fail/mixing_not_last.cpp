@@ -1,0 +1,10 @@
+// EXPECT: pipeline: MixUp/CutMix must be the last Augment stage
+// Rule: pixel augmentations after mixing would change the areas the targets are weighted
+// by.
+#include <pipeline/dsl.hpp>
+
+using namespace pipeline;
+
+static_assert(validate(
+    Load<
+        CIFAR10> | Augment<CutMix<1.0>> | Augment<RandomCrop<32, 4>> | Model<ResNet18> | Loss<SoftTargetCE>));

@@ -1,0 +1,8 @@
+// EXPECT: pipeline: MixUp<alpha> needs alpha > 0
+// Rule: Beta(alpha, alpha) needs a positive alpha.
+#include <pipeline/dsl.hpp>
+
+using namespace pipeline;
+
+constexpr auto p =
+    Load<CIFAR10> | Augment<MixUp<0.0>> | Model<ResNet18> | Loss<SoftTargetCE>;

@@ -1,0 +1,9 @@
+// EXPECT: pipeline: label smoothing applied twice
+// Rule: smoothing folded into the mixed targets and smoothing in the loss would smooth
+// twice; keep one.
+#include <pipeline/dsl.hpp>
+
+using namespace pipeline;
+
+static_assert(validate(
+    Load<CIFAR10> | Augment<MixUp<0.2, 0.1>> | Model<ResNet18> | Loss<SmoothedCE<0.1>>));

@@ -1,0 +1,9 @@
+// EXPECT: pipeline: two mixing stages
+// Rule: one mixing stage; MixUpCutMix switches between the two per example.
+#include <pipeline/dsl.hpp>
+
+using namespace pipeline;
+
+static_assert(validate(
+    Load<
+        CIFAR10> | Augment<MixUp<0.8>> | Augment<CutMix<1.0>> | Model<ResNet18> | Loss<SoftTargetCE>));

@@ -1,0 +1,210 @@
+// data/cifar10: the binary reader on small files written here (every error), the lookup
+// of the data directory, and the real CIFAR-10 test batch when ../shared/data has it.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <pipeline/data/cifar10.hpp>
+
+using namespace pipeline;
+namespace fs = std::filesystem;
+
+namespace {
+
+//! A fresh directory under the system temp dir, removed at scope exit.
+struct temp_dir {
+    fs::path path;
+    explicit temp_dir(std::string const& name)
+        : path(fs::temp_directory_path()
+               / (name + "-" + std::to_string(::getpid()) + "-"
+                  + std::to_string(std::rand()))) {
+        fs::create_directories(path);
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+//! `n` records with label `i % 10` and pixel bytes (i + c + y + x) % 256.
+std::vector<std::uint8_t> records(int n, int label_offset = 0) {
+    std::vector<std::uint8_t> out;
+    for (int i = 0; i < n; ++i) {
+        out.push_back(static_cast<std::uint8_t>((i + label_offset) % 10));
+        for (int c = 0; c < 3; ++c)
+            for (int y = 0; y < 32; ++y)
+                for (int x = 0; x < 32; ++x)
+                    out.push_back(static_cast<std::uint8_t>((i + 7 * c + 3 * y + x) % 256));
+    }
+    return out;
+}
+
+void write(fs::path const& p, std::vector<std::uint8_t> const& bytes) {
+    std::ofstream f(p, std::ios::binary);
+    f.write(reinterpret_cast<char const*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
+}
+
+void write_release(fs::path const& dir, int per_batch) {
+    fs::create_directories(dir);
+    for (int b = 1; b <= 5; ++b)
+        write(dir / ("data_batch_" + std::to_string(b) + ".bin"), records(per_batch, b));
+    write(dir / "test_batch.bin", records(per_batch));
+    std::ofstream(dir / "batches.meta.txt")
+        << "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n\n";
+}
+
+std::string message_of(auto&& f) {
+    try {
+        f();
+    } catch (pipeline::error const& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+} // namespace
+
+TEST_CASE("data/cifar10: a batch file reads into [N, 3, 32, 32] planes and labels") {
+    temp_dir tmp("pipeline-cifar");
+    write(tmp.path / "b.bin", records(3));
+    auto d = cifar::read_batch(tmp.path / "b.bin");
+    REQUIRE(d.images.sizes() == torch::IntArrayRef{3, 3, 32, 32});
+    CHECK(d.images.dtype() == torch::kUInt8);
+    CHECK(torch::equal(d.labels, torch::tensor({0, 1, 2}, torch::kInt64)));
+    // record 2, green plane (c = 1), row 5, column 9: (2 + 7 + 15 + 9) % 256
+    CHECK(d.images[2][1][5][9].item<int>() == 33);
+    CHECK(d.images[1][2][31][31].item<int>() == (1 + 14 + 93 + 31) % 256);
+}
+
+TEST_CASE("data/cifar10: the loader reads five training batches and the test batch") {
+    temp_dir tmp("pipeline-cifar");
+    auto dir = tmp.path / "cifar-10-batches-bin";
+    write_release(dir, 4);
+    CHECK(dataset_loader<CIFAR10>::locate(tmp.path) == dir);
+    auto s = dataset_loader<CIFAR10>::load(dir);
+    CHECK(s.train.size() == 20);
+    CHECK(s.test.size() == 4);
+    CHECK(s.train.images.sizes() == torch::IntArrayRef{20, 3, 32, 32});
+    // batch 2's first record has label (0 + 2) % 10
+    CHECK(s.train.labels[4].item<std::int64_t>() == 2);
+}
+
+TEST_CASE("data/cifar10: every malformed input is one error naming the file and offset") {
+    temp_dir tmp("pipeline-cifar");
+    auto p = tmp.path / "bad.bin";
+
+    SUBCASE("truncated record") {
+        auto bytes = records(2);
+        bytes.resize(bytes.size() - 100);
+        write(p, bytes);
+        auto msg = message_of([&] { cifar::read_batch(p); });
+        CHECK(msg.find(p.string() + " at byte 3073") != std::string::npos);
+        CHECK(msg.find("only 2973 bytes") != std::string::npos);
+    }
+    SUBCASE("wrong record size (a CIFAR-100 record has two label bytes)") {
+        write(p, std::vector<std::uint8_t>(3074 * 3, 1));
+        auto msg = message_of([&] { cifar::read_batch(p); });
+        CHECK(msg.find("whole record of 3073 bytes") != std::string::npos);
+        CHECK(msg.find("at byte 9219") != std::string::npos);
+        CHECK(msg.find("only 3 bytes") != std::string::npos);
+    }
+    SUBCASE("label out of range") {
+        auto bytes = records(3);
+        bytes[2 * 3073] = 10;
+        write(p, bytes);
+        auto msg = message_of([&] { cifar::read_batch(p); });
+        CHECK(msg.find(p.string() + " at byte 6146") != std::string::npos);
+        CHECK(msg.find("a label in [0, 10)") != std::string::npos);
+        CHECK(msg.find("10 (record 2)") != std::string::npos);
+    }
+    SUBCASE("empty file") {
+        write(p, {});
+        CHECK(message_of([&] { cifar::read_batch(p); }).find("an empty file")
+              != std::string::npos);
+    }
+    SUBCASE("missing file") {
+        CHECK(message_of([&] {
+                  cifar::read_batch(tmp.path / "nope.bin");
+              }).find("nope.bin: expected a CIFAR-10 binary batch file, found no such file")
+              != std::string::npos);
+    }
+    SUBCASE("a missing training batch names it") {
+        write_release(tmp.path, 1);
+        fs::remove(tmp.path / "data_batch_4.bin");
+        CHECK(message_of([&] {
+                  dataset_loader<CIFAR10>::load(tmp.path);
+              }).find("data_batch_4.bin")
+              != std::string::npos);
+    }
+    SUBCASE("class names of another dataset") {
+        write_release(tmp.path, 1);
+        std::ofstream(tmp.path / "batches.meta.txt") << "apple\naquarium_fish\n";
+        auto msg = message_of([&] { dataset_loader<CIFAR10>::load(tmp.path); });
+        CHECK(msg.find("batches.meta.txt") != std::string::npos);
+        CHECK(msg.find("(apple, aquarium_fish)") != std::string::npos);
+    }
+}
+
+TEST_CASE("data/cifar10: a missing directory says where it looked and how to download") {
+    auto const nowhere = fs::temp_directory_path() / "pipeline-no-such-cifar";
+    auto msg = message_of([&] { dataset_loader<CIFAR10>::locate(nowhere); });
+    CHECK(msg.find(nowhere.string()) != std::string::npos);
+    CHECK(msg.find(cifar::download_url) != std::string::npos);
+    CHECK(msg.find("scripts/download-cifar10.sh") != std::string::npos);
+}
+
+TEST_CASE("data/cifar10: the real test batch (shared JPEG copy, converted on demand)") {
+    // PIPELINE_CIFAR10_DIR may point at an unpacked release; otherwise the shared JPEG copy
+    // is converted once into the build tree.
+    fs::path dir;
+    if (char const* env = std::getenv("PIPELINE_CIFAR10_DIR"); env && *env) {
+        dir = dataset_loader<CIFAR10>::locate(fs::path(env));
+    } else {
+        fs::path const archive = fs::path(PIPELINE_SHARED_DATA) / "cifar10-jpeg.tar.xz";
+        fs::path const script = fs::path(PIPELINE_SHARED_DATA) / "cifar10-to-bin.py";
+        fs::path const out = fs::path(PIPELINE_BUILD_DATA) / "cifar10";
+        dir = out / "cifar-10-batches-bin";
+        if (!fs::exists(dir / "test_batch.bin")) {
+            if (!fs::exists(archive) || !fs::exists(script)) {
+                MESSAGE("SKIPPED: "
+                        << archive.string()
+                        << " is absent (set PIPELINE_CIFAR10_DIR to an unpacked "
+                           "CIFAR-10 binary release to run this test)");
+                return;
+            }
+            // Convert into a private directory, then rename: a concurrent or interrupted
+            // run never leaves a half-written release behind.
+            auto tmp = out.string() + ".tmp-" + std::to_string(::getpid());
+            auto cmd = "/usr/bin/python3 '" + script.string() + "' '" + archive.string()
+                       + "' '" + tmp + "' > /dev/null";
+            if (std::system(cmd.c_str()) != 0) {
+                MESSAGE("SKIPPED: converting " << archive.string()
+                                               << " failed (needs /usr/bin/python3 with "
+                                                  "python3-pil): "
+                                               << cmd);
+                return;
+            }
+            std::error_code ec;
+            fs::create_directories(out.parent_path());
+            fs::rename(tmp, out, ec);
+            fs::remove_all(tmp, ec);
+        }
+    }
+    auto test = cifar::read_batch(dir / "test_batch.bin");
+    REQUIRE(test.size() == 10000);
+    CHECK(test.images.sizes() == torch::IntArrayRef{10000, 3, 32, 32});
+    auto counts = torch::bincount(test.labels, {}, 10);
+    CHECK(torch::equal(counts, torch::full({10}, 1000, torch::kInt64)));
+    // Real photographs: the pixel mean is near CIFAR-10's published statistics.
+    auto mean = test.images.to(torch::kFloat64).mean({0, 2, 3}) / 255.0;
+    for (int c = 0; c < 3; ++c)
+        CHECK(mean[c].item<double>() == doctest::Approx(CIFAR10::mean[c]).epsilon(0.03));
+    cifar::check_meta(dir / "batches.meta.txt", CIFAR10::class_names);
+}
