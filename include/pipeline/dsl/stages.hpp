@@ -13,6 +13,7 @@
 #include <pipeline/dsl/fixed_string.hpp>
 #include <pipeline/dsl/tags.hpp>
 #include <pipeline/dsl/train_params.hpp>
+#include <pipeline/dsl/transfer.hpp>
 
 namespace pipeline {
 
@@ -93,8 +94,12 @@ struct ModelStage {
                                   "ResNet34, ResNet50) as its first argument");
     static_assert((is_model_option<Options> && ...),
                   "pipeline: Model<B, Options...> takes model options after the backbone");
+    static_assert(model_options_hold<B, Options...>(),
+                  "pipeline: Model<B, Options...> breaks a rule (see the error above)");
     static constexpr stage_kind kind = stage_kind::model;
     using backbone = B;
+    //! Frozen blocks, unfreeze epochs, learning-rate factors per block (dsl/transfer.hpp).
+    using transfer = transfer_plan<B, Options...>;
     static std::string name() {
         return "Model<" + detail::join_names<B, Options...>() + ">";
     }
@@ -123,7 +128,8 @@ struct OptimizerStage {
 template <class S>
 struct ScheduleStage {
     static_assert(is_schedule<S>, "pipeline: Schedule<S> takes a schedule (Cosine<{...}>, "
-                                  "Constant); the argument is not one");
+                                  "OneCycle<{...}>, Step<{...}>, Constant); the "
+                                  "argument is not one");
     static constexpr stage_kind kind = stage_kind::schedule;
     using schedule = S;
     static std::string name() { return "Schedule<" + name_of<S>() + ">"; }
