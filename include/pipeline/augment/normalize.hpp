@@ -1,6 +1,7 @@
 // Augment<Normalize<...>> and the choice of normalisation statistics for a pipeline:
-// Normalize's own when given, else the pretrained weights', else the dataset's. Normalisation itself happens as
-// each batch is gathered (data/batches.hpp), so the stage is the identity afterwards.
+// Normalize's own when given, else the pretrained weights', else the dataset's.
+// Normalisation itself happens as each batch is gathered (data/batches.hpp), so the stage
+// is the identity afterwards.
 #pragma once
 
 #include <array>
@@ -38,7 +39,8 @@ struct explicit_normalize<type_list<Normalize<M, S>, R...>> {
 //! Normalize<mean, std> stage when it gives some, otherwise `mean`/`std` (the caller
 //! passes the pretrained weights' statistics when it has weights, else the dataset's).
 template <class P, std::size_t C>
-normalizer pipeline_normalizer(torch::Device const& device, std::array<double, C> const& mean,
+normalizer pipeline_normalizer(torch::Device const& device,
+                               std::array<double, C> const& mean,
                                std::array<double, C> const& std) {
     using D = typename detail::pipeline_parts<P>::dataset;
     using list = augmentations_t<P>;

@@ -61,6 +61,9 @@ template <class T>
 inline constexpr bool is_pretrained = false;
 template <class S>
 inline constexpr bool is_pretrained<Pretrained<S>> = true;
+//! Pretrained weights make freezing blocks meaningful (the transfer rules read this).
+template <class S>
+inline constexpr bool is_pretrained_option<Pretrained<S>> = true;
 
 template <class T>
 inline constexpr bool is_head_dropout = false;

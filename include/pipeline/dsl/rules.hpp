@@ -25,6 +25,17 @@ inline constexpr bool has_loss = false;
 template <class... S>
 inline constexpr bool has_loss<Pipeline<S...>> = count<stage_kind::loss, S...> == 1;
 
+//! Every Unfreeze<Block, AtEpoch<N>> happens within the run: N <= Train<{.epochs}> (the
+//! default Train<> when the stage is omitted). An unfreeze after the last epoch never
+//! happens, which is a silent change of the experiment.
+template <class P>
+inline constexpr bool unfreeze_within_run = true;
+template <class... S>
+requires(count<stage_kind::model,
+               S...> == 1) inline constexpr bool unfreeze_within_run<Pipeline<S...>> =
+    stage_t<stage_kind::model, Pipeline<S...>>::transfer::last_unfreeze
+    <= stage_t<stage_kind::train, resolved_t<Pipeline<S...>>>::params.epochs;
+
 //! Everything `run` needs: a dataset, a model and a loss (the rest has defaults).
 template <class P>
 inline constexpr bool complete = has_load<P>&& has_model<P>&& has_loss<P>;
@@ -48,7 +59,11 @@ constexpr bool validate(Pipeline<S...>) {
     static_assert(rules::has_loss<P>,
                   "pipeline: no Loss<...> stage; add one after Model, e.g. "
                   "Loss<CrossEntropy> or Loss<SmoothedCE<0.1>>");
-    return rules::complete<P> && validate_augmentation(P{});
+    static_assert(rules::unfreeze_within_run<P>,
+                  "pipeline: an Unfreeze<Block, AtEpoch<N>> comes after the last epoch of "
+                  "Train<{.epochs}> (10 when Train is omitted); lower N or train longer");
+    return rules::complete<
+               P> && rules::unfreeze_within_run<P> && validate_augmentation(P{});
 }
 
 } // namespace pipeline

@@ -35,6 +35,66 @@ struct Cosine : schedule_tag {
     }
 };
 
+struct OneCycleParams {
+    //! Fraction of the run spent rising to the optimizer's rate (the peak).
+    double pct_start = 0.3;
+    //! The run starts at peak / div_factor ...
+    double div_factor = 25.0;
+    //! ... and ends at peak / div_factor / final_div_factor.
+    double final_div_factor = 1e4;
+};
+
+//! Smith's one-cycle policy as torch.optim.lr_scheduler.OneCycleLR (cosine annealing,
+//! two phases): from peak / div_factor up to the optimizer's rate over `pct_start` of the
+//! steps, then down to peak / (div_factor * final_div_factor) at the last step. Momentum
+//! is not cycled.
+template <OneCycleParams P = OneCycleParams{}>
+struct OneCycle : schedule_tag {
+    static_assert(P.pct_start > 0.0 && P.pct_start < 1.0,
+                  "pipeline: OneCycle<{.pct_start}> needs 0 < pct_start < 1");
+    static_assert(P.div_factor >= 1.0, "pipeline: OneCycle<{.div_factor}> must be >= 1");
+    static_assert(P.final_div_factor >= 1.0,
+                  "pipeline: OneCycle<{.final_div_factor}> must be >= 1");
+    static constexpr OneCycleParams params = P;
+    static std::string name() {
+        constexpr OneCycleParams d{};
+        return "OneCycle<"
+               + detail::field_printer{}("pct_start", P.pct_start, d.pct_start)(
+                     "div_factor", P.div_factor, d.div_factor)(
+                     "final_div_factor", P.final_div_factor, d.final_div_factor)
+                     .braced()
+               + ">";
+    }
+};
+
+struct StepParams {
+    //! Multiply the rate by `gamma` every this many epochs.
+    int every_epochs = 30;
+    double gamma = 0.1;
+    //! Linear warm-up from 0 over this many epochs (fractions allowed), as Cosine's.
+    double warmup_epochs = 0.0;
+};
+
+//! Step decay as torch.optim.lr_scheduler.StepLR: the optimizer's rate times
+//! gamma^floor(epoch / every_epochs), epochs counted from 0, after an optional warm-up.
+template <StepParams P = StepParams{}>
+struct Step : schedule_tag {
+    static_assert(P.every_epochs >= 1, "pipeline: Step<{.every_epochs}> must be >= 1");
+    static_assert(P.gamma > 0.0 && P.gamma <= 1.0,
+                  "pipeline: Step<{.gamma}> needs 0 < gamma <= 1");
+    static_assert(P.warmup_epochs >= 0.0, "pipeline: Step<{.warmup_epochs}> must be >= 0");
+    static constexpr StepParams params = P;
+    static std::string name() {
+        constexpr StepParams d{};
+        return "Step<"
+               + detail::field_printer{}("every_epochs", P.every_epochs, d.every_epochs)(
+                     "gamma", P.gamma, d.gamma)("warmup_epochs", P.warmup_epochs,
+                                                d.warmup_epochs)
+                     .braced()
+               + ">";
+    }
+};
+
 //! The optimizer's learning rate, unchanged for the whole run.
 struct Constant : schedule_tag, named<"Constant"> {};
 

@@ -14,6 +14,7 @@
 #include <pipeline/dsl/model_options.hpp>
 #include <pipeline/dsl/tags.hpp>
 #include <pipeline/dsl/train_params.hpp>
+#include <pipeline/dsl/transfer.hpp>
 
 namespace pipeline {
 
@@ -96,11 +97,14 @@ struct ModelStage {
                   "first argument");
     static_assert((is_model_option<Options> && ...),
                   "pipeline: Model<B, Options...> takes model options after the backbone");
-    static_assert(check_model_options<B, Options...>());
+    static_assert(model_options_hold<B, Options...>(),
+                  "pipeline: Model<B, Options...> breaks a rule (see the error above)");
     static constexpr stage_kind kind = stage_kind::model;
     using backbone = B;
     //! Pretrained source, strictness, CifarStem, HeadDropout, as plain values.
     using settings = model_settings<B, Options...>;
+    //! Frozen blocks, unfreeze epochs, learning-rate factors per block (dsl/transfer.hpp).
+    using transfer = transfer_plan<B, Options...>;
     static std::string name() {
         return "Model<" + detail::join_names<B, Options...>() + ">";
     }
@@ -130,7 +134,8 @@ struct OptimizerStage {
 template <class S>
 struct ScheduleStage {
     static_assert(is_schedule<S>, "pipeline: Schedule<S> takes a schedule (Cosine<{...}>, "
-                                  "Constant); the argument is not one");
+                                  "OneCycle<{...}>, Step<{...}>, Constant); the "
+                                  "argument is not one");
     static constexpr stage_kind kind = stage_kind::schedule;
     using schedule = S;
     static std::string name() { return "Schedule<" + name_of<S>() + ">"; }

@@ -43,6 +43,11 @@ inline constexpr bool is_vocabulary =
     is_dataset<
         T> || is_load_option<T> || is_augmentation<T> || is_backbone<T> || is_model_option<T> || is_block<T> || is_loss<T> || is_optimizer<T> || is_schedule<T>;
 
+//! True for model options that load pretrained weights (`Pretrained<...>` specialises
+//! it): freezing blocks without one needs the explicit `FreezeRandomInit`.
+template <class T>
+inline constexpr bool is_pretrained_option = false;
+
 //! The printed name of a vocabulary type (`ResNet18`, `SmoothedCE<0.1>`).
 template <class T>
 std::string name_of() {

@@ -23,6 +23,7 @@
 #include <pipeline/error.hpp>
 #include <pipeline/io/pth.hpp>
 #include <pipeline/io/safetensors.hpp>
+#include <pipeline/shape_text.hpp>
 
 namespace pipeline {
 
@@ -154,15 +155,6 @@ struct load_report {
 };
 
 namespace detail {
-inline std::string shape_text(torch::Tensor const& t) {
-    if (t.dim() == 0)
-        return "scalar";
-    std::string s;
-    for (auto d : t.sizes())
-        s += (s.empty() ? "" : "x") + std::to_string(d);
-    return s;
-}
-
 inline bool starts_with_any(std::string const& name,
                             std::vector<std::string> const& prefixes) {
     for (auto const& p : prefixes)

@@ -169,6 +169,18 @@ struct ResNetImpl : torch::nn::Module {
         return fc(f);
     }
 
+    //! The blocks of the backbone tag in data-flow order (Stem, Layer1..Layer4, Head), one
+    //! at a time: running blocks 0..5 in turn equals `forward`. Lets a frozen prefix run
+    //! under no-grad.
+    static constexpr std::size_t block_count = 6;
+    torch::Tensor forward_block(std::size_t block, torch::Tensor x) {
+        if (block == 0)
+            return torch::max_pool2d(torch::relu(bn1(conv1(x))), 3, 2, 1);
+        if (block <= 4)
+            return layers[block - 1]->forward(x);
+        return fc(torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1));
+    }
+
     resnet_options options;
     torch::nn::Conv2d conv1{nullptr};
     torch::nn::BatchNorm2d bn1{nullptr};

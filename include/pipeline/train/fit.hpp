@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <string>
 #include <thread>
@@ -30,10 +31,13 @@
 #include <pipeline/models/backbone.hpp>
 #include <pipeline/models/model.hpp>
 #include <pipeline/random.hpp>
+#include <pipeline/train/ema.hpp>
 #include <pipeline/train/loss.hpp>
 #include <pipeline/train/optimizer.hpp>
+#include <pipeline/train/plan.hpp>
 #include <pipeline/train/results.hpp>
 #include <pipeline/train/schedule.hpp>
+#include <pipeline/train/transfer.hpp>
 
 namespace pipeline {
 
@@ -69,6 +73,18 @@ struct run_result {
     std::int64_t test_examples = 0;
     std::filesystem::path run_dir;
     double seconds = 0.0;
+    //! The backbone's blocks and, per epoch, each block's rate at the epoch's last step.
+    std::vector<std::string> blocks;
+    std::vector<std::vector<double>> block_lrs;
+    //! Trainable parameters in each epoch.
+    std::vector<std::int64_t> trainable;
+    //! With Ema<decay>: the average's validation (loss, accuracy) per epoch and its test
+    //! result.
+    std::vector<std::pair<double, double>> ema_val;
+    double ema_test_loss = 0.0;
+    double ema_test_acc = 0.0;
+    //! The final model's parameters and buffers by state-dict name.
+    std::map<std::string, torch::Tensor> state;
 };
 
 //! Picks the device named by `spec`; a CUDA request without CUDA is an error, not a
@@ -166,6 +182,7 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
     using D = typename load::dataset;
     using M = stage_t<stage_kind::model, P>;
     using B = typename M::backbone;
+    using Plan = typename M::transfer;
     using L = typename stage_t<stage_kind::loss, P>::loss;
     using O = typename stage_t<stage_kind::optimizer, P>::optimizer;
     using Sched = typename stage_t<stage_kind::schedule, P>::schedule;
@@ -245,13 +262,14 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
     auto model =
         make_model<M>(D::channels, D::classes, weights ? &*weights : nullptr, options.log);
     model->to(device);
-    auto opt = optimizer_builder<O>::make(*model);
+    transfer_controller<B, Plan> transfer(*model);
+    auto opt = optimizer_builder<O>::make(transfer.blocks());
     auto const params = model->parameters();
-    std::int64_t trainable = 0;
-    for (auto const& g : opt.groups)
-        trainable += g.parameters;
-    say(fmt::format("model: {} ({} in, {} classes) | {} trainable parameters\n", B::name(),
-                    D::channels, D::classes, trainable));
+    say(fmt::format("model: {} ({} in, {} classes) | {} trainable parameters at epoch 1\n",
+                    B::name(), D::channels, D::classes, transfer.trainable_parameters(1)));
+    say(format_plan(B::name(), transfer.blocks(), epochs,
+                    optimizer_builder<O>::weight_decay, Plan::bn_train_when_frozen));
+    result.blocks = block_names<B>();
 
     std::optional<run_recorder> recorder;
     if (!options.out_dir.empty()) {
@@ -259,6 +277,19 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
         result.run_dir = recorder->dir();
         say(fmt::format("results: {}\n", recorder->dir().string()));
     }
+    // Ema<decay>: a second model of the same architecture, evaluated on its own.
+    std::optional<decltype(make_model<M>(D::channels, D::classes, nullptr, nullptr))>
+        ema_model;
+    std::optional<weight_average> ema;
+    std::string ema_csv = "epoch,val_loss,val_acc\n";
+    if constexpr (Plan::ema_decay > 0.0) {
+        ema_model.emplace(make_model<M>(D::channels, D::classes, nullptr, nullptr));
+        (*ema_model)->to(device);
+        ema.emplace(*model, **ema_model, Plan::ema_decay);
+    }
+    std::optional<lr_log> lrs;
+    if (recorder)
+        lrs.emplace(recorder->dir() / "lrs.csv", transfer.blocks());
 
     auto shuffle_gen = compat::make_generator(device, derive_seed(options.seed, "shuffle"));
     schedule_clock clock;
@@ -269,7 +300,10 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
                     "train_loss", "train_acc", "val_loss", "val_acc", "gap", "lr", "sec"));
     for (int epoch = 1; epoch <= epochs; ++epoch) {
         auto const t0 = std::chrono::steady_clock::now();
+        transfer.enter_epoch(epoch);
+        opt.epoch = epoch;
         model->train();
+        transfer.apply_batchnorm_modes();
         detail::running_metrics running(device);
         auto const order = train_data.shuffled_order(shuffle_gen);
         double lr = 0.0;
@@ -277,18 +311,27 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
             lr = scheduled_lr<Sched>(opt.base_lr, clock);
             opt.set_lr(lr);
             auto b = augment.train(train_data.get(order, i, train.batch_size));
-            auto logits = model->forward(b.x);
+            auto logits = transfer.forward(model, b.x);
             auto loss = loss_function<L>::compute(logits, b.target);
             opt.optimizer->zero_grad();
             loss.backward();
             if constexpr (train.clip_grad_norm > 0.0)
                 detail::clip_grad_norm(params, train.clip_grad_norm);
             opt.optimizer->step();
+            if (ema)
+                ema->update();
             running.add(loss, logits, b.y);
         }
         epoch_metrics m;
         m.epoch = epoch;
         m.lr = lr;
+        std::vector<double> block_lrs;
+        for (auto const& blk : transfer.blocks())
+            block_lrs.push_back(blk.frozen_at(epoch) ? 0.0 : lr * blk.lr_factor);
+        result.block_lrs.push_back(block_lrs);
+        result.trainable.push_back(transfer.trainable_parameters(epoch));
+        if (lrs)
+            lrs->record(epoch, lr, block_lrs);
         std::tie(m.train_loss, m.train_acc) = running.read();
         if (!std::isfinite(m.train_loss))
             throw error(
@@ -309,11 +352,31 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
                         epoch, m.train_loss, detail::percent(m.train_acc), m.val_loss,
                         detail::percent(m.val_acc), detail::percent(m.gap()), m.lr,
                         m.seconds));
+        if (ema) {
+            auto ev = detail::evaluate(*ema_model, val_data, train.eval_batch_size);
+            result.ema_val.push_back(ev);
+            say(fmt::format("{:>5} {:>10} {:>9} {:>9.4f} {:>8}\n", "", "ema", "", ev.first,
+                            detail::percent(ev.second)));
+            ema_csv += fmt::format("{},{:.6f},{:.6f}\n", epoch, ev.first, ev.second);
+            if (recorder)
+                write_atomically(recorder->dir() / "ema.csv", ema_csv);
+        }
     }
 
     std::tie(result.test_loss, result.test_acc) =
         detail::evaluate(model, test_data, train.eval_batch_size);
     result.test_examples = test_data.size();
+    if (ema) {
+        std::tie(result.ema_test_loss, result.ema_test_acc) =
+            detail::evaluate(*ema_model, test_data, train.eval_batch_size);
+        say(fmt::format("ema test: loss {:.4f} | accuracy {} (Ema<{}>)\n",
+                        result.ema_test_loss, detail::percent(result.ema_test_acc),
+                        detail::format_number(Plan::ema_decay)));
+    }
+    for (auto const& p : model->named_parameters())
+        result.state[p.key()] = p.value().detach();
+    for (auto const& b : model->named_buffers())
+        result.state[b.key()] = b.value().detach();
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     say(fmt::format("test: loss {:.4f} | accuracy {} on {} images | {:.1f} s in all\n",
@@ -335,6 +398,10 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
                                   {"train_acc", result.epochs.back().train_acc},
                                   {"val_loss", result.epochs.back().val_loss},
                                   {"val_acc", result.epochs.back().val_acc}};
+        if (ema)
+            summary["ema"] = {{"decay", Plan::ema_decay},
+                              {"test_loss", result.ema_test_loss},
+                              {"test_acc", result.ema_test_acc}};
         recorder->finish(summary);
     }
     return result;

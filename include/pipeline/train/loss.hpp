@@ -7,17 +7,9 @@
 
 #include <pipeline/dsl/losses.hpp>
 #include <pipeline/error.hpp>
+#include <pipeline/shape_text.hpp>
 
 namespace pipeline {
-
-namespace detail {
-inline std::string shape_text(torch::Tensor const& t) {
-    std::string s = "[";
-    for (std::int64_t i = 0; i < t.dim(); ++i)
-        s += (i ? ", " : "") + std::to_string(t.size(i));
-    return s + "]";
-}
-} // namespace detail
 
 //! Cross-entropy against soft targets [B, K] (rows summing to 1), smoothed by `eps`:
 //! mean over the batch of -sum_k t'_k log_softmax(z)_k with t' = t (1 - eps) + eps / K.

@@ -1,6 +1,7 @@
 // train/schedule: the schedules against their closed forms.
 #include <cmath>
 #include <numbers>
+#include <vector>
 
 #include <doctest/doctest.h>
 
@@ -41,4 +42,43 @@ TEST_CASE("train/schedule: Cosine with warm-up ramps linearly and peaks at warm-
     CHECK(scheduled_lr<S>(0.2, c) == doctest::Approx(0.1));
     c.step = 99;
     CHECK(scheduled_lr<S>(0.2, c) < 0.001);
+}
+
+TEST_CASE(
+    "train/schedule: OneCycle matches torch's OneCycleLR: start, peak, midpoint, end") {
+    // Reference values: torch 1.13 OneCycleLR(max_lr=0.1, total_steps=100,
+    // cycle_momentum=False), read before each step.
+    using S = OneCycle<>;
+    schedule_clock c{.step = 0, .steps_per_epoch = 10, .total_steps = 100};
+    CHECK(scheduled_lr<S>(0.1, c) == doctest::Approx(0.1 / 25));
+    c.step = 10;
+    CHECK(scheduled_lr<S>(0.1, c) == doctest::Approx(0.029516394846410082));
+    c.step = 29; // end of the rise: pct_start * 100 - 1
+    CHECK(scheduled_lr<S>(0.1, c) == doctest::Approx(0.1));
+    c.step = 50;
+    CHECK(scheduled_lr<S>(0.1, c) == doctest::Approx(0.0793893450575732));
+    c.step = 64; // midpoint of the descent: halfway between the peak and the floor
+    CHECK(scheduled_lr<S>(0.1, c) == doctest::Approx((0.1 + 4e-7) / 2));
+    c.step = 99;
+    CHECK(scheduled_lr<S>(0.1, c) == doctest::Approx(0.1 / 25 / 1e4));
+}
+
+TEST_CASE("train/schedule: Step matches torch's StepLR and warms up like Cosine") {
+    using S = Step<{.every_epochs = 3, .gamma = 0.5}>;
+    schedule_clock c{.step = 0, .steps_per_epoch = 10, .total_steps = 80};
+    // torch StepLR(step_size=3, gamma=0.5), per epoch: 0.1 0.1 0.1 0.05 0.05 0.05 0.025 ...
+    std::vector<double> const expected{0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025};
+    for (int e = 0; e < 8; ++e) {
+        c.step = e * 10 + 9; // the last step of each epoch
+        CHECK(scheduled_lr<S>(0.1, c) == doctest::Approx(expected[e]));
+        c.step = e * 10;
+        CHECK(scheduled_lr<S>(0.1, c) == doctest::Approx(expected[e]));
+    }
+    using W = Step<{.every_epochs = 2, .gamma = 0.1, .warmup_epochs = 1}>;
+    c.step = 4;
+    CHECK(scheduled_lr<W>(0.1, c) == doctest::Approx(0.1 * 5 / 10));
+    c.step = 9;
+    CHECK(scheduled_lr<W>(0.1, c) == doctest::Approx(0.1));
+    c.step = 25; // epoch 2 (from 0): one decay
+    CHECK(scheduled_lr<W>(0.1, c) == doctest::Approx(0.01));
 }

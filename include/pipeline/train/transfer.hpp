@@ -1,0 +1,182 @@
+// The tensor side of the transfer options: a model's parameters split by the backbone's
+// blocks, and per epoch which blocks train (requires_grad), what their BatchNorm layers
+// do (eval in frozen blocks) and how far the frozen prefix runs under no-grad.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/hana/for_each.hpp>
+#include <torch/torch.h>
+
+#include <pipeline/dsl/transfer.hpp>
+#include <pipeline/error.hpp>
+
+namespace pipeline {
+
+//! One block of the backbone with its parameters, split for weight decay: weights of
+//! convolutions and linear layers decay; 1-d parameters (BatchNorm affine parameters,
+//! biases) do not.
+struct block_parameters {
+    std::string name;
+    std::vector<std::string> names;
+    std::vector<torch::Tensor> decay, no_decay;
+    //! BatchNorm layers inside the block.
+    std::vector<std::shared_ptr<torch::nn::Module>> batchnorms;
+    std::int64_t count = 0;
+    double lr_factor = 1.0;
+    //! First epoch (from 1) at which the block trains; `transfer_plan<>::never` if never.
+    int trainable_from = 1;
+
+    [[nodiscard]] bool frozen_at(int epoch) const { return epoch < trainable_from; }
+};
+
+//! The names of B's blocks, in data-flow order.
+template <class B>
+std::vector<std::string> block_names() {
+    std::vector<std::string> out;
+    boost::hana::for_each(
+        B::blocks, [&](auto t) { out.push_back(name_of<typename decltype(t)::type>()); });
+    return out;
+}
+
+namespace detail {
+inline bool owned_by(std::string const& name,
+                     std::vector<std::string_view> const& prefixes) {
+    for (auto p : prefixes)
+        if (name.rfind(p, 0) == 0)
+            return true;
+    return false;
+}
+
+inline bool is_batchnorm(torch::nn::Module& m) {
+    return m.as<torch::nn::BatchNorm1d>() || m.as<torch::nn::BatchNorm2d>()
+           || m.as<torch::nn::BatchNorm3d>();
+}
+} // namespace detail
+
+//! Splits `model`'s parameters by the blocks of backbone B (B::parameter_prefixes), with
+//! the per-block factors and epochs of `Plan` (a `transfer_plan`). Every parameter must
+//! belong to exactly one block.
+template <class B, class Plan>
+std::vector<block_parameters> partition_blocks(torch::nn::Module& model) {
+    auto const names = block_names<B>();
+    std::vector<block_parameters> blocks(names.size());
+    std::vector<std::vector<std::string_view>> prefixes(names.size());
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        blocks[i].name = names[i];
+        blocks[i].lr_factor = Plan::lr_factor[i];
+        blocks[i].trainable_from = Plan::trainable_from[i];
+        prefixes[i] = B::parameter_prefixes(names[i]);
+    }
+    for (auto const& p : model.named_parameters()) {
+        int owner = -1;
+        for (std::size_t i = 0; i < blocks.size(); ++i) {
+            if (!detail::owned_by(p.key(), prefixes[i]))
+                continue;
+            if (owner >= 0)
+                throw error("parameter " + p.key() + " of " + B::name(),
+                            "one block owning it",
+                            blocks[owner].name + " and " + blocks[i].name);
+            owner = static_cast<int>(i);
+        }
+        if (owner < 0)
+            throw error("parameter " + p.key() + " of " + B::name(),
+                        "a block owning it (B::parameter_prefixes)", "none");
+        auto& b = blocks[owner];
+        b.names.push_back(p.key());
+        (p.value().dim() <= 1 ? b.no_decay : b.decay).push_back(p.value());
+        b.count += p.value().numel();
+    }
+    for (auto const& m : model.named_modules("", /*include_self=*/false)) {
+        if (!detail::is_batchnorm(*m.value()))
+            continue;
+        auto const key = m.key() + ".";
+        for (std::size_t i = 0; i < blocks.size(); ++i)
+            if (detail::owned_by(key, prefixes[i]))
+                blocks[i].batchnorms.push_back(m.value());
+    }
+    return blocks;
+}
+
+//! Applies a transfer plan to a model epoch by epoch.
+template <class B, class Plan>
+class transfer_controller {
+public:
+    explicit transfer_controller(torch::nn::Module& model)
+        : blocks_(partition_blocks<B, Plan>(model)) {}
+
+    [[nodiscard]] std::vector<block_parameters> const& blocks() const { return blocks_; }
+
+    //! Frozen blocks' parameters stop requiring gradients (so they get none and the
+    //! optimizer skips them); the others require them.
+    void enter_epoch(int epoch) {
+        epoch_ = epoch;
+        for (auto& b : blocks_) {
+            bool const train = !b.frozen_at(epoch);
+            for (auto* group : {&b.decay, &b.no_decay})
+                for (auto& p : *group) {
+                    p.requires_grad_(train);
+                    if (!train && p.grad().defined())
+                        p.mutable_grad() = torch::Tensor();
+                }
+        }
+    }
+
+    //! Call after `model->train()`: BatchNorm layers of frozen blocks go to eval mode
+    //! (running statistics used, not updated) unless the plan says BatchNorm<TrainMode>.
+    void apply_batchnorm_modes() {
+        if constexpr (!Plan::bn_train_when_frozen)
+            for (auto& b : blocks_)
+                if (b.frozen_at(epoch_))
+                    for (auto& bn : b.batchnorms)
+                        bn->eval();
+    }
+
+    //! How many leading blocks are frozen this epoch.
+    [[nodiscard]] std::size_t frozen_prefix() const {
+        std::size_t n = 0;
+        while (n < blocks_.size() && blocks_[n].frozen_at(epoch_))
+            ++n;
+        return n;
+    }
+
+    [[nodiscard]] std::int64_t trainable_parameters(int epoch) const {
+        std::int64_t n = 0;
+        for (auto const& b : blocks_)
+            if (!b.frozen_at(epoch))
+                n += b.count;
+        return n;
+    }
+
+    //! The training forward pass: the frozen prefix under no-grad (no activations kept for
+    //! it) when the module runs block by block, the plain forward otherwise.
+    template <class Module>
+    torch::Tensor forward(Module& model, torch::Tensor x) const {
+        if constexpr (requires { model->forward_block(std::size_t{0}, x); }) {
+            std::size_t const prefix = frozen_prefix();
+            std::size_t const count = std::decay_t<decltype(*model)>::block_count;
+            if (prefix > 0 && count == blocks_.size()) {
+                {
+                    torch::NoGradGuard no_grad;
+                    for (std::size_t i = 0; i < prefix; ++i)
+                        x = model->forward_block(i, x);
+                }
+                for (std::size_t i = prefix; i < count; ++i)
+                    x = model->forward_block(i, x);
+                return x;
+            }
+        }
+        return model->forward(x);
+    }
+
+private:
+    std::vector<block_parameters> blocks_;
+    int epoch_ = 1;
+};
+
+} // namespace pipeline

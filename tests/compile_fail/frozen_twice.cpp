@@ -1,0 +1,9 @@
+// EXPECT: pipeline: a block is frozen twice
+// Rule: each block is named once in Frozen<...>.
+#include <pipeline/dsl.hpp>
+
+using namespace pipeline;
+
+constexpr auto p =
+    Load<
+        FashionMNIST> | Model<ResNet18, Frozen<Stem, Layer1>, Frozen<Layer1>, FreezeRandomInit> | Loss<CrossEntropy>;

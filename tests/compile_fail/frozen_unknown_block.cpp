@@ -1,0 +1,10 @@
+// EXPECT: pipeline: the block named is not a block of this ResNet
+// Rule: Frozen<...> names only blocks the backbone has.
+#include <pipeline/dsl.hpp>
+
+using namespace pipeline;
+
+struct Layer5 : block_tag, named<"Layer5"> {};
+constexpr auto p =
+    Load<
+        FashionMNIST> | Model<ResNet18, Frozen<Stem, Layer5>, FreezeRandomInit> | Loss<CrossEntropy>;

@@ -1,0 +1,8 @@
+// EXPECT: pipeline: Frozen<\.\.\.> without Pretrained<\.\.\.> freezes random weights
+// Rule: freezing random weights needs the explicit FreezeRandomInit.
+#include <pipeline/dsl.hpp>
+
+using namespace pipeline;
+
+constexpr auto p =
+    Load<FashionMNIST> | Model<ResNet18, Frozen<Stem, Layer1>> | Loss<CrossEntropy>;

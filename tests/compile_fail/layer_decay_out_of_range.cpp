@@ -1,0 +1,8 @@
+// EXPECT: pipeline: LayerDecay<f> needs 0 < f <= 1
+// Rule: the decay shrinks rates towards the stem.
+#include <pipeline/dsl.hpp>
+
+using namespace pipeline;
+
+constexpr auto p =
+    Load<FashionMNIST> | Model<ResNet18, LayerDecay<1.5>> | Loss<CrossEntropy>;

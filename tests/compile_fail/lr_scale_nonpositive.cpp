@@ -1,0 +1,8 @@
+// EXPECT: pipeline: LrScale<Block, x> needs x > 0
+// Rule: a zero scale is a frozen block in disguise.
+#include <pipeline/dsl.hpp>
+
+using namespace pipeline;
+
+constexpr auto p =
+    Load<FashionMNIST> | Model<ResNet18, LrScale<Stem, 0.0>> | Loss<CrossEntropy>;

@@ -1,0 +1,9 @@
+// EXPECT: pipeline: Step<\{\.gamma\}> needs 0 < gamma <= 1
+// Rule: a step schedule decays.
+#include <pipeline/dsl.hpp>
+
+using namespace pipeline;
+
+constexpr auto p =
+    Load<
+        FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> | Schedule<Step<{.every_epochs = 3, .gamma = 2.0}>>;

@@ -1,0 +1,10 @@
+// EXPECT: pipeline: the block named is not a block of this ResNet
+// Rule: Unfreeze<...> names only blocks the backbone has.
+#include <pipeline/dsl.hpp>
+
+using namespace pipeline;
+
+struct Layer5 : block_tag, named<"Layer5"> {};
+constexpr auto p =
+    Load<
+        FashionMNIST> | Model<ResNet18, Frozen<Stem>, Unfreeze<Layer5, AtEpoch<2>>, FreezeRandomInit> | Loss<CrossEntropy>;

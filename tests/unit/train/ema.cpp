@@ -1,0 +1,63 @@
+// train/ema: the weight average follows ema = decay * ema + (1 - decay) * model for
+// parameters and BatchNorm statistics, and a run with Ema<decay> reports it as its own
+// model.
+#include <cmath>
+
+#include <doctest/doctest.h>
+#include <torch/torch.h>
+
+#include <pipeline/pipeline.hpp>
+
+using namespace pipeline;
+
+TEST_CASE("train/ema: one update is decay * average + (1 - decay) * model") {
+    torch::manual_seed(0);
+    auto model = backbone_builder<ResNet18>::make(1, 10);
+    auto average = backbone_builder<ResNet18>::make(1, 10);
+    weight_average ema(*model, *average, 0.9);
+    // Starts as a copy of the model.
+    CHECK(torch::equal(model->conv1->weight, average->conv1->weight));
+    CHECK(!average->conv1->weight.requires_grad());
+    auto const before = average->fc->weight.detach().clone();
+    auto const mean_before = average->bn1->running_mean.detach().clone();
+    {
+        torch::NoGradGuard no_grad;
+        model->fc->weight.add_(1.0);
+        model->bn1->running_mean.add_(2.0);
+        model->bn1->num_batches_tracked.add_(5);
+    }
+    ema.update();
+    CHECK(torch::allclose(average->fc->weight, 0.9 * before + 0.1 * (before + 1.0), 1e-6,
+                          1e-6));
+    CHECK(torch::allclose(average->bn1->running_mean,
+                          0.9 * mean_before + 0.1 * (mean_before + 2.0), 1e-6, 1e-6));
+    CHECK(average->bn1->num_batches_tracked.item<std::int64_t>() == 5);
+    // Untouched tensors stay equal to the model's.
+    CHECK(torch::allclose(average->conv1->weight, model->conv1->weight));
+}
+
+TEST_CASE("train/ema: a run with Ema<decay> evaluates the average as its own model") {
+    constexpr auto averaged =
+        Load<
+            FashionMNIST,
+            Subset<
+                256>> | Model<ResNet18, Ema<0.9>> | Loss<CrossEntropy> | Optimizer<SGD<{.lr = 0.05}>> | Schedule<Constant> | Train<{.epochs = 2, .batch_size = 64, .eval_batch_size = 256}>;
+    run_options o;
+    o.device = "cpu";
+    o.seed = 2;
+    o.out_dir.clear();
+    o.eval_limit = 128;
+    o.threads = 2;
+    o.log = nullptr;
+    auto r = fit(averaged, o);
+    REQUIRE(r.ema_val.size() == 2);
+    for (auto const& [loss, acc] : r.ema_val) {
+        CHECK(std::isfinite(loss));
+        CHECK(acc >= 0.0);
+        CHECK(acc <= 1.0);
+    }
+    CHECK(std::isfinite(r.ema_test_loss));
+    // The average lags the model: its numbers are not the model's.
+    CHECK(r.ema_val[1].first != r.epochs[1].val_loss);
+    CHECK(r.ema_test_loss != r.test_loss);
+}
