@@ -19,6 +19,7 @@ packages=(
   python3-torchvision     # parity oracle for the backbone tests
   python3-pil             # CIFAR-10 JPEG -> binary converter (shared data)
   clang-format
+  clang-14 libclang-rt-14-dev   # libFuzzer target of the safetensors parser (PIPELINE_BUILD_FUZZ)
 )
 
 missing=()
