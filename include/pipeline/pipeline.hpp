@@ -12,9 +12,12 @@
 #include <pipeline/compat.hpp>
 #include <pipeline/data/batches.hpp>
 #include <pipeline/data/cifar10.hpp>
+#include <pipeline/data/cifar10_format.hpp>
 #include <pipeline/data/dataset.hpp>
 #include <pipeline/data/fashion_mnist.hpp>
 #include <pipeline/data/idx.hpp>
+#include <pipeline/data/idx_format.hpp>
+#include <pipeline/data/image_cache_format.hpp>
 #include <pipeline/data/image_folder.hpp>
 #include <pipeline/dsl.hpp>
 #include <pipeline/error.hpp>

@@ -119,7 +119,7 @@ namespace detail {
 inline std::vector<std::uint8_t> read_bytes(reader& in, std::uint64_t n,
                                             std::string const& what) {
     std::vector<std::uint8_t> out;
-    constexpr std::uint64_t chunk = std::uint64_t{1} << 24;
+    constexpr std::uint64_t chunk = std::uint64_t{1} << 20;
     while (out.size() < n) {
         auto const at = out.size();
         auto const len = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, n - at));

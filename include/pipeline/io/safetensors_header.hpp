@@ -1,7 +1,7 @@
 // The torch-free half of the safetensors reader: parses and checks the header (an 8-byte
 // little-endian length, then JSON naming each tensor's dtype, shape and byte range)
 // against the file's size, without making a tensor. io/safetensors.hpp builds the
-// tensors; the fuzz target (tests/fuzz/) exercises this parser on its own.
+// tensors; the fuzz target (fuzz/fuzz_safetensors.cpp) exercises this parser on its own.
 #pragma once
 
 #include <algorithm>

@@ -8,8 +8,8 @@
 //   -DPIPELINE_BUILD_FUZZ=ON \
 //         -DPIPELINE_BUILD_TESTS=OFF -DPIPELINE_BUILD_EXAMPLES=OFF
 //         -DPIPELINE_BUILD_BENCH=OFF
-//   ninja -C build-fuzz safetensors_fuzz
-//   ./build-fuzz/tests/fuzz/safetensors_fuzz -max_total_time=300 tests/fuzz/corpus
+//   ninja -C build-fuzz fuzz_safetensors
+//   ./build-fuzz/fuzz/fuzz_safetensors -max_total_time=300 fuzz/corpus-safetensors
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
