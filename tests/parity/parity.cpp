@@ -118,8 +118,8 @@ TEST_CASE("parity/torchvision: a ResNet-50 file given to ResNet-18 lists what di
         std::string const what = e.what();
         CHECK(what.find("resnet50.safetensors") != std::string::npos);
         CHECK(what.find("unexpected: layer1.0.conv3.weight") != std::string::npos);
-        CHECK(what.find("mis-shaped: layer1.0.conv1.weight (file 64x64x1x1, model "
-                        "64x64x3x3)")
+        CHECK(what.find("mis-shaped: layer1.0.conv1.weight (file [64, 64, 1, 1], model "
+                        "[64, 64, 3, 3])")
               != std::string::npos);
         CHECK(what.find("missing: none") != std::string::npos);
     }

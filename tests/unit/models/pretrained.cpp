@@ -100,7 +100,7 @@ TEST_CASE(
           == 0);
     CHECK(err.find("missing: layer2.1.conv2.weight;") != std::string::npos);
     CHECK(err.find("unexpected: extra.weight;") != std::string::npos);
-    CHECK(err.find("mis-shaped: layer1.0.bn1.bias (file 65, model 64)")
+    CHECK(err.find("mis-shaped: layer1.0.bn1.bias (file [65], model [64])")
           != std::string::npos);
     CHECK(torch::equal(target->conv1->weight, before)); // nothing was loaded
 }
