@@ -261,8 +261,10 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
     transfer_controller<B, Plan> transfer(*model);
     auto opt = optimizer_builder<O>::make(transfer.blocks());
     auto const params = model->parameters();
-    say(fmt::format("model: {} ({} in, {} classes) | {} trainable parameters at epoch 1\n",
-                    B::name(), D::channels, D::classes, transfer.trainable_parameters(1)));
+    say(fmt::format("model: {} ({} in, {} classes) | {} trainable parameters at epoch 1 | "
+                    "{} optimizer step\n",
+                    B::name(), D::channels, D::classes, transfer.trainable_parameters(1),
+                    opt.multi_tensor ? "multi-tensor (_foreach_)" : "per-tensor"));
     say(format_plan(B::name(), transfer.blocks(), epochs,
                     optimizer_builder<O>::weight_decay, Plan::bn_train_when_frozen));
     result.blocks = block_names<B>();
