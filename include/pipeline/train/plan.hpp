@@ -77,7 +77,7 @@ inline std::string format_plan(std::string const& backbone,
         else
             bn = fmt::format("eval, train from epoch {}", b.trainable_from);
         out += fmt::format("  {:<8} {:>12} {:>9}  {:<30} {}\n", b.name,
-                           detail::thousands(b.count), detail::format_number(b.lr_factor),
+                           detail::thousands(b.count), fmt::format("{:.4g}", b.lr_factor),
                            trains, bn);
     }
     auto const phases = plan_phases(blocks, epochs);
