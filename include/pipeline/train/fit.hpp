@@ -280,7 +280,12 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
     std::optional<weight_average> ema;
     std::string ema_csv = "epoch,val_loss,val_acc\n";
     if constexpr (Plan::ema_decay > 0.0) {
+        // Building the copy draws initial weights; put the process-wide stream back so
+        // that adding Ema changes nothing else the run draws.
+        auto cpu = compat::default_cpu_generator();
+        auto const saved = compat::generator_state(cpu);
         ema_model.emplace(backbone_builder<B>::make(D::channels, D::classes));
+        compat::set_generator_state(cpu, saved);
         (*ema_model)->to(device);
         ema.emplace(*model, **ema_model, Plan::ema_decay);
     }
