@@ -37,4 +37,29 @@ inline torch::Generator make_generator(torch::Device const& device, std::uint64_
     return gen;
 }
 
+//! Whether optimizers on `device` step with multi-tensor `_foreach_` kernels: on CUDA, in
+//! every LibTorch that has the list overloads used (1.8 and later). On the CPU the
+//! `_foreach_` ops loop over tensors anyway, so the per-tensor optimizers are kept.
+inline bool multi_tensor_optimizers(torch::Device const& device) {
+    return device.is_cuda() && (torch_major > 1 || torch_minor >= 8);
+}
+
+//! The key under which LibTorch's C++ optimizers keep a parameter's state.
+inline std::string optimizer_state_key(torch::Tensor const& p) {
+    return c10::guts::to_string(p.unsafeGetTensorImpl());
+}
+
+//! A generator's state as a uint8 tensor, and back (checkpoints of the random streams).
+inline torch::Tensor generator_state(torch::Generator const& gen) {
+    return gen.get_state();
+}
+inline void set_generator_state(torch::Generator& gen, torch::Tensor const& state) {
+    gen.set_state(state);
+}
+
+//! The process-wide CPU generator (torch::manual_seed, dropout and init on the CPU).
+inline torch::Generator default_cpu_generator() {
+    return at::detail::getDefaultCPUGenerator();
+}
+
 } // namespace pipeline::compat

@@ -19,3 +19,4 @@
 #include <pipeline/dsl/stages.hpp>
 #include <pipeline/dsl/tags.hpp>
 #include <pipeline/dsl/train_params.hpp>
+#include <pipeline/dsl/transfer.hpp>

@@ -33,8 +33,13 @@
 #include <pipeline/models/resnet.hpp>
 #include <pipeline/random.hpp>
 #include <pipeline/run.hpp>
+#include <pipeline/train/checkpoint.hpp>
+#include <pipeline/train/ema.hpp>
 #include <pipeline/train/fit.hpp>
 #include <pipeline/train/loss.hpp>
+#include <pipeline/train/multi_tensor.hpp>
 #include <pipeline/train/optimizer.hpp>
+#include <pipeline/train/plan.hpp>
 #include <pipeline/train/results.hpp>
 #include <pipeline/train/schedule.hpp>
+#include <pipeline/train/transfer.hpp>

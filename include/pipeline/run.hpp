@@ -43,6 +43,13 @@ inline void add_run_options(CLI::App& app, run_options& options) {
     app.add_option("--threads", options.threads, "intra-op CPU threads (0: every core)")
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
+    app.add_option(
+        "--resume", options.resume,
+        "continue the run whose checkpoint.safetensors (or run directory) this is, "
+        "in a new run directory");
+    app.add_option("--stop-after", options.stop_after,
+                   "end the run after epoch N, keeping its checkpoint for --resume")
+        ->check(CLI::PositiveNumber);
 }
 
 //! Parses the command line and trains the experiment. Returns the process exit code.

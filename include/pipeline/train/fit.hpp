@@ -31,6 +31,7 @@
 #include <pipeline/models/backbone.hpp>
 #include <pipeline/models/model.hpp>
 #include <pipeline/random.hpp>
+#include <pipeline/train/checkpoint.hpp>
 #include <pipeline/train/ema.hpp>
 #include <pipeline/train/loss.hpp>
 #include <pipeline/train/optimizer.hpp>
@@ -60,6 +61,11 @@ struct run_options {
     std::optional<std::int64_t> eval_limit;
     //! Intra-op CPU threads; 0 uses every core.
     int threads = 0;
+    //! Continue the run whose checkpoint (or run directory) this is, in a new run
+    //! directory; the result equals the uninterrupted run's.
+    std::optional<std::filesystem::path> resume;
+    //! End the run after this epoch, as an interruption would (checkpoint kept, no test).
+    std::optional<int> stop_after;
     //! Where the epoch table goes; nullptr keeps quiet.
     std::ostream* log = &std::cout;
 };
@@ -205,6 +211,11 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
     int const epochs = options.epochs.value_or(train.epochs);
     if (epochs < 1)
         throw error("--epochs", "at least 1", std::to_string(epochs));
+    std::optional<loaded_checkpoint> resume;
+    if (options.resume) {
+        resume.emplace(read_checkpoint(*options.resume));
+        check_resumable(resume->info, result.experiment, options.seed, epochs);
+    }
 
     say(fmt::format("experiment: {}\n", result.experiment));
     say(fmt::format("device: {} | torch {} | {} CPU thread{} | seed {}\n", device.str(),
@@ -265,8 +276,10 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
     transfer_controller<B, Plan> transfer(*model);
     auto opt = optimizer_builder<O>::make(transfer.blocks());
     auto const params = model->parameters();
-    say(fmt::format("model: {} ({} in, {} classes) | {} trainable parameters at epoch 1\n",
-                    B::name(), D::channels, D::classes, transfer.trainable_parameters(1)));
+    say(fmt::format("model: {} ({} in, {} classes) | {} trainable parameters at epoch 1 | "
+                    "{} optimizer step\n",
+                    B::name(), D::channels, D::classes, transfer.trainable_parameters(1),
+                    opt.multi_tensor ? "multi-tensor (_foreach_)" : "per-tensor"));
     say(format_plan(B::name(), transfer.blocks(), epochs,
                     optimizer_builder<O>::weight_decay, Plan::bn_train_when_frozen));
     result.blocks = block_names<B>();
@@ -283,7 +296,12 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
     std::optional<weight_average> ema;
     std::string ema_csv = "epoch,val_loss,val_acc\n";
     if constexpr (Plan::ema_decay > 0.0) {
+        // Building the copy draws initial weights; put the process-wide stream back so
+        // that adding Ema changes nothing else the run draws.
+        auto cpu = compat::default_cpu_generator();
+        auto const saved = compat::generator_state(cpu);
         ema_model.emplace(make_model<M>(D::channels, D::classes, nullptr, nullptr));
+        compat::set_generator_state(cpu, saved);
         (*ema_model)->to(device);
         ema.emplace(*model, **ema_model, Plan::ema_decay);
     }
@@ -296,9 +314,42 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
     clock.steps_per_epoch = train_data.count(train.batch_size, /*drop_last=*/true);
     clock.total_steps = clock.steps_per_epoch * epochs;
 
+    int first_epoch = 1;
+    nlohmann::json history = nlohmann::json::array();
+    if (resume) {
+        if (resume->info.train_examples != train_data.size())
+            throw error("--resume " + resume->path.string(),
+                        std::to_string(resume->info.train_examples) + " training examples",
+                        std::to_string(train_data.size()) + " (use the run's --limit)");
+        restore_checkpoint(*resume, *model, *opt.optimizer,
+                           ema_model ? ema_model->get() : nullptr, shuffle_gen);
+        first_epoch = resume->info.epoch + 1;
+        clock.step = resume->info.step;
+        history = resume->info.history;
+        for (auto const& h : history) {
+            auto const m = detail::metrics_from_json(h.at("metrics"));
+            result.epochs.push_back(m);
+            auto const block_lrs = h.at("block_lrs").get<std::vector<double>>();
+            result.block_lrs.push_back(block_lrs);
+            result.trainable.push_back(h.at("trainable").get<std::int64_t>());
+            if (recorder)
+                recorder->record(m);
+            if (lrs)
+                lrs->record(m.epoch, m.lr, block_lrs);
+            if (h.contains("ema_val")) {
+                auto const ev = h.at("ema_val").get<std::pair<double, double>>();
+                result.ema_val.push_back(ev);
+                ema_csv += fmt::format("{},{:.6f},{:.6f}\n", m.epoch, ev.first, ev.second);
+            }
+        }
+        say(fmt::format("resumed from {} after epoch {} (step {})\n", resume->path.string(),
+                        resume->info.epoch, resume->info.step));
+    }
+    bool stopped = false;
+
     say(fmt::format("{:>5} {:>10} {:>9} {:>9} {:>8} {:>8} {:>9} {:>7}\n", "epoch",
                     "train_loss", "train_acc", "val_loss", "val_acc", "gap", "lr", "sec"));
-    for (int epoch = 1; epoch <= epochs; ++epoch) {
+    for (int epoch = first_epoch; epoch <= epochs; ++epoch) {
         auto const t0 = std::chrono::steady_clock::now();
         transfer.enter_epoch(epoch);
         opt.epoch = epoch;
@@ -361,6 +412,38 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
             if (recorder)
                 write_atomically(recorder->dir() / "ema.csv", ema_csv);
         }
+        nlohmann::json h{{"metrics", detail::to_json(m)},
+                         {"block_lrs", result.block_lrs.back()},
+                         {"trainable", result.trainable.back()}};
+        if (ema)
+            h["ema_val"] = result.ema_val.back();
+        history.push_back(h);
+        if (recorder)
+            save_checkpoint(recorder->dir() / checkpoint_file_name,
+                            {result.experiment, options.seed, epoch, epochs, clock.step,
+                             train_data.size(), history},
+                            *model, *opt.optimizer, ema_model ? ema_model->get() : nullptr,
+                            shuffle_gen);
+        if (options.stop_after && epoch >= *options.stop_after && epoch < epochs) {
+            stopped = true;
+            say(fmt::format("stopped after epoch {} (--stop-after); resume with --resume "
+                            "{}\n",
+                            epoch,
+                            recorder ? recorder->dir().string() : "(no run directory)"));
+            break;
+        }
+    }
+    for (auto const& p : model->named_parameters())
+        result.state[p.key()] = p.value().detach();
+    for (auto const& b : model->named_buffers())
+        result.state[b.key()] = b.value().detach();
+    if (stopped) {
+        if (recorder)
+            recorder->finish({{"stopped_after_epoch", result.epochs.back().epoch},
+                              {"epochs", epochs},
+                              {"seed", options.seed},
+                              {"checkpoint", checkpoint_file_name}});
+        return result;
     }
 
     std::tie(result.test_loss, result.test_acc) =
@@ -394,6 +477,8 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
                                {"test_loss", result.test_loss},
                                {"test_acc", result.test_acc},
                                {"seconds", result.seconds}};
+        if (resume)
+            summary["resumed_from"] = resume->path.string();
         summary["final_epoch"] = {{"train_loss", result.epochs.back().train_loss},
                                   {"train_acc", result.epochs.back().train_acc},
                                   {"val_loss", result.epochs.back().val_loss},

@@ -5,12 +5,15 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <torch/torch.h>
 
+#include <pipeline/compat.hpp>
 #include <pipeline/dsl/optimizers.hpp>
+#include <pipeline/train/multi_tensor.hpp>
 #include <pipeline/train/transfer.hpp>
 
 namespace pipeline {
@@ -32,6 +35,8 @@ struct built_optimizer {
     double base_lr = 0.0;
     //! The epoch the loop is in: groups of frozen blocks get a rate of 0.
     int epoch = 1;
+    //! Whether steps use multi-tensor `_foreach_` kernels.
+    bool multi_tensor = false;
 
     //! Sets every group's rate to `lr` times the group's factor, 0 while it is frozen.
     void set_lr(double lr) {
@@ -47,6 +52,15 @@ struct built_optimizer {
 };
 
 namespace detail {
+//! The device of the blocks' parameters (the CPU for a model without any).
+inline torch::Device parameters_device(std::vector<block_parameters> const& blocks) {
+    for (auto const& b : blocks)
+        for (auto const* group : {&b.decay, &b.no_decay})
+            if (!group->empty())
+                return group->front().device();
+    return torch::Device(torch::kCPU);
+}
+
 inline std::int64_t count_elements(std::vector<torch::Tensor> const& ts) {
     std::int64_t n = 0;
     for (auto const& t : ts)
@@ -89,16 +103,25 @@ struct optimizer_builder<SGD<P>> {
             .weight_decay(decay ? P.weight_decay : 0.0);
     }
 
-    static built_optimizer make(std::vector<block_parameters> const& blocks) {
-        return detail::make_grouped(
+    //! `multi_tensor`: step with `_foreach_` kernels (the default on CUDA).
+    static built_optimizer make(std::vector<block_parameters> const& blocks,
+                                std::optional<bool> multi_tensor = std::nullopt) {
+        bool const foreach = multi_tensor.value_or(
+            compat::multi_tensor_optimizers(detail::parameters_device(blocks)));
+        auto built = detail::make_grouped(
             blocks, P.lr,
             [](double lr, bool decay) {
                 return std::make_unique<torch::optim::SGDOptions>(options(lr, decay));
             },
-            [](auto groups) {
+            [&](auto groups) -> std::unique_ptr<torch::optim::Optimizer> {
+                if (foreach)
+                    return std::make_unique<multi_tensor_sgd>(std::move(groups),
+                                                              options(P.lr, true));
                 return std::make_unique<torch::optim::SGD>(std::move(groups),
                                                            options(P.lr, true));
             });
+        built.multi_tensor = foreach;
+        return built;
     }
 };
 
@@ -113,16 +136,25 @@ struct optimizer_builder<AdamW<P>> {
             .weight_decay(decay ? P.weight_decay : 0.0);
     }
 
-    static built_optimizer make(std::vector<block_parameters> const& blocks) {
-        return detail::make_grouped(
+    //! `multi_tensor`: step with `_foreach_` kernels (the default on CUDA).
+    static built_optimizer make(std::vector<block_parameters> const& blocks,
+                                std::optional<bool> multi_tensor = std::nullopt) {
+        bool const foreach = multi_tensor.value_or(
+            compat::multi_tensor_optimizers(detail::parameters_device(blocks)));
+        auto built = detail::make_grouped(
             blocks, P.lr,
             [](double lr, bool decay) {
                 return std::make_unique<torch::optim::AdamWOptions>(options(lr, decay));
             },
-            [](auto groups) {
+            [&](auto groups) -> std::unique_ptr<torch::optim::Optimizer> {
+                if (foreach)
+                    return std::make_unique<multi_tensor_adamw>(std::move(groups),
+                                                                options(P.lr, true));
                 return std::make_unique<torch::optim::AdamW>(std::move(groups),
                                                              options(P.lr, true));
             });
+        built.multi_tensor = foreach;
+        return built;
     }
 };
 

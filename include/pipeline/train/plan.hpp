@@ -19,11 +19,16 @@
 namespace pipeline {
 
 namespace detail {
+//! 11175370 -> "11,175,370". (Built forwards: GCC 12 warns falsely on string::insert.)
 inline std::string thousands(std::int64_t n) {
-    auto s = std::to_string(n);
-    for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
-        s.insert(static_cast<std::size_t>(i), ",");
-    return s;
+    auto const digits = std::to_string(n < 0 ? -n : n);
+    std::string out = n < 0 ? "-" : "";
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0)
+            out += ',';
+        out += digits[i];
+    }
+    return out;
 }
 
 inline std::string epoch_range(int first, int last) {
@@ -77,7 +82,7 @@ inline std::string format_plan(std::string const& backbone,
         else
             bn = fmt::format("eval, train from epoch {}", b.trainable_from);
         out += fmt::format("  {:<8} {:>12} {:>9}  {:<30} {}\n", b.name,
-                           detail::thousands(b.count), detail::format_number(b.lr_factor),
+                           detail::thousands(b.count), fmt::format("{:.4g}", b.lr_factor),
                            trains, bn);
     }
     auto const phases = plan_phases(blocks, epochs);

@@ -61,3 +61,32 @@ TEST_CASE("train/ema: a run with Ema<decay> evaluates the average as its own mod
     CHECK(r.ema_val[1].first != r.epochs[1].val_loss);
     CHECK(r.ema_test_loss != r.test_loss);
 }
+
+TEST_CASE("train/ema: adding Ema changes nothing else the run draws or trains") {
+    constexpr auto plain =
+        Load<
+            FashionMNIST,
+            Subset<
+                128>> | Model<ResNet18> | Loss<CrossEntropy> | Schedule<Constant> | Train<{.epochs = 1, .batch_size = 64}>;
+    constexpr auto averaged =
+        Load<
+            FashionMNIST,
+            Subset<
+                128>> | Model<ResNet18, Ema<0.5>> | Loss<CrossEntropy> | Schedule<Constant> | Train<{.epochs = 1, .batch_size = 64}>;
+    run_options o;
+    o.device = "cpu";
+    o.seed = 6;
+    o.out_dir.clear();
+    o.eval_limit = 64;
+    o.threads = 2;
+    o.log = nullptr;
+    auto a = fit(plain, o);
+    auto const after_plain = torch::rand({4});
+    auto b = fit(averaged, o);
+    auto const after_averaged = torch::rand({4});
+    CHECK(a.epochs[0].train_loss == b.epochs[0].train_loss);
+    for (auto const& [name, t] : a.state)
+        CHECK_MESSAGE(torch::equal(t, b.state.at(name)), name);
+    // The process-wide random stream ends where it would without the average.
+    CHECK(torch::equal(after_plain, after_averaged));
+}

@@ -1,0 +1,130 @@
+// train/resume: a run stopped after an unfreeze and resumed from its checkpoint reaches
+// the same parameters, bit for bit, as the uninterrupted run (CPU, same seed); the
+// resumed run writes a new directory and leaves the old one as it was.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <doctest/doctest.h>
+#include <torch/torch.h>
+
+#include <pipeline/pipeline.hpp>
+
+using namespace pipeline;
+namespace fs = std::filesystem;
+
+namespace {
+std::string slurp(fs::path const& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+//! metrics.csv without its last column (wall-clock seconds).
+std::string without_seconds(std::string const& csv) {
+    std::istringstream in(csv);
+    std::string line, out;
+    while (std::getline(in, line))
+        out += line.substr(0, line.rfind(',')) + "\n";
+    return out;
+}
+
+run_options options_in(fs::path const& root) {
+    run_options o;
+    o.device = "cpu";
+    o.seed = 11;
+    o.out_dir = root;
+    o.eval_limit = 64;
+    o.threads = 2;
+    o.log = nullptr;
+    return o;
+}
+
+template <class P>
+void check_resume_matches(P experiment, std::string const& tag) {
+    auto const root = fs::temp_directory_path()
+                      / ("pipeline-resume-" + tag + "-" + std::to_string(::getpid()));
+    fs::remove_all(root);
+    auto const whole = fit(experiment, options_in(root));
+
+    auto o = options_in(root);
+    o.stop_after = 2; // after the unfreeze at epoch 2
+    auto const first = fit(experiment, o);
+    REQUIRE(first.epochs.size() == 2);
+    CHECK(first.test_examples == 0); // stopped: no test pass
+    auto const checkpoint = first.run_dir / "checkpoint.safetensors";
+    REQUIRE(fs::exists(checkpoint));
+    auto const metrics_before = slurp(first.run_dir / "metrics.csv");
+    auto const checkpoint_before = slurp(checkpoint);
+
+    o = options_in(root);
+    o.resume = first.run_dir;
+    auto const resumed = fit(experiment, o);
+    CHECK(resumed.run_dir != first.run_dir);
+    REQUIRE(resumed.epochs.size() == whole.epochs.size());
+    for (std::size_t e = 0; e < whole.epochs.size(); ++e) {
+        CHECK(resumed.epochs[e].train_loss == whole.epochs[e].train_loss);
+        CHECK(resumed.epochs[e].val_loss == whole.epochs[e].val_loss);
+    }
+    REQUIRE(resumed.state.size() == whole.state.size());
+    for (auto const& [name, t] : whole.state)
+        CHECK_MESSAGE(torch::equal(t, resumed.state.at(name)), name);
+    CHECK(resumed.test_loss == whole.test_loss);
+    CHECK(resumed.ema_test_loss == whole.ema_test_loss);
+    CHECK(resumed.block_lrs == whole.block_lrs);
+    // The interrupted run's directory is untouched; the new one holds every epoch.
+    CHECK(slurp(first.run_dir / "metrics.csv") == metrics_before);
+    CHECK(slurp(checkpoint) == checkpoint_before);
+    CHECK(without_seconds(slurp(resumed.run_dir / "metrics.csv"))
+          == without_seconds(slurp(whole.run_dir / "metrics.csv")));
+    CHECK(slurp(resumed.run_dir / "lrs.csv") == slurp(whole.run_dir / "lrs.csv"));
+    fs::remove_all(root);
+}
+} // namespace
+
+TEST_CASE("train/resume: SGD with momentum, a staged unfreeze and Ema, bit for bit") {
+    constexpr auto staged =
+        Load<FashionMNIST,
+             Subset<
+                 192>> | Model<ResNet18, Frozen<Stem, Layer1, Layer2>, Unfreeze<Layer2, AtEpoch<2>>, Ema<0.9>, FreezeRandomInit> | Loss<CrossEntropy> | Optimizer<SGD<{.lr = 0.05}>> | Schedule<Cosine<{.warmup_epochs = 1}>> | Train<{.epochs = 3, .batch_size = 64, .eval_batch_size = 256}>;
+    check_resume_matches(staged, "sgd");
+}
+
+TEST_CASE("train/resume: AdamW moments and step counts survive the checkpoint") {
+    constexpr auto
+        staged =
+            Load<FashionMNIST,
+                 Subset<192>> | Model<ResNet18, Frozen<Stem, Layer1, Layer2, Layer3>, Unfreeze<Layer3, AtEpoch<2>>, FreezeRandomInit> | Loss<CrossEntropy> | Optimizer<AdamW<{.lr = 1e-3}>> | Schedule<OneCycle<>> | Train<{.epochs = 3, .batch_size = 64, .eval_batch_size = 256}>;
+    check_resume_matches(staged, "adamw");
+}
+
+TEST_CASE("train/resume: a checkpoint continues only its own run") {
+    constexpr auto a =
+        Load<
+            FashionMNIST,
+            Subset<
+                128>> | Model<ResNet18> | Loss<CrossEntropy> | Schedule<Constant> | Train<{.epochs = 2, .batch_size = 64}>;
+    constexpr auto b =
+        Load<
+            FashionMNIST,
+            Subset<
+                128>> | Model<ResNet18> | Loss<CrossEntropy> | Schedule<Constant> | Train<{.epochs = 3, .batch_size = 64}>;
+    auto const root =
+        fs::temp_directory_path() / ("pipeline-resume-bad-" + std::to_string(::getpid()));
+    fs::remove_all(root);
+    auto o = options_in(root);
+    o.stop_after = 1;
+    auto const first = fit(a, o);
+    o = options_in(root);
+    o.resume = first.run_dir;
+    CHECK_THROWS_WITH_AS(fit(b, o), doctest::Contains("a checkpoint of Load<"),
+                         pipeline::error);
+    o.seed = 12;
+    CHECK_THROWS_WITH_AS(fit(a, o), doctest::Contains("pass --seed 11"), pipeline::error);
+    o = options_in(root);
+    o.resume = root / "nowhere";
+    CHECK_THROWS_WITH_AS(fit(a, o), doctest::Contains("no such file"), pipeline::error);
+    fs::remove_all(root);
+}
