@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstddef>
+#include <utility>
 
 #include <torch/torch.h>
 
@@ -35,27 +36,35 @@ struct explicit_normalize<type_list<Normalize<M, S>, R...>> {
 };
 } // namespace detail
 
-//! The normaliser of pipeline `P` on `device`, by precedence: the statistics of its
-//! Normalize<mean, std> stage when it gives some, otherwise `mean`/`std` (the caller
-//! passes the pretrained weights' statistics when it has weights, else the dataset's).
+//! The input statistics of pipeline `P`, by precedence: those of its Normalize<mean, std>
+//! stage when it gives some, otherwise `mean`/`std` (the caller passes the pretrained
+//! weights' statistics when it has weights, else the dataset's).
+template <class P, std::size_t C>
+std::pair<std::array<double, C>, std::array<double, C>>
+pipeline_statistics(std::array<double, C> const& mean, std::array<double, C> const& std) {
+    using list = augmentations_t<P>;
+    if constexpr (detail::explicit_normalize<list>::found) {
+        using N = typename detail::explicit_normalize<list>::type;
+        std::array<double, C> m{};
+        std::array<double, C> s{};
+        for (std::size_t c = 0; c < C; ++c) {
+            m[c] = N::mean.values[c];
+            s[c] = N::std.values[c];
+        }
+        return {m, s};
+    } else {
+        return {mean, std};
+    }
+}
+
+//! The normaliser of pipeline `P` on `device` for the statistics `pipeline_statistics`
+//! picks.
 template <class P, std::size_t C>
 normalizer pipeline_normalizer(torch::Device const& device,
                                std::array<double, C> const& mean,
                                std::array<double, C> const& std) {
-    using D = typename detail::pipeline_parts<P>::dataset;
-    using list = augmentations_t<P>;
-    if constexpr (detail::explicit_normalize<list>::found) {
-        using N = typename detail::explicit_normalize<list>::type;
-        std::array<double, D::channels> m{};
-        std::array<double, D::channels> s{};
-        for (std::size_t c = 0; c < D::channels; ++c) {
-            m[c] = N::mean.values[c];
-            s[c] = N::std.values[c];
-        }
-        return normalizer(m, s, device);
-    } else {
-        return normalizer(mean, std, device);
-    }
+    auto const [m, s] = pipeline_statistics<P>(mean, std);
+    return normalizer(m, s, device);
 }
 
 //! The normaliser of pipeline `P` without pretrained weights: Normalize's statistics

@@ -154,19 +154,15 @@ struct ResNetImpl : torch::nn::Module {
 
     //! Pooled features [B, 512 or 2048].
     torch::Tensor features(torch::Tensor x) {
-        x = torch::relu(bn1(conv1(x)));
-        if (!options.cifar_stem)
-            x = torch::max_pool2d(x, 3, 2, 1);
-        for (auto& layer : layers)
-            x = layer->forward(x);
+        for (std::size_t b = 0; b + 1 < block_count; ++b)
+            x = forward_block(b, x);
         return torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
     }
 
-    torch::Tensor forward(torch::Tensor const& x) {
-        auto f = features(x);
-        if (options.head_dropout > 0.0)
-            f = torch::dropout(f, options.head_dropout, is_training());
-        return fc(f);
+    torch::Tensor forward(torch::Tensor x) {
+        for (std::size_t b = 0; b < block_count; ++b)
+            x = forward_block(b, x);
+        return x;
     }
 
     //! The blocks of the backbone tag in data-flow order (Stem, Layer1..Layer4, Head), one
@@ -174,11 +170,16 @@ struct ResNetImpl : torch::nn::Module {
     //! under no-grad.
     static constexpr std::size_t block_count = 6;
     torch::Tensor forward_block(std::size_t block, torch::Tensor x) {
-        if (block == 0)
-            return torch::max_pool2d(torch::relu(bn1(conv1(x))), 3, 2, 1);
+        if (block == 0) {
+            x = torch::relu(bn1(conv1(x)));
+            return options.cifar_stem ? x : torch::max_pool2d(x, 3, 2, 1);
+        }
         if (block <= 4)
             return layers[block - 1]->forward(x);
-        return fc(torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1));
+        x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
+        if (options.head_dropout > 0.0)
+            x = torch::dropout(x, options.head_dropout, is_training());
+        return fc(x);
     }
 
     resnet_options options;

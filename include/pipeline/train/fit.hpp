@@ -4,6 +4,7 @@
 // metrics once per epoch.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -20,6 +22,7 @@
 #include <torch/torch.h>
 
 #include <pipeline/augment/augmenter.hpp>
+#include <pipeline/augment/normalize.hpp>
 #include <pipeline/compat.hpp>
 #include <pipeline/data/batches.hpp>
 #include <pipeline/data/cifar10.hpp>
@@ -28,6 +31,7 @@
 #include <pipeline/data/image_folder.hpp>
 #include <pipeline/dsl.hpp>
 #include <pipeline/error.hpp>
+#include <pipeline/io/safetensors.hpp>
 #include <pipeline/models/backbone.hpp>
 #include <pipeline/models/model.hpp>
 #include <pipeline/random.hpp>
@@ -178,6 +182,34 @@ inline std::string percent(double fraction) {
 }
 
 } // namespace detail
+
+//! Writes the trained model as a plain state dict (torchvision's / timm's names), readable
+//! by `Pretrained<File<"...">>` and by Python's `safetensors.torch.load_file`, with what
+//! produced it in the metadata: the experiment's printed form, the test metrics, the class
+//! count and the input statistics the model expects.
+template <std::size_t C>
+void export_model(std::filesystem::path const& path, torch::nn::Module const& model,
+                  run_result const& result,
+                  std::pair<std::array<double, C>, std::array<double, C>> const& statistics,
+                  int classes) {
+    auto const csv = [](std::array<double, C> const& values) {
+        std::string out;
+        for (double v : values)
+            out += (out.empty() ? "" : ",") + detail::format_number(v);
+        return out;
+    };
+    std::vector<named_tensor> tensors;
+    detail::add_module_tensors(tensors, "", model);
+    write_safetensors(path, tensors,
+                      {{"format", "pt"},
+                       {"experiment", result.experiment},
+                       {"classes", std::to_string(classes)},
+                       {"mean", csv(statistics.first)},
+                       {"std", csv(statistics.second)},
+                       {"test_loss", fmt::format("{}", result.test_loss)},
+                       {"test_acc", fmt::format("{}", result.test_acc)},
+                       {"test_examples", std::to_string(result.test_examples)}});
+}
 
 //! Trains the experiment `P` and evaluates it on the test set.
 template <class... S>
@@ -487,6 +519,8 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
             summary["ema"] = {{"decay", Plan::ema_decay},
                               {"test_loss", result.ema_test_loss},
                               {"test_acc", result.ema_test_acc}};
+        export_model(recorder->dir() / "model.safetensors", *model, result,
+                     pipeline_statistics<P>(mean, stdev), D::classes);
         recorder->finish(summary);
     }
     return result;

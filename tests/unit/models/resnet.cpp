@@ -74,3 +74,26 @@ TEST_CASE("models/resnet: ResNet-34 and ResNet-50 have torchvision's parameter c
     CHECK(names.at("layer1.0.downsample.0.weight") == "256x64x1x1");
     CHECK(names.at("layer4.2.conv3.weight") == "2048x512x1x1");
 }
+
+TEST_CASE("models/resnet: block by block honours CifarStem and HeadDropout") {
+    // The frozen prefix of a run goes through forward_block: it must be the same network
+    // as forward, stem variant and head dropout included.
+    model_config c;
+    c.in_channels = 3;
+    c.num_classes = 10;
+    c.cifar_stem = true;
+    c.head_dropout = 0.5;
+    auto model = backbone_builder<ResNet18>::make(c);
+    auto const x = torch::randn({2, 3, 32, 32});
+    torch::NoGradGuard no_grad;
+    CHECK(model->forward_block(0, x).size(2) == 32); // no max-pool after the 3x3 stem
+    model->eval();
+    auto y = x;
+    for (std::size_t b = 0; b < models::ResNetImpl::block_count; ++b)
+        y = model->forward_block(b, y);
+    CHECK(torch::equal(y, model->forward(x)));
+    model->train();
+    auto const layer4_out = torch::randn({4, 512, 2, 2});
+    CHECK_FALSE(torch::equal(model->forward_block(5, layer4_out),
+                             model->forward_block(5, layer4_out)));
+}

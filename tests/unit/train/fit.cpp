@@ -1,10 +1,14 @@
 // train/fit: a tiny pipeline trains end to end; same seed, same numbers; bad runs fail
 // with one clear error.
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <string>
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <pipeline/pipeline.hpp>
@@ -73,6 +77,54 @@ TEST_CASE("train/fit: results land in a new run directory") {
     CHECK(fs::exists(r.run_dir / "experiment.txt"));
     CHECK(fs::exists(r.run_dir / "metrics.csv"));
     CHECK(fs::exists(r.run_dir / "summary.json"));
+    fs::remove_all(root);
+}
+
+TEST_CASE("train/fit: the trained model is exported as safetensors with its provenance") {
+    auto root =
+        fs::temp_directory_path() / ("pipeline-export-" + std::to_string(::getpid()));
+    fs::remove_all(root);
+    auto o = quiet_options(4);
+    o.out_dir = root;
+    o.epochs = 1;
+    auto r = fit(tiny, o);
+    auto const file = read_safetensors(r.run_dir / "model.safetensors");
+    // Exactly a fresh ResNet-18's state dict (torchvision's names), trained values.
+    auto fresh =
+        backbone_builder<ResNet18>::make(FashionMNIST::channels, FashionMNIST::classes);
+    std::map<std::string, std::vector<std::int64_t>> expected, found;
+    for (auto const& p : fresh->named_parameters())
+        expected[p.key()] = p.value().sizes().vec();
+    for (auto const& b : fresh->named_buffers())
+        expected[b.key()] = b.value().sizes().vec();
+    for (auto const& t : file.tensors)
+        found[t.name] = t.tensor.sizes().vec();
+    CHECK(found == expected);
+    CHECK(file.metadata.at("experiment") == describe(tiny));
+    CHECK(std::stod(file.metadata.at("test_acc")) == doctest::Approx(r.test_acc));
+    CHECK(file.metadata.at("classes") == "10");
+    // The statistics the model was trained with, as the weights loader reads them back.
+    auto const weights =
+        read_weights(r.run_dir / "model.safetensors", imagenet_mean, imagenet_std);
+    REQUIRE(weights.mean.size() == 1);
+    CHECK(weights.mean[0] == doctest::Approx(FashionMNIST::mean[0]));
+    CHECK(weights.std[0] == doctest::Approx(FashionMNIST::std[0]));
+    // Python reads it with the reference parser's checks (tests/parity/read_safetensors.py)
+    // and sees the same tensors.
+    auto const json_path = root / "read.json";
+    auto const command = std::string("/usr/bin/python3 ") + PIPELINE_TEST_DATA
+                         + "/../parity/read_safetensors.py '"
+                         + (r.run_dir / "model.safetensors").string() + "' > '"
+                         + json_path.string() + "'";
+    REQUIRE(std::system(command.c_str()) == 0);
+    std::ifstream in(json_path);
+    auto const read = nlohmann::json::parse(in);
+    CHECK(read["metadata"]["experiment"] == describe(tiny));
+    REQUIRE(read["tensors"].size() == file.tensors.size());
+    for (auto const& t : file.tensors)
+        CHECK(read["tensors"][t.name][1].get<double>()
+              == doctest::Approx(t.tensor.to(torch::kFloat64).sum().item<double>())
+                     .epsilon(1e-6));
     fs::remove_all(root);
 }
 

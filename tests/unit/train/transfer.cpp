@@ -213,3 +213,25 @@ TEST_CASE("train/transfer: a staged run keeps frozen blocks and unfreezes on tim
     CHECK(r.block_lrs[0] == std::vector<double>{0, 0, 0, 0.05, 0.05, 0.05});
     CHECK(r.block_lrs[1] == std::vector<double>{0, 0, 0.05, 0.05, 0.05, 0.05});
 }
+
+TEST_CASE("train/transfer: a frozen MobileNet prefix records no autograd graph") {
+    // MobileNets run whole (no forward_block), but their frozen parameters stop requiring
+    // gradients, so autograd records nothing, and keeps no activation, for the frozen
+    // prefix: only the trainable part has a graph.
+    torch::manual_seed(0);
+    auto model = backbone_builder<MobileNetV2>::make(3, 10);
+    using P = transfer_plan<
+        MobileNetV2,
+        Frozen<Stem, Stage0, Stage1, Stage2, Stage3, Stage4, Stage5, Stage6, LastConv>,
+        FreezeRandomInit>;
+    transfer_controller<MobileNetV2, P> transfer(*model);
+    transfer.enter_epoch(1);
+    model->train();
+    transfer.apply_batchnorm_modes();
+    auto const x = torch::randn({2, 3, 64, 64});
+    auto const features = model->features->forward(x);
+    CHECK_FALSE(features.requires_grad());
+    CHECK_FALSE(features.grad_fn());
+    auto const logits = transfer.forward(model, x);
+    CHECK(logits.requires_grad()); // the head trains
+}
