@@ -20,7 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         auto sum = ifo::fnv64{}.add(fixed.data(), size - 8).value();
         std::memcpy(fixed.data() + size - 8, &sum, 8);
         try {
-            auto v = ifo::parse_cache(fixed.data(), fixed.size(), "fuzz input (checksum fixed)");
+            auto v =
+                ifo::parse_cache(fixed.data(), fixed.size(), "fuzz input (checksum fixed)");
             if (ifo::encode_cache(v) != fixed)
                 __builtin_trap();
         } catch (pipeline::error const&) {

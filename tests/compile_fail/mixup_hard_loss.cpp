@@ -5,5 +5,5 @@
 
 using namespace pipeline;
 
-static_assert(validate(Load<CIFAR10> | Augment<MixUp<0.2>> | Model<ResNet18>
-                       | Loss<CrossEntropy>));
+static_assert(
+    validate(Load<CIFAR10> | Augment<MixUp<0.2>> | Model<ResNet18> | Loss<CrossEntropy>));
