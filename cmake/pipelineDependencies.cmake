@@ -1,11 +1,92 @@
 # Finds the library's dependencies; shared by the build tree and the installed package
-# (pipelineConfig.cmake includes the same list through find_dependency).
-include(CMakeFindDependencyMacro)
+# (pipelineConfig.cmake includes this same file), so a user's find_package(pipeline)
+# resolves them exactly as the library's own build does. Besides the packages' own
+# targets it defines two of its own, pipeline::fmt and pipeline::stb.
 find_package(Threads REQUIRED)
+
+# --- LibTorch: Debian's 1.13 (CPU) or a 2.x, e.g. the one inside PyTorch's wheel. ------
+# PyTorch documents CMAKE_PREFIX_PATH=<torch>/share/cmake (torch.utils.cmake_prefix_path).
+# From there TorchConfig.cmake finds its libraries with find_library(... PATHS <torch>/lib),
+# which CMake searches only after the system directories: with a second LibTorch installed
+# system-wide (Debian's libtorch-dev), that one's libtorch.so would be linked against
+# this one's headers. Searching <torch> itself as a prefix puts <torch>/lib first.
+set(_pipeline_prefixes "")
+foreach(_pipeline_prefix IN LISTS CMAKE_PREFIX_PATH)
+  list(APPEND _pipeline_prefixes "${_pipeline_prefix}")
+  if(_pipeline_prefix MATCHES "^(.*)/share/cmake/?$")
+    set(_pipeline_torch_root "${CMAKE_MATCH_1}")
+    if(EXISTS "${_pipeline_torch_root}/share/cmake/Torch/TorchConfig.cmake")
+      list(APPEND _pipeline_prefixes "${_pipeline_torch_root}")
+    endif()
+  endif()
+endforeach()
+set(_pipeline_saved_prefix_path "${CMAKE_PREFIX_PATH}")
+set(CMAKE_PREFIX_PATH "${_pipeline_prefixes}")
 find_package(Torch REQUIRED)
+set(CMAKE_PREFIX_PATH "${_pipeline_saved_prefix_path}")
+# Headers and libraries from two different LibTorch installations compile and then crash
+# at run time (different class layouts): refuse that at configure time.
+foreach(_pipeline_lib IN ITEMS TORCH_LIBRARY c10_LIBRARY)
+  string(FIND "${${_pipeline_lib}}" "${TORCH_INSTALL_PREFIX}/" _pipeline_at)
+  if(${_pipeline_lib} AND NOT _pipeline_at EQUAL 0)
+    message(FATAL_ERROR
+      "pipeline: LibTorch's headers come from ${TORCH_INSTALL_PREFIX} but its library "
+      "${${_pipeline_lib}} from another installation. Put the LibTorch directory itself "
+      "first in CMAKE_PREFIX_PATH (for PyTorch's wheel: "
+      "python3 -c 'import torch, os; print(os.path.dirname(torch.__file__))'), "
+      "or remove the stale ${_pipeline_lib} entry from CMakeCache.txt.")
+  endif()
+endforeach()
+
 find_package(Boost 1.74 REQUIRED)
 find_package(range-v3 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(ZLIB REQUIRED)
-find_package(fmt REQUIRED)
+
+# --- fmt. LibTorch 2.x from PyTorch ships its own fmt headers (a newer major version) in
+# its include directory, which comes before the system's on every compile line; linking
+# the system's libfmt against those headers fails (undefined fmt::v12::vformat). So when
+# LibTorch's include directories hold an fmt other than the fmt package's, the library
+# uses that one header-only; otherwise (Debian's LibTorch, whose headers sit beside the
+# system fmt's) it links the fmt package.
+find_package(fmt QUIET)
+set(_pipeline_fmt_dirs "")
+if(TARGET fmt::fmt)
+  get_target_property(_pipeline_fmt_dirs fmt::fmt INTERFACE_INCLUDE_DIRECTORIES)
+endif()
+set(_pipeline_torch_fmt "")
+foreach(_pipeline_dir IN LISTS TORCH_INCLUDE_DIRS)
+  if(EXISTS "${_pipeline_dir}/fmt/format.h" AND NOT _pipeline_dir IN_LIST _pipeline_fmt_dirs)
+    set(_pipeline_torch_fmt "${_pipeline_dir}")
+    break()
+  endif()
+endforeach()
+if(NOT TARGET pipeline::fmt)
+  add_library(pipeline::fmt INTERFACE IMPORTED GLOBAL)
+  if(_pipeline_torch_fmt)
+    set_target_properties(pipeline::fmt PROPERTIES
+      INTERFACE_COMPILE_DEFINITIONS FMT_HEADER_ONLY=1)
+  elseif(TARGET fmt::fmt)
+    set_target_properties(pipeline::fmt PROPERTIES INTERFACE_LINK_LIBRARIES fmt::fmt)
+  else()
+    message(FATAL_ERROR "pipeline: fmt not found (Debian: apt-get install libfmt-dev), and "
+                        "this LibTorch (${TORCH_INSTALL_PREFIX}) carries none")
+  endif()
+endif()
+
+# --- stb (stb_image, stb_image_resize): header-only here, its implementation compiled
+# into the translation units that decode images. Debian: libstb-dev.
+find_path(PIPELINE_STB_INCLUDE_DIR stb_image.h PATH_SUFFIXES stb
+          DOC "Directory holding stb_image.h and stb_image_resize.h")
+if(NOT PIPELINE_STB_INCLUDE_DIR OR NOT EXISTS "${PIPELINE_STB_INCLUDE_DIR}/stb_image_resize.h")
+  message(FATAL_ERROR
+    "pipeline: stb_image.h and stb_image_resize.h not found (Load<ImageFolder<...>> decodes "
+    "images with them). On Debian: apt-get install libstb-dev; elsewhere pass "
+    "-DPIPELINE_STB_INCLUDE_DIR=<directory holding stb_image.h>.")
+endif()
+if(NOT TARGET pipeline::stb)
+  add_library(pipeline::stb INTERFACE IMPORTED GLOBAL)
+  set_target_properties(pipeline::stb PROPERTIES
+    INTERFACE_INCLUDE_DIRECTORIES "${PIPELINE_STB_INCLUDE_DIR}")
+endif()

@@ -4,9 +4,14 @@
 
 #include <cstdint>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include <torch/torch.h>
 #include <torch/version.h>
+#if TORCH_VERSION_MAJOR < 2
+#include <c10/util/string_utils.h>
+#endif
 
 namespace pipeline::compat {
 
@@ -44,9 +49,19 @@ inline bool multi_tensor_optimizers(torch::Device const& device) {
     return device.is_cuda() && (torch_major > 1 || torch_minor >= 8);
 }
 
-//! The key under which LibTorch's C++ optimizers keep a parameter's state.
-inline std::string optimizer_state_key(torch::Tensor const& p) {
+//! The key type of an optimizer's per-parameter state map: the TensorImpl's address as
+//! text in 1.x (`std::string`), the address itself in 2.x (`void*`).
+using optimizer_state_key_t =
+    std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state())>::key_type;
+
+//! The key under which LibTorch's C++ optimizers keep a parameter's state, computed the
+//! way the optimizers themselves compute it.
+inline optimizer_state_key_t optimizer_state_key(torch::Tensor const& p) {
+#if TORCH_VERSION_MAJOR < 2
     return c10::guts::to_string(p.unsafeGetTensorImpl());
+#else
+    return p.unsafeGetTensorImpl();
+#endif
 }
 
 //! A generator's state as a uint8 tensor, and back (checkpoints of the random streams).
@@ -55,6 +70,12 @@ inline torch::Tensor generator_state(torch::Generator const& gen) {
 }
 inline void set_generator_state(torch::Generator& gen, torch::Tensor const& state) {
     gen.set_state(state);
+}
+
+//! A new CPU generator seeded with `seed`, independent of the process-wide one (the
+//! validation split draws from it).
+inline torch::Generator make_cpu_generator(std::uint64_t seed) {
+    return at::detail::createCPUGenerator(seed);
 }
 
 //! The process-wide CPU generator (torch::manual_seed, dropout and init on the CPU).

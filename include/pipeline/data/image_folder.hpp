@@ -36,20 +36,12 @@
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_FAILURE_USERMSG
-#if __has_include(<stb/stb_image.h>)
-#include <stb/stb_image.h>
-#else
 #include <stb_image.h>
-#endif
 #endif
 #ifndef STBIR_INCLUDE_STB_IMAGE_RESIZE_H
 #define STB_IMAGE_RESIZE_STATIC
 #define STB_IMAGE_RESIZE_IMPLEMENTATION
-#if __has_include(<stb/stb_image_resize.h>)
-#include <stb/stb_image_resize.h>
-#else
 #include <stb_image_resize.h>
-#endif
 #endif
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop

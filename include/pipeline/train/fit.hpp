@@ -266,7 +266,7 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
     labelled_images val = splits.test;
     bool const val_is_test = load::split == 0.0;
     if (!val_is_test) {
-        auto gen = at::detail::createCPUGenerator(derive_seed(options.seed, "split"));
+        auto gen = compat::make_cpu_generator(derive_seed(options.seed, "split"));
         auto order = torch::randperm(splits.train.size(), gen, torch::kInt64);
         auto n_val = static_cast<std::int64_t>(
             std::llround(load::split * static_cast<double>(splits.train.size())));

@@ -21,7 +21,7 @@ void compare_steps() {
     auto ob = optimizer_builder<O>::make(tb.blocks(), true);
     CHECK(!oa.multi_tensor);
     CHECK(ob.multi_tensor);
-    auto gen = at::detail::createCPUGenerator(9);
+    auto gen = compat::make_cpu_generator(9);
     for (int step = 0; step < 4; ++step) {
         int const epoch = step < 2 ? 1 : 2; // the stem joins at step 2
         auto x = torch::randn({4, 1, 28, 28}, gen);
