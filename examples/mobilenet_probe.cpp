@@ -130,7 +130,7 @@ int main(int argc, char** argv) {
                   stage3_features(pretrained, test_x, false), test_y);
 
         torch::manual_seed(0);
-        auto random = backbone_builder<MobileNetV1>::make(3, 10);
+        auto random = make_backbone<MobileNetV1>({3, 10});
         double const acc_random_eval =
             probe(stage3_features(random, train_x, false), train_y,
                   stage3_features(random, test_x, false), test_y);

@@ -4,13 +4,14 @@
 
 #include <pipeline/dsl/augment_rules.hpp>
 #include <pipeline/dsl/augmentations.hpp>
+#include <pipeline/dsl/backbone.hpp>
 #include <pipeline/dsl/backbones.hpp>
 #include <pipeline/dsl/blocks.hpp>
 #include <pipeline/dsl/datasets.hpp>
 #include <pipeline/dsl/describe.hpp>
+#include <pipeline/dsl/experiment.hpp>
 #include <pipeline/dsl/fixed_string.hpp>
 #include <pipeline/dsl/losses.hpp>
-#include <pipeline/dsl/mobilenets.hpp>
 #include <pipeline/dsl/model_options.hpp>
 #include <pipeline/dsl/optimizers.hpp>
 #include <pipeline/dsl/pipeline.hpp>

@@ -19,8 +19,10 @@
 #include <pipeline/data/idx_format.hpp>
 #include <pipeline/data/image_cache_format.hpp>
 #include <pipeline/data/image_folder.hpp>
+#include <pipeline/data/splits.hpp>
 #include <pipeline/dsl.hpp>
 #include <pipeline/error.hpp>
+#include <pipeline/io/atomic_file.hpp>
 #include <pipeline/io/pth.hpp>
 #include <pipeline/io/safetensors.hpp>
 #include <pipeline/models/backbone.hpp>
@@ -39,7 +41,12 @@
 #include <pipeline/train/loss.hpp>
 #include <pipeline/train/multi_tensor.hpp>
 #include <pipeline/train/optimizer.hpp>
+#include <pipeline/train/evaluate.hpp>
+#include <pipeline/train/export.hpp>
 #include <pipeline/train/plan.hpp>
-#include <pipeline/train/results.hpp>
+#include <pipeline/train/records.hpp>
+#include <pipeline/train/run_log.hpp>
+#include <pipeline/train/run_options.hpp>
 #include <pipeline/train/schedule.hpp>
+#include <pipeline/train/trainer.hpp>
 #include <pipeline/train/transfer.hpp>

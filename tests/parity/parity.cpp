@@ -35,10 +35,10 @@ void check_parity(std::string const& arch) {
     for (std::string ext : {".safetensors", ".pth"}) {
         CAPTURE(arch + ext);
         torch::manual_seed(123); // different from the fixture's: nothing may stay fresh
-        auto model = backbone_builder<B>::make(3, 10);
-        auto const w = read_weights(fixtures() / (arch + ext), imagenet_mean, imagenet_std);
+        auto model = make_backbone<B>({3, 10});
+        auto const w = read_weights(fixtures() / (arch + ext), imagenet_statistics.mean, imagenet_statistics.std);
         load_spec spec; // strict, head included
-        spec.stem_conv = std::string(backbone_builder<B>::stem_conv);
+        spec.stem_conv = std::string(B::stem_conv);
         auto const report = load_weights(*model, w, spec);
         CHECK(report.missing.empty());
         CHECK(report.unexpected.empty());
@@ -98,7 +98,7 @@ TEST_CASE("parity/torchvision: a legacy (non-zip) .pth is refused with the re-sa
     auto const path = fixtures() / "resnet18.legacy.pth";
     REQUIRE(fs::exists(path));
     CHECK_THROWS_WITH_AS(
-        read_weights(path, imagenet_mean, imagenet_std),
+        read_weights(path, imagenet_statistics.mean, imagenet_statistics.std),
         doctest::Contains("legacy (non-zip) torch.save file; re-save it "
                           "once with: python3 -c \"import torch; torch.save("
                           "torch.load('"),
@@ -106,9 +106,9 @@ TEST_CASE("parity/torchvision: a legacy (non-zip) .pth is refused with the re-sa
 }
 
 TEST_CASE("parity/torchvision: a ResNet-50 file given to ResNet-18 lists what differs") {
-    auto model = backbone_builder<ResNet18>::make(3, 10);
+    auto model = make_backbone<ResNet18>({3, 10});
     auto const w =
-        read_weights(fixtures() / "resnet50.safetensors", imagenet_mean, imagenet_std);
+        read_weights(fixtures() / "resnet50.safetensors", imagenet_statistics.mean, imagenet_statistics.std);
     load_spec spec;
     spec.skip_prefixes = {"fc."};
     try {

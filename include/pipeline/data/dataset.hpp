@@ -4,12 +4,14 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <torch/torch.h>
 
+#include <pipeline/concepts/dataset.hpp>
 #include <pipeline/error.hpp>
 
 namespace pipeline {
@@ -48,42 +50,50 @@ struct dataset_splits {
 };
 
 //! Where to look for a dataset's files, in order: the `--data-dir` given on the command
-//! line (the files themselves or a `subdir` inside it), `$PIPELINE_DATA_DIR/<subdir>`, then
-//! each system default. Returns the first that exists; otherwise throws naming every place
-//! it looked and how to get the data.
+//! line (a `subdir` inside it, or the directory itself), else `$PIPELINE_DATA_DIR/<subdir>`
+//! and `$PIPELINE_DATA_DIR`, then each system default. Returns the first candidate
+//! `holds_data` accepts; otherwise throws one error naming what was expected (`what`),
+//! every place it looked, and how to get the data.
 inline std::filesystem::path
 find_data_dir(std::optional<std::filesystem::path> const& given, std::string const& subdir,
-              std::string const& marker_file,
+              std::function<bool(std::filesystem::path const&)> const& holds_data,
+              std::string const& what,
               std::vector<std::filesystem::path> const& system_defaults,
               std::string const& how_to_get) {
     namespace fs = std::filesystem;
     std::vector<fs::path> candidates;
     if (given) {
-        candidates.push_back(*given);
-        candidates.push_back(*given / subdir);
+        candidates = {*given / subdir, *given};
     } else {
-        if (char const* env = std::getenv("PIPELINE_DATA_DIR"); env && *env) {
-            candidates.push_back(fs::path(env) / subdir);
-            candidates.push_back(fs::path(env));
-        }
-        for (auto const& d : system_defaults)
-            candidates.push_back(d);
+        if (char const* env = std::getenv("PIPELINE_DATA_DIR"); env && *env)
+            candidates = {fs::path(env) / subdir, fs::path(env)};
+        candidates.insert(candidates.end(), system_defaults.begin(), system_defaults.end());
     }
     std::string looked;
     for (auto const& c : candidates) {
-        std::error_code ec;
-        if (fs::exists(c / marker_file, ec))
+        if (holds_data(c))
             return c;
         looked += (looked.empty() ? "" : ", ") + c.string();
     }
     throw error("data directory for " + subdir,
-                "a directory holding " + marker_file + " (looked in " + looked + ")",
-                "none; " + how_to_get);
+                what + (looked.empty() ? "" : " (looked in " + looked + ")"),
+                looked.empty() ? "no --data-dir and no PIPELINE_DATA_DIR; " + how_to_get
+                               : "none; " + how_to_get);
 }
 
-//! Specialised for each dataset tag: `static dataset_splits load(path const& dir)` and
-//! `static std::filesystem::path locate(std::optional<path> const& data_dir)`.
-template <class D>
-struct dataset_loader;
+//! `find_data_dir` for datasets recognised by one file they always have.
+inline std::filesystem::path
+find_data_dir(std::optional<std::filesystem::path> const& given, std::string const& subdir,
+              std::string const& marker_file,
+              std::vector<std::filesystem::path> const& system_defaults,
+              std::string const& how_to_get) {
+    return find_data_dir(
+        given, subdir,
+        [&](std::filesystem::path const& dir) {
+            std::error_code ec;
+            return std::filesystem::exists(dir / marker_file, ec);
+        },
+        "a directory holding " + marker_file, system_defaults, how_to_get);
+}
 
 } // namespace pipeline

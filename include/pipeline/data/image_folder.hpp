@@ -51,6 +51,7 @@
 #include <pipeline/data/image_cache_format.hpp>
 #include <pipeline/dsl/datasets.hpp>
 #include <pipeline/error.hpp>
+#include <pipeline/io/atomic_file.hpp>
 
 namespace pipeline {
 namespace image_folder {
@@ -367,23 +368,14 @@ inline decoded load(std::filesystem::path const& root, ImageFolderParams const& 
     std::int64_t w = p.size;
     d.train = decode_all(files.train, p.channels, p.size, p.skip_unreadable, h, w, root);
     d.test = decode_all(files.test, p.channels, p.size, p.skip_unreadable, h, w, root);
-    auto bytes = serialize(d);
-    auto tmp = cache;
-    tmp += ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary);
-        out.write(reinterpret_cast<char const*>(bytes.data()),
-                  static_cast<std::streamsize>(bytes.size()));
-        if (!out)
-            ec = std::make_error_code(std::errc::io_error);
-    }
-    if (!ec)
-        std::filesystem::rename(tmp, cache, ec);
-    if (ec) {
-        std::filesystem::remove(tmp, ec);
+    auto const bytes = serialize(d);
+    try {
+        write_file_atomically(cache, std::string_view(reinterpret_cast<char const*>(bytes.data()),
+                                                      bytes.size()));
+    } catch (error const& e) {
         if (log)
-            *log << "pipeline: could not write the cache " << cache.string()
-                 << " (read-only folder?); the next run decodes again\n";
+            *log << "pipeline: could not write the cache (" << e.what()
+                 << "); the next run decodes again\n";
     }
     return d;
 }
@@ -394,30 +386,19 @@ template <fixed_string Name, ImageFolderParams P>
 struct dataset_loader<ImageFolder<Name, P>> {
     static std::filesystem::path locate(std::optional<std::filesystem::path> const& given) {
         namespace fs = std::filesystem;
-        std::string const sub(ImageFolder<Name, P>::folder);
-        std::vector<fs::path> candidates;
-        if (given) {
-            candidates = {*given / sub, *given};
-        } else if (char const* env = std::getenv("PIPELINE_DATA_DIR"); env && *env) {
-            candidates = {fs::path(env) / sub, fs::path(env)};
-        }
-        std::string looked;
-        for (auto const& c : candidates) {
-            std::error_code ec;
-            if (fs::is_directory(c, ec) && !image_folder::class_folders(c).empty()
-                && (fs::is_directory(c / "train", ec)
-                    || static_cast<int>(image_folder::class_folders(c).size())
-                           == P.classes))
-                return c;
-            looked += (looked.empty() ? "" : ", ") + c.string();
-        }
-        throw error(
-            "data directory for " + sub,
+        return find_data_dir(
+            given, std::string(ImageFolder<Name, P>::folder),
+            [](fs::path const& c) {
+                std::error_code ec;
+                return fs::is_directory(c, ec) && !image_folder::class_folders(c).empty()
+                       && (fs::is_directory(c / "train", ec)
+                           || static_cast<int>(image_folder::class_folders(c).size())
+                                  == P.classes);
+            },
             "a folder of " + std::to_string(P.classes)
                 + " class folders (<root>/<class>/*.jpg, or <root>/train/<class> and "
-                  "<root>/val/<class>)"
-                + (looked.empty() ? "" : " (looked in " + looked + ")"),
-            looked.empty() ? "no --data-dir and no PIPELINE_DATA_DIR" : "none");
+                  "<root>/val/<class>)",
+            {}, "pass --data-dir or set PIPELINE_DATA_DIR");
     }
 
     static dataset_splits load(std::filesystem::path const& dir) {

@@ -25,6 +25,7 @@
 #include <torch/torch.h>
 
 #include <pipeline/error.hpp>
+#include <pipeline/io/atomic_file.hpp>
 #include <pipeline/io/safetensors_header.hpp>
 
 namespace pipeline {
@@ -159,12 +160,7 @@ inline void write_safetensors(std::filesystem::path const& path,
     // does.
     text.append((8 - text.size() % 8) % 8, ' ');
 
-    auto tmp = path;
-    tmp += ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out)
-            throw error(tmp.string(), "a writable file", "it could not be created");
+    write_file_atomically(path, [&](std::ostream& out) {
         unsigned char len[8];
         for (int i = 0; i < 8; ++i)
             len[i] = static_cast<unsigned char>(static_cast<std::uint64_t>(text.size())
@@ -174,16 +170,7 @@ inline void write_safetensors(std::filesystem::path const& path,
         for (auto const& t : data)
             out.write(static_cast<char const*>(t.data_ptr()),
                       static_cast<std::streamsize>(t.numel() * t.element_size()));
-        out.flush();
-        if (!out)
-            throw error(tmp.string(), "a complete write", "a write error (disk full?)");
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::filesystem::remove(tmp, ec);
-        throw error(path.string(), "a file renamed into place", ec.message());
-    }
+    });
 }
 
 } // namespace pipeline

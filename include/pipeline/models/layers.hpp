@@ -4,9 +4,11 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <utility>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -89,5 +91,44 @@ inline void mobilenet_init(torch::nn::Module& m) {
         }
     }
 }
+
+//! What the Model stage decides about a MobileNet (see model_config).
+struct mobilenet_options {
+    std::int64_t in_channels = 3;
+    std::int64_t num_classes = 1000;
+    //! Dropout before the final Linear (the descriptor's default_head_dropout unless
+    //! HeadDropout<p> says otherwise).
+    double head_dropout = 0.0;
+};
+
+//! torchvision's MobileNet v2/v3 layout, `features` (stem, inverted residuals, last conv)
+//! then `classifier`, run block by block as the descriptor names them: block i is
+//! `features[bounds[i]] .. features[bounds[i + 1] - 1]`, the last block pools and
+//! classifies. The derived module fills both Sequentials and `bounds`.
+struct FeaturesClassifierImpl : torch::nn::Module {
+    torch::Tensor forward(torch::Tensor x) {
+        for (std::size_t b = 0; b < block_count(); ++b)
+            x = forward_block(b, x);
+        return x;
+    }
+
+    [[nodiscard]] std::size_t block_count() const { return bounds.size(); }
+
+    torch::Tensor forward_block(std::size_t block, torch::Tensor x) {
+        if (block + 1 < bounds.size()) {
+            for (auto k = bounds[block]; k < bounds[block + 1]; ++k)
+                x = (features->begin() + static_cast<std::ptrdiff_t>(k))->forward(x);
+            return x;
+        }
+        return classifier->forward(torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1));
+    }
+
+    //! Starts a new block at the next feature layer (call before adding its first layer),
+    //! and closes the last one (after the last feature layer).
+    void start_block() { bounds.push_back(features->size()); }
+
+    torch::nn::Sequential features, classifier;
+    std::vector<std::size_t> bounds;
+};
 
 } // namespace pipeline::models

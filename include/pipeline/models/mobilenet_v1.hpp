@@ -3,12 +3,15 @@
 #pragma once
 
 #include <array>
+#include <concepts>
+#include <cstddef>
 #include <cstdint>
-#include <string>
 #include <vector>
 
 #include <torch/torch.h>
 
+#include <pipeline/concepts/backbone.hpp>
+#include <pipeline/dsl/backbones/mobilenet.hpp>
 #include <pipeline/models/layers.hpp>
 
 namespace pipeline::models {
@@ -36,14 +39,6 @@ struct DepthwiseSeparableImpl : torch::nn::Module {
     torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
 };
 TORCH_MODULE(DepthwiseSeparable);
-
-struct mobilenet_options {
-    std::int64_t in_channels = 3;
-    std::int64_t num_classes = 1000;
-    //! Dropout before the final Linear (torchvision's MobileNets default to 0.2; timm's v1
-    //! to 0).
-    double head_dropout = 0.0;
-};
 
 struct MobileNetV1Impl : torch::nn::Module {
     //! Blocks per stage and their output channels.
@@ -76,14 +71,26 @@ struct MobileNetV1Impl : torch::nn::Module {
 
     //! Feature map after stage `last_stage` (0..4), before pooling.
     torch::Tensor forward_features(torch::Tensor x, int last_stage = 4) {
-        x = activate(activation::relu6, bn1(conv_stem(x)));
-        for (int s = 0; s <= last_stage; ++s)
-            x = stages[static_cast<std::size_t>(s)]->forward(x);
+        for (std::size_t b = 0; b <= static_cast<std::size_t>(last_stage) + 1; ++b)
+            x = forward_block(b, x);
         return x;
     }
 
-    torch::Tensor forward(torch::Tensor const& x) {
-        auto f = torch::adaptive_avg_pool2d(forward_features(x), {1, 1}).flatten(1);
+    torch::Tensor forward(torch::Tensor x) {
+        for (std::size_t b = 0; b < block_count(); ++b)
+            x = forward_block(b, x);
+        return x;
+    }
+
+    //! The descriptor's blocks (Stem, Stage0..Stage4, Head) one at a time: running blocks
+    //! 0..6 in turn is `forward`.
+    [[nodiscard]] std::size_t block_count() const { return stages.size() + 2; }
+    torch::Tensor forward_block(std::size_t block, torch::Tensor x) {
+        if (block == 0)
+            return activate(activation::relu6, bn1(conv_stem(x)));
+        if (block <= stages.size())
+            return stages[block - 1]->forward(x);
+        auto f = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
         if (options.head_dropout > 0.0)
             f = torch::dropout(f, options.head_dropout, is_training());
         return classifier(f);
@@ -99,3 +106,22 @@ struct MobileNetV1Impl : torch::nn::Module {
 TORCH_MODULE(MobileNetV1);
 
 } // namespace pipeline::models
+
+namespace pipeline {
+
+//! The module of the MobileNetV1 descriptor.
+template <class B>
+requires std::same_as<typename B::family, mobilenet_v1_family>
+struct backbone_builder<B> {
+    using module_type = models::MobileNetV1;
+
+    static module_type make(model_config const& c) {
+        models::mobilenet_options o;
+        o.in_channels = c.in_channels;
+        o.num_classes = c.num_classes;
+        o.head_dropout = c.head_dropout < 0.0 ? B::default_head_dropout : c.head_dropout;
+        return module_type(o);
+    }
+};
+
+} // namespace pipeline

@@ -1,14 +1,17 @@
 // torchvision's MobileNet v2 with torchvision's names (features.N.conv.K..., classifier.1),
-// so its state dicts load without a mapping table.
+// so its state dicts load without a mapping table. Registered as the module of the
+// MobileNetV2 descriptor (dsl/backbones/mobilenet.hpp).
 #pragma once
 
 #include <array>
+#include <concepts>
 #include <cstdint>
 
 #include <torch/torch.h>
 
+#include <pipeline/concepts/backbone.hpp>
+#include <pipeline/dsl/backbones/mobilenet.hpp>
 #include <pipeline/models/layers.hpp>
-#include <pipeline/models/mobilenet_v1.hpp>
 
 namespace pipeline::models {
 
@@ -35,7 +38,9 @@ struct InvertedResidualV2Impl : torch::nn::Module {
 };
 TORCH_MODULE(InvertedResidualV2);
 
-struct MobileNetV2Impl : torch::nn::Module {
+//! Blocks as the descriptor names them: Stem (features.0), one Stage per row of the table
+//! (Stage0..Stage6), LastConv (the 1x1 conv to `last_channel`), Head.
+struct MobileNetV2Impl : FeaturesClassifierImpl {
     struct setting {
         std::int64_t t, c, n, s;
     };
@@ -46,19 +51,23 @@ struct MobileNetV2Impl : torch::nn::Module {
                                                       {6, 96, 3, 1},
                                                       {6, 160, 3, 2},
                                                       {6, 320, 1, 1}}};
-    static constexpr std::int64_t last_channel = 1280;
 
-    explicit MobileNetV2Impl(mobilenet_options const& o)
+    MobileNetV2Impl(std::int64_t last_channel, mobilenet_options const& o)
         : options(o) {
         namespace nn = torch::nn;
         std::int64_t in = 32;
+        start_block();
         features->push_back(conv_norm_act(o.in_channels, in, 3, 2, 1, activation::relu6));
-        for (auto const& st : settings)
+        for (auto const& st : settings) {
+            start_block();
             for (std::int64_t i = 0; i < st.n; ++i) {
                 features->push_back(InvertedResidualV2(in, st.c, i == 0 ? st.s : 1, st.t));
                 in = st.c;
             }
+        }
+        start_block();
         features->push_back(conv_norm_act(in, last_channel, 1, 1, 1, activation::relu6));
+        start_block();
         register_module("features", features);
         classifier->push_back(nn::Dropout(o.head_dropout));
         classifier->push_back(nn::Linear(last_channel, o.num_classes));
@@ -66,14 +75,27 @@ struct MobileNetV2Impl : torch::nn::Module {
         mobilenet_init(*this);
     }
 
-    torch::Tensor forward(torch::Tensor const& x) {
-        auto f = torch::adaptive_avg_pool2d(features->forward(x), {1, 1}).flatten(1);
-        return classifier->forward(f);
-    }
-
     mobilenet_options options;
-    torch::nn::Sequential features, classifier;
 };
 TORCH_MODULE(MobileNetV2);
 
 } // namespace pipeline::models
+
+namespace pipeline {
+
+//! The module of the MobileNetV2 descriptor.
+template <class B>
+requires std::same_as<typename B::family, mobilenet_v2_family>
+struct backbone_builder<B> {
+    using module_type = models::MobileNetV2;
+
+    static module_type make(model_config const& c) {
+        models::mobilenet_options o;
+        o.in_channels = c.in_channels;
+        o.num_classes = c.num_classes;
+        o.head_dropout = c.head_dropout < 0.0 ? B::default_head_dropout : c.head_dropout;
+        return module_type(B::features, o);
+    }
+};
+
+} // namespace pipeline

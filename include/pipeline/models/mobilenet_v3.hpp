@@ -1,15 +1,18 @@
 // torchvision's MobileNet v3 (Small and Large) with torchvision's names
 // (features.N.block.K..., squeeze-excitation fc1/fc2, classifier.0/.3), so its state
-// dicts load without a mapping table.
+// dicts load without a mapping table. Registered as the module of the MobileNetV3Small and
+// MobileNetV3Large descriptors (dsl/backbones/mobilenet.hpp), whose tables it builds.
 #pragma once
 
+#include <concepts>
 #include <cstdint>
-#include <vector>
+#include <span>
 
 #include <torch/torch.h>
 
+#include <pipeline/concepts/backbone.hpp>
+#include <pipeline/dsl/backbones/mobilenet.hpp>
 #include <pipeline/models/layers.hpp>
-#include <pipeline/models/mobilenet_v1.hpp>
 
 namespace pipeline::models {
 
@@ -29,16 +32,8 @@ struct SqueezeExcitationImpl : torch::nn::Module {
 };
 TORCH_MODULE(SqueezeExcitation);
 
-//! One row of torchvision's inverted-residual table.
-struct bneck {
-    std::int64_t in, kernel, expanded, out;
-    bool se;
-    bool hardswish;
-    std::int64_t stride;
-};
-
 struct InvertedResidualV3Impl : torch::nn::Module {
-    explicit InvertedResidualV3Impl(bneck const& c)
+    explicit InvertedResidualV3Impl(mobilenet_v3_block const& c)
         : residual(c.stride == 1 && c.in == c.out) {
         norm_options const norm{0.001, 0.01};
         auto const act = c.hardswish ? activation::hardswish : activation::relu;
@@ -46,7 +41,7 @@ struct InvertedResidualV3Impl : torch::nn::Module {
             block->push_back(conv_norm_act(c.in, c.expanded, 1, 1, 1, act, norm));
         block->push_back(conv_norm_act(c.expanded, c.expanded, c.kernel, c.stride,
                                        c.expanded, act, norm));
-        if (c.se)
+        if (c.squeeze_excitation)
             block->push_back(
                 SqueezeExcitation(c.expanded, make_divisible(c.expanded / 4, 8)));
         block->push_back(conv_norm_act(c.expanded, c.out, 1, 1, 1, activation::none, norm));
@@ -60,40 +55,28 @@ struct InvertedResidualV3Impl : torch::nn::Module {
 };
 TORCH_MODULE(InvertedResidualV3);
 
-//! torchvision's tables (width 1.0, no dilation).
-inline std::vector<bneck> mobilenet_v3_large_table() {
-    return {{16, 3, 16, 16, false, false, 1},  {16, 3, 64, 24, false, false, 2},
-            {24, 3, 72, 24, false, false, 1},  {24, 5, 72, 40, true, false, 2},
-            {40, 5, 120, 40, true, false, 1},  {40, 5, 120, 40, true, false, 1},
-            {40, 3, 240, 80, false, true, 2},  {80, 3, 200, 80, false, true, 1},
-            {80, 3, 184, 80, false, true, 1},  {80, 3, 184, 80, false, true, 1},
-            {80, 3, 480, 112, true, true, 1},  {112, 3, 672, 112, true, true, 1},
-            {112, 5, 672, 160, true, true, 2}, {160, 5, 960, 160, true, true, 1},
-            {160, 5, 960, 160, true, true, 1}};
-}
-inline std::vector<bneck> mobilenet_v3_small_table() {
-    return {{16, 3, 16, 16, true, false, 2},  {16, 3, 72, 24, false, false, 2},
-            {24, 3, 88, 24, false, false, 1}, {24, 5, 96, 40, true, true, 2},
-            {40, 5, 240, 40, true, true, 1},  {40, 5, 240, 40, true, true, 1},
-            {40, 5, 120, 48, true, true, 1},  {48, 5, 144, 48, true, true, 1},
-            {48, 5, 288, 96, true, true, 2},  {96, 5, 576, 96, true, true, 1},
-            {96, 5, 576, 96, true, true, 1}};
-}
-
-struct MobileNetV3Impl : torch::nn::Module {
-    MobileNetV3Impl(std::vector<bneck> const& table, std::int64_t last_channel,
+//! Blocks as the descriptor names them: Stem (features.0), one Stage per run of table rows
+//! with the same output channels, LastConv (the 1x1 conv to 6x the last width), Head.
+struct MobileNetV3Impl : FeaturesClassifierImpl {
+    MobileNetV3Impl(std::span<mobilenet_v3_block const> table, std::int64_t last_channel,
                     mobilenet_options const& o)
         : options(o) {
         namespace nn = torch::nn;
         norm_options const norm{0.001, 0.01};
+        start_block();
         features->push_back(conv_norm_act(o.in_channels, table.front().in, 3, 2, 1,
                                           activation::hardswish, norm));
-        for (auto const& c : table)
-            features->push_back(InvertedResidualV3(c));
+        for (std::size_t i = 0; i < table.size(); ++i) {
+            if (i == 0 || table[i].out != table[i - 1].out)
+                start_block();
+            features->push_back(InvertedResidualV3(table[i]));
+        }
         auto const last_in = table.back().out;
         auto const last_out = 6 * last_in;
+        start_block();
         features->push_back(
             conv_norm_act(last_in, last_out, 1, 1, 1, activation::hardswish, norm));
+        start_block();
         register_module("features", features);
         classifier->push_back(nn::Linear(last_out, last_channel));
         classifier->push_back(
@@ -104,14 +87,27 @@ struct MobileNetV3Impl : torch::nn::Module {
         mobilenet_init(*this);
     }
 
-    torch::Tensor forward(torch::Tensor const& x) {
-        auto f = torch::adaptive_avg_pool2d(features->forward(x), {1, 1}).flatten(1);
-        return classifier->forward(f);
-    }
-
     mobilenet_options options;
-    torch::nn::Sequential features, classifier;
 };
 TORCH_MODULE(MobileNetV3);
 
 } // namespace pipeline::models
+
+namespace pipeline {
+
+//! The module of the MobileNetV3Small and MobileNetV3Large descriptors.
+template <class B>
+requires std::same_as<typename B::family, mobilenet_v3_family>
+struct backbone_builder<B> {
+    using module_type = models::MobileNetV3;
+
+    static module_type make(model_config const& c) {
+        models::mobilenet_options o;
+        o.in_channels = c.in_channels;
+        o.num_classes = c.num_classes;
+        o.head_dropout = c.head_dropout < 0.0 ? B::default_head_dropout : c.head_dropout;
+        return module_type(B::table, B::features, o);
+    }
+};
+
+} // namespace pipeline

@@ -28,19 +28,18 @@ std::optional<weights_file>
 pretrained_weights(std::optional<std::filesystem::path> const& weights_dir_flag) {
     using B = typename ModelStage::backbone;
     using S = typename ModelStage::settings;
-    using builder = backbone_builder<B>;
     if constexpr (!S::pretrained) {
         return std::nullopt;
     } else {
         auto const dir = weights_dir(weights_dir_flag);
         std::vector<std::string> names;
         if constexpr (std::is_same_v<typename S::source, ImageNet>)
-            names = builder::imagenet_files();
+            names = B::imagenet_files();
         else
             names = {std::string(S::source::path)};
         auto const path = find_weights(
             dir, names, "Pretrained<" + S::source::name() + "> for " + B::name());
-        return read_weights(path, builder::mean, builder::std);
+        return read_weights(path, B::statistics.mean, B::statistics.std);
     }
 }
 
@@ -74,18 +73,17 @@ auto make_model(std::int64_t in_channels, std::int64_t classes, weights_file con
                 std::ostream* log) {
     using B = typename ModelStage::backbone;
     using S = typename ModelStage::settings;
-    using builder = backbone_builder<B>;
     model_config c;
     c.in_channels = in_channels;
     c.num_classes = classes;
     c.cifar_stem = S::cifar_stem;
     c.head_dropout = S::has_head_dropout ? S::head_dropout : -1.0;
-    auto model = builder::make(c);
+    auto model = make_backbone<B>(c);
     if (weights) {
         load_spec spec;
         spec.strict = S::strict;
-        spec.skip_prefixes = {std::string(builder::head_prefix)};
-        spec.stem_conv = std::string(builder::stem_conv);
+        spec.skip_prefixes = {std::string(B::replaced_head)};
+        spec.stem_conv = std::string(B::stem_conv);
         spec.stem_replaced = S::cifar_stem;
         auto const report = load_weights(*model, *weights, spec);
         if (log)

@@ -1,16 +1,30 @@
 // torchvision's ResNet (v1.5: stride on the 3x3 conv of the bottleneck) with torchvision's
 // module and parameter names, so its state dicts load without a mapping table:
-// conv1, bn1, layer1.0.conv1, ..., layer4.1.downsample.0, fc.
+// conv1, bn1, layer1.0.conv1, ..., layer4.1.downsample.0, fc. Registered as the module of
+// the ResNet descriptors (dsl/backbones/resnet.hpp).
 #pragma once
 
 #include <array>
+#include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <string>
-#include <vector>
 
 #include <torch/torch.h>
 
+#include <pipeline/concepts/backbone.hpp>
+#include <pipeline/dsl/backbones/resnet.hpp>
+
 namespace pipeline::models {
+
+//! The projection shortcut of a block that changes shape: 1x1 conv (stride), BatchNorm.
+inline torch::nn::Sequential downsample(std::int64_t in, std::int64_t out,
+                                        std::int64_t stride) {
+    namespace nn = torch::nn;
+    return nn::Sequential(
+        nn::Conv2d(nn::Conv2dOptions(in, out, 1).stride(stride).bias(false)),
+        nn::BatchNorm2d(out));
+}
 
 //! The two-conv residual block of ResNet-18/34.
 struct BasicBlockImpl : torch::nn::Module {
@@ -28,24 +42,20 @@ struct BasicBlockImpl : torch::nn::Module {
             nn::Conv2d(nn::Conv2dOptions(planes, planes, 3).padding(1).bias(false)));
         bn2 = register_module("bn2", nn::BatchNorm2d(planes));
         if (stride != 1 || inplanes != planes * expansion)
-            downsample = register_module(
-                "downsample",
-                nn::Sequential(nn::Conv2d(nn::Conv2dOptions(inplanes, planes * expansion, 1)
-                                              .stride(stride)
-                                              .bias(false)),
-                               nn::BatchNorm2d(planes * expansion)));
+            shortcut = register_module(
+                "downsample", models::downsample(inplanes, planes * expansion, stride));
     }
 
     torch::Tensor forward(torch::Tensor const& x) {
         auto out = torch::relu(bn1(conv1(x)));
         out = bn2(conv2(out));
-        out += downsample ? downsample->forward(x) : x;
+        out += shortcut ? shortcut->forward(x) : x;
         return torch::relu(out);
     }
 
     torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
     torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
-    torch::nn::Sequential downsample{nullptr};
+    torch::nn::Sequential shortcut{nullptr};
 };
 TORCH_MODULE(BasicBlock);
 
@@ -68,25 +78,21 @@ struct BottleneckImpl : torch::nn::Module {
             nn::Conv2d(nn::Conv2dOptions(planes, planes * expansion, 1).bias(false)));
         bn3 = register_module("bn3", nn::BatchNorm2d(planes * expansion));
         if (stride != 1 || inplanes != planes * expansion)
-            downsample = register_module(
-                "downsample",
-                nn::Sequential(nn::Conv2d(nn::Conv2dOptions(inplanes, planes * expansion, 1)
-                                              .stride(stride)
-                                              .bias(false)),
-                               nn::BatchNorm2d(planes * expansion)));
+            shortcut = register_module(
+                "downsample", models::downsample(inplanes, planes * expansion, stride));
     }
 
     torch::Tensor forward(torch::Tensor const& x) {
         auto out = torch::relu(bn1(conv1(x)));
         out = torch::relu(bn2(conv2(out)));
         out = bn3(conv3(out));
-        out += downsample ? downsample->forward(x) : x;
+        out += shortcut ? shortcut->forward(x) : x;
         return torch::relu(out);
     }
 
     torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
     torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
-    torch::nn::Sequential downsample{nullptr};
+    torch::nn::Sequential shortcut{nullptr};
 };
 TORCH_MODULE(Bottleneck);
 
@@ -152,23 +158,16 @@ struct ResNetImpl : torch::nn::Module {
         }
     }
 
-    //! Pooled features [B, 512 or 2048].
-    torch::Tensor features(torch::Tensor x) {
-        for (std::size_t b = 0; b + 1 < block_count; ++b)
-            x = forward_block(b, x);
-        return torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
-    }
-
     torch::Tensor forward(torch::Tensor x) {
-        for (std::size_t b = 0; b < block_count; ++b)
+        for (std::size_t b = 0; b < block_count(); ++b)
             x = forward_block(b, x);
         return x;
     }
 
-    //! The blocks of the backbone tag in data-flow order (Stem, Layer1..Layer4, Head), one
-    //! at a time: running blocks 0..5 in turn equals `forward`. Lets a frozen prefix run
-    //! under no-grad.
-    static constexpr std::size_t block_count = 6;
+    //! The descriptor's blocks in data-flow order (Stem, Layer1..Layer4, Head), one at a
+    //! time: running blocks 0..5 in turn is `forward`. Lets a frozen prefix run under
+    //! no-grad.
+    [[nodiscard]] std::size_t block_count() const { return 6; }
     torch::Tensor forward_block(std::size_t block, torch::Tensor x) {
         if (block == 0) {
             x = torch::relu(bn1(conv1(x)));
@@ -191,3 +190,26 @@ struct ResNetImpl : torch::nn::Module {
 TORCH_MODULE(ResNet);
 
 } // namespace pipeline::models
+
+namespace pipeline {
+
+//! The module of every ResNet descriptor.
+template <class B>
+requires std::same_as<typename B::family, resnet_family>
+struct backbone_builder<B> {
+    using module_type = models::ResNet;
+
+    static module_type make(model_config const& c) {
+        models::resnet_options o;
+        for (std::size_t i = 0; i < 4; ++i)
+            o.layers[i] = B::layers[i];
+        o.bottleneck = B::bottleneck;
+        o.in_channels = c.in_channels;
+        o.num_classes = c.num_classes;
+        o.cifar_stem = c.cifar_stem;
+        o.head_dropout = c.head_dropout < 0.0 ? B::default_head_dropout : c.head_dropout;
+        return module_type(o);
+    }
+};
+
+} // namespace pipeline

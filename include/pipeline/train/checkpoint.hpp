@@ -18,7 +18,7 @@
 #include <pipeline/compat.hpp>
 #include <pipeline/error.hpp>
 #include <pipeline/io/safetensors.hpp>
-#include <pipeline/train/results.hpp>
+#include <pipeline/train/records.hpp>
 
 namespace pipeline {
 
@@ -33,30 +33,11 @@ struct checkpoint_info {
     int epochs = 0;        //!< epochs of the whole run
     std::int64_t step = 0; //!< optimizer steps taken
     std::int64_t train_examples = 0;
-    //! Per finished epoch: metrics, block rates, trainable parameters, EMA validation.
-    nlohmann::json history = nlohmann::json::array();
+    //! The finished epochs.
+    std::vector<epoch_record> history;
 };
 
 namespace detail {
-
-inline nlohmann::json to_json(epoch_metrics const& m) {
-    return {{"epoch", m.epoch},         {"train_loss", m.train_loss},
-            {"train_acc", m.train_acc}, {"val_loss", m.val_loss},
-            {"val_acc", m.val_acc},     {"lr", m.lr},
-            {"seconds", m.seconds}};
-}
-
-inline epoch_metrics metrics_from_json(nlohmann::json const& j) {
-    epoch_metrics m;
-    m.epoch = j.at("epoch").get<int>();
-    m.train_loss = j.at("train_loss").get<double>();
-    m.train_acc = j.at("train_acc").get<double>();
-    m.val_loss = j.at("val_loss").get<double>();
-    m.val_acc = j.at("val_acc").get<double>();
-    m.lr = j.at("lr").get<double>();
-    m.seconds = j.at("seconds").get<double>();
-    return m;
-}
 
 //! Tensors of `module` under `prefix` + their state-dict names.
 inline void add_module_tensors(std::vector<named_tensor>& out, std::string const& prefix,
@@ -177,7 +158,7 @@ inline void save_checkpoint(std::filesystem::path const& path, checkpoint_info c
         {"step", std::to_string(info.step)},
         {"train_examples", std::to_string(info.train_examples)},
         {"torch", compat::torch_version()},
-        {"history", info.history.dump()}};
+        {"history", nlohmann::json(info.history).dump()}};
     write_safetensors(path, tensors, meta);
 }
 
@@ -213,7 +194,8 @@ inline loaded_checkpoint read_checkpoint(std::filesystem::path path) {
         ck.info.epochs = std::stoi(field("epochs"));
         ck.info.step = std::stoll(field("step"));
         ck.info.train_examples = std::stoll(field("train_examples"));
-        ck.info.history = nlohmann::json::parse(field("history"));
+        ck.info.history =
+            nlohmann::json::parse(field("history")).get<std::vector<epoch_record>>();
     } catch (std::invalid_argument const& e) {
         throw error(path.string(), "numeric checkpoint metadata", e.what());
     } catch (nlohmann::json::exception const& e) {

@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include <pipeline/concepts/loss.hpp>
 #include <pipeline/dsl/losses.hpp>
 #include <pipeline/error.hpp>
 #include <pipeline/shape_text.hpp>

@@ -12,6 +12,7 @@
 #include <torch/torch.h>
 
 #include <pipeline/compat.hpp>
+#include <pipeline/concepts/optimizer.hpp>
 #include <pipeline/dsl/optimizers.hpp>
 #include <pipeline/train/multi_tensor.hpp>
 #include <pipeline/train/transfer.hpp>
@@ -68,11 +69,16 @@ inline std::int64_t count_elements(std::vector<torch::Tensor> const& ts) {
     return n;
 }
 
-//! Two groups per block (decaying weights, then non-decaying 1-d parameters), skipping
-//! empty ones, in block order. Every group exists from step 0, frozen or not, so the
-//! optimizer's layout never changes during a run.
+//! The optimizer of `blocks`: two groups per block (decaying weights, then non-decaying
+//! 1-d parameters), skipping empty ones, in block order, each with the options
+//! `options(rate, decay)` gives; a `PerTensor` optimizer, or `MultiTensor` (its
+//! `_foreach_` twin) when `multi_tensor` says so (by default: on CUDA). Every group exists
+//! from step 0, frozen or not, so the optimizer's layout never changes during a run.
+template <class PerTensor, class MultiTensor, class Options>
 built_optimizer make_grouped(std::vector<block_parameters> const& blocks, double lr,
-                             auto make_options, auto make_optimizer) {
+                             std::optional<bool> multi_tensor, Options options) {
+    bool const foreach =
+        multi_tensor.value_or(compat::multi_tensor_optimizers(parameters_device(blocks)));
     std::vector<group_info> info;
     std::vector<torch::optim::OptimizerParamGroup> groups;
     for (auto const& b : blocks) {
@@ -82,15 +88,18 @@ built_optimizer make_grouped(std::vector<block_parameters> const& blocks, double
                 continue;
             info.push_back({b.name + (decay ? ".decay" : ".no_decay"), b.name, decay,
                             b.lr_factor, count_elements(params), b.trainable_from});
-            groups.emplace_back(params, make_options(lr * b.lr_factor, decay));
+            groups.emplace_back(params, std::make_unique<decltype(options(lr, decay))>(
+                                            options(lr * b.lr_factor, decay)));
         }
     }
-    return {make_optimizer(std::move(groups)), std::move(info), lr};
+    std::unique_ptr<torch::optim::Optimizer> optimizer;
+    if (foreach)
+        optimizer = std::make_unique<MultiTensor>(std::move(groups), options(lr, true));
+    else
+        optimizer = std::make_unique<PerTensor>(std::move(groups), options(lr, true));
+    return {std::move(optimizer), std::move(info), lr, 1, foreach};
 }
 } // namespace detail
-
-template <class O>
-struct optimizer_builder;
 
 template <SgdParams P>
 struct optimizer_builder<SGD<P>> {
@@ -106,22 +115,8 @@ struct optimizer_builder<SGD<P>> {
     //! `multi_tensor`: step with `_foreach_` kernels (the default on CUDA).
     static built_optimizer make(std::vector<block_parameters> const& blocks,
                                 std::optional<bool> multi_tensor = std::nullopt) {
-        bool const foreach = multi_tensor.value_or(
-            compat::multi_tensor_optimizers(detail::parameters_device(blocks)));
-        auto built = detail::make_grouped(
-            blocks, P.lr,
-            [](double lr, bool decay) {
-                return std::make_unique<torch::optim::SGDOptions>(options(lr, decay));
-            },
-            [&](auto groups) -> std::unique_ptr<torch::optim::Optimizer> {
-                if (foreach)
-                    return std::make_unique<multi_tensor_sgd>(std::move(groups),
-                                                              options(P.lr, true));
-                return std::make_unique<torch::optim::SGD>(std::move(groups),
-                                                           options(P.lr, true));
-            });
-        built.multi_tensor = foreach;
-        return built;
+        return detail::make_grouped<torch::optim::SGD, multi_tensor_sgd>(blocks, P.lr,
+                                                                         multi_tensor, options);
     }
 };
 
@@ -139,22 +134,8 @@ struct optimizer_builder<AdamW<P>> {
     //! `multi_tensor`: step with `_foreach_` kernels (the default on CUDA).
     static built_optimizer make(std::vector<block_parameters> const& blocks,
                                 std::optional<bool> multi_tensor = std::nullopt) {
-        bool const foreach = multi_tensor.value_or(
-            compat::multi_tensor_optimizers(detail::parameters_device(blocks)));
-        auto built = detail::make_grouped(
-            blocks, P.lr,
-            [](double lr, bool decay) {
-                return std::make_unique<torch::optim::AdamWOptions>(options(lr, decay));
-            },
-            [&](auto groups) -> std::unique_ptr<torch::optim::Optimizer> {
-                if (foreach)
-                    return std::make_unique<multi_tensor_adamw>(std::move(groups),
-                                                                options(P.lr, true));
-                return std::make_unique<torch::optim::AdamW>(std::move(groups),
-                                                             options(P.lr, true));
-            });
-        built.multi_tensor = foreach;
-        return built;
+        return detail::make_grouped<torch::optim::AdamW, multi_tensor_adamw>(
+            blocks, P.lr, multi_tensor, options);
     }
 };
 

@@ -1,11 +1,9 @@
-// The plan printed before the first step (every block: parameters, learning-rate factor,
-// BatchNorm mode, frozen or not and when that changes; trainable parameters per phase),
-// and the per-block learning-rate log (`lrs.csv`, one column per block by name).
+// The plan printed before the first step: every block's parameters, learning-rate factor,
+// BatchNorm mode, frozen or not and when that changes; trainable parameters per phase.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
-#include <filesystem>
 #include <set>
 #include <string>
 #include <vector>
@@ -13,7 +11,6 @@
 #include <fmt/format.h>
 
 #include <pipeline/dsl/fixed_string.hpp>
-#include <pipeline/train/results.hpp>
 #include <pipeline/train/transfer.hpp>
 
 namespace pipeline {
@@ -106,30 +103,5 @@ inline std::string format_plan(std::string const& backbone,
                "starts from zero at its first step\n";
     return out;
 }
-
-//! `lrs.csv`: the learning rate of every block at the last step of each epoch (0 while
-//! frozen), one column per block by name, rewritten atomically after each epoch.
-class lr_log {
-public:
-    lr_log(std::filesystem::path path, std::vector<block_parameters> const& blocks)
-        : path_(std::move(path)) {
-        text_ = "epoch,schedule";
-        for (auto const& b : blocks)
-            text_ += "," + b.name;
-        text_ += "\n";
-    }
-
-    void record(int epoch, double schedule_lr, std::vector<double> const& block_lrs) {
-        text_ += fmt::format("{},{:.8g}", epoch, schedule_lr);
-        for (double lr : block_lrs)
-            text_ += fmt::format(",{:.8g}", lr);
-        text_ += "\n";
-        write_atomically(path_, text_);
-    }
-
-private:
-    std::filesystem::path path_;
-    std::string text_;
-};
 
 } // namespace pipeline

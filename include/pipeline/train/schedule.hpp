@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <numbers>
 
+#include <pipeline/concepts/schedule.hpp>
 #include <pipeline/dsl/schedules.hpp>
 
 namespace pipeline {
@@ -18,9 +19,6 @@ struct schedule_clock {
     std::int64_t steps_per_epoch = 1;
     std::int64_t total_steps = 1;
 };
-
-template <class S>
-struct schedule_formula;
 
 template <>
 struct schedule_formula<Constant> {

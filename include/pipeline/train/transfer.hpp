@@ -10,11 +10,11 @@
 #include <string_view>
 #include <vector>
 
-#include <boost/hana/for_each.hpp>
 #include <torch/torch.h>
 
 #include <pipeline/dsl/transfer.hpp>
 #include <pipeline/error.hpp>
+#include <pipeline/models/backbone.hpp>
 
 namespace pipeline {
 
@@ -38,10 +38,7 @@ struct block_parameters {
 //! The names of B's blocks, in data-flow order.
 template <class B>
 std::vector<std::string> block_names() {
-    std::vector<std::string> out;
-    boost::hana::for_each(
-        B::blocks, [&](auto t) { out.push_back(name_of<typename decltype(t)::type>()); });
-    return out;
+    return {B::block_names.begin(), B::block_names.end()};
 }
 
 namespace detail {
@@ -153,25 +150,21 @@ public:
         return n;
     }
 
-    //! The training forward pass: the frozen prefix under no-grad (no activations kept for
-    //! it) when the module runs block by block, the plain forward otherwise.
-    template <class Module>
+    //! The training forward pass: the frozen prefix of blocks under no-grad (no
+    //! activations kept for it), the rest with gradients.
+    template <block_module Module>
     torch::Tensor forward(Module& model, torch::Tensor x) const {
-        if constexpr (requires { model->forward_block(std::size_t{0}, x); }) {
-            std::size_t const prefix = frozen_prefix();
-            std::size_t const count = std::decay_t<decltype(*model)>::block_count;
-            if (prefix > 0 && count == blocks_.size()) {
-                {
-                    torch::NoGradGuard no_grad;
-                    for (std::size_t i = 0; i < prefix; ++i)
-                        x = model->forward_block(i, x);
-                }
-                for (std::size_t i = prefix; i < count; ++i)
-                    x = model->forward_block(i, x);
-                return x;
-            }
+        std::size_t const prefix = frozen_prefix();
+        if (prefix == 0)
+            return model->forward(x);
+        {
+            torch::NoGradGuard no_grad;
+            for (std::size_t i = 0; i < prefix; ++i)
+                x = model->forward_block(i, x);
         }
-        return model->forward(x);
+        for (std::size_t i = prefix; i < blocks_.size(); ++i)
+            x = model->forward_block(i, x);
+        return x;
     }
 
 private:

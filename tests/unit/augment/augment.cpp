@@ -281,10 +281,10 @@ TEST_CASE("augment/augment: a pipeline with crops, flips, resize and MixUp train
     o.seed = 3;
     auto a = fit(p, o);
     auto b = fit(p, o);
-    REQUIRE(a.epochs.size() == 1);
-    CHECK(std::isfinite(a.epochs[0].train_loss));
+    REQUIRE(a.history.size() == 1);
+    CHECK(std::isfinite(a.history[0].metrics.train_loss));
     CHECK(std::isfinite(a.test_loss));
-    CHECK(a.epochs[0].train_loss == b.epochs[0].train_loss);
+    CHECK(a.history[0].metrics.train_loss == b.history[0].metrics.train_loss);
     CHECK(a.test_loss == b.test_loss);
     CHECK(a.experiment.find("Augment<MixUp<0.4>>") != std::string::npos);
 }

@@ -35,7 +35,7 @@ std::vector<std::string> state_names(torch::nn::Module const& m) {
 //! name -> the blocks whose prefixes claim it.
 template <class B>
 std::map<std::string, std::vector<std::string>> owners() {
-    auto model = backbone_builder<B>::make(3, 10);
+    auto model = make_backbone<B>({3, 10});
     std::map<std::string, std::vector<std::string>> out;
     for (auto const& name : state_names(*model))
         out[name];
@@ -65,24 +65,24 @@ void check_blocks_partition() {
 TEST_CASE("models/mobilenet: parameter counts equal torchvision's and timm's") {
     // sum(p.numel() for p in torchvision.models.X().parameters()), 1000 classes; v1: timm's
     // mobilenetv1_100.
-    CHECK(count(*backbone_builder<MobileNetV1>::make(3, 1000)) == 4231976);
-    CHECK(count(*backbone_builder<MobileNetV2>::make(3, 1000)) == 3504872);
-    CHECK(count(*backbone_builder<MobileNetV3Small>::make(3, 1000)) == 2542856);
-    CHECK(count(*backbone_builder<MobileNetV3Large>::make(3, 1000)) == 5483032);
-    CHECK(state_names(*backbone_builder<MobileNetV2>::make(3, 1000)).size() == 314);
-    CHECK(state_names(*backbone_builder<MobileNetV3Small>::make(3, 1000)).size() == 244);
-    CHECK(state_names(*backbone_builder<MobileNetV3Large>::make(3, 1000)).size() == 312);
+    CHECK(count(*make_backbone<MobileNetV1>({3, 1000})) == 4231976);
+    CHECK(count(*make_backbone<MobileNetV2>({3, 1000})) == 3504872);
+    CHECK(count(*make_backbone<MobileNetV3Small>({3, 1000})) == 2542856);
+    CHECK(count(*make_backbone<MobileNetV3Large>({3, 1000})) == 5483032);
+    CHECK(state_names(*make_backbone<MobileNetV2>({3, 1000})).size() == 314);
+    CHECK(state_names(*make_backbone<MobileNetV3Small>({3, 1000})).size() == 244);
+    CHECK(state_names(*make_backbone<MobileNetV3Large>({3, 1000})).size() == 312);
 }
 
 TEST_CASE("models/mobilenet: 1-channel stems and class-count heads run forward") {
     torch::NoGradGuard no_grad;
-    auto v1 = backbone_builder<MobileNetV1>::make(1, 7);
+    auto v1 = make_backbone<MobileNetV1>({1, 7});
     CHECK(v1->conv_stem->weight.sizes() == torch::IntArrayRef{32, 1, 3, 3});
     v1->eval();
     CHECK(v1->forward(torch::randn({2, 1, 32, 32})).sizes() == torch::IntArrayRef{2, 7});
     CHECK(v1->forward_features(torch::randn({1, 1, 96, 96}), 3).sizes()
           == torch::IntArrayRef{1, 512, 6, 6});
-    auto v3 = backbone_builder<MobileNetV3Small>::make(1, 5);
+    auto v3 = make_backbone<MobileNetV3Small>({1, 5});
     v3->eval();
     CHECK(v3->forward(torch::randn({2, 1, 32, 32})).sizes() == torch::IntArrayRef{2, 5});
 }
@@ -97,18 +97,18 @@ TEST_CASE("models/mobilenet: every parameter belongs to exactly one named block"
 }
 
 TEST_CASE("models/mobilenet: head dropout follows torchvision unless HeadDropout says") {
-    auto v2 = backbone_builder<MobileNetV2>::make(3, 10);
+    auto v2 = make_backbone<MobileNetV2>({3, 10});
     auto const* d = v2->classifier[0]->as<torch::nn::Dropout>();
     REQUIRE(d != nullptr);
     CHECK(d->options.p() == doctest::Approx(0.2));
     model_config c{3, 10};
     c.head_dropout = 0.5;
-    auto v2b = backbone_builder<MobileNetV2>::make(c);
+    auto v2b = make_backbone<MobileNetV2>(c);
     CHECK(v2b->classifier[0]->as<torch::nn::Dropout>()->options.p()
           == doctest::Approx(0.5));
     // ResNet: dropout is functional before fc; in training mode it changes the logits.
     c.head_dropout = 0.5;
-    auto r = backbone_builder<ResNet18>::make(c);
+    auto r = make_backbone<ResNet18>(c);
     r->train();
     torch::NoGradGuard no_grad;
     auto x = torch::randn({4, 3, 32, 32});

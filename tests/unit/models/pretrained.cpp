@@ -71,9 +71,9 @@ std::string load_error(torch::nn::Module& m, weights_file const& w, load_spec co
 
 TEST_CASE("models/pretrained: strict load copies everything but the head") {
     torch::manual_seed(1);
-    auto source = backbone_builder<ResNet18>::make(3, 1000);
+    auto source = make_backbone<ResNet18>({3, 1000});
     torch::manual_seed(2);
-    auto target = backbone_builder<ResNet18>::make(3, 10);
+    auto target = make_backbone<ResNet18>({3, 10});
     auto const fc_before = target->fc->weight.clone();
     auto const report = load_weights(*target, as_weights(state_of(*source)), resnet_spec());
     CHECK(report.replaced == std::vector<std::string>{"fc.weight", "fc.bias"});
@@ -87,8 +87,8 @@ TEST_CASE("models/pretrained: strict load copies everything but the head") {
 
 TEST_CASE(
     "models/pretrained: strict refuses a file that lacks, adds or mis-shapes tensors") {
-    auto source = backbone_builder<ResNet18>::make(3, 1000);
-    auto target = backbone_builder<ResNet18>::make(3, 10);
+    auto source = make_backbone<ResNet18>({3, 1000});
+    auto target = make_backbone<ResNet18>({3, 10});
     auto const before = target->conv1->weight.clone();
     auto tensors = without(state_of(*source), "layer2.1.conv2.weight");
     tensors.push_back({"extra.weight", torch::ones({3})});
@@ -106,8 +106,8 @@ TEST_CASE(
 }
 
 TEST_CASE("models/pretrained: non-strict loads what matches and names what stayed fresh") {
-    auto source = backbone_builder<ResNet18>::make(3, 1000);
-    auto target = backbone_builder<ResNet18>::make(3, 10);
+    auto source = make_backbone<ResNet18>({3, 1000});
+    auto target = make_backbone<ResNet18>({3, 10});
     auto const fresh = target->layers[1]->named_parameters()["1.conv2.weight"].clone();
     auto const report = load_weights(
         *target, as_weights(without(state_of(*source), "layer2.1.conv2.weight")),
@@ -124,8 +124,8 @@ TEST_CASE("models/pretrained: non-strict loads what matches and names what staye
 }
 
 TEST_CASE("models/pretrained: 1-channel models get the RGB stem filters summed") {
-    auto source = backbone_builder<ResNet18>::make(3, 1000);
-    auto target = backbone_builder<ResNet18>::make(1, 10);
+    auto source = make_backbone<ResNet18>({3, 1000});
+    auto target = make_backbone<ResNet18>({1, 10});
     auto const report = load_weights(*target, as_weights(state_of(*source)), resnet_spec());
     CHECK(report.channels_adapted);
     CHECK(torch::allclose(target->conv1->weight, source->conv1->weight.sum(1, true)));
@@ -136,10 +136,10 @@ TEST_CASE("models/pretrained: 1-channel models get the RGB stem filters summed")
 }
 
 TEST_CASE("models/pretrained: CifarStem's conv is replaced, not a shape mismatch") {
-    auto source = backbone_builder<ResNet18>::make(3, 1000);
+    auto source = make_backbone<ResNet18>({3, 1000});
     model_config c{3, 10};
     c.cifar_stem = true;
-    auto target = backbone_builder<ResNet18>::make(c);
+    auto target = make_backbone<ResNet18>(c);
     CHECK(target->conv1->weight.sizes() == torch::IntArrayRef{64, 3, 3, 3});
     auto spec = resnet_spec();
     spec.stem_replaced = true;
@@ -155,17 +155,17 @@ TEST_CASE("models/pretrained: CifarStem's conv is replaced, not a shape mismatch
 
 TEST_CASE("models/pretrained: F16 and BF16 files load into float32 models") {
     auto const dir = temp_dir("half");
-    auto source = backbone_builder<MobileNetV3Small>::make(3, 10);
+    auto source = make_backbone<MobileNetV3Small>({3, 10});
     for (auto dtype : {torch::kFloat16, torch::kBFloat16}) {
         auto tensors = state_of(*source);
         for (auto& t : tensors)
             if (t.tensor.is_floating_point())
                 t.tensor = t.tensor.to(dtype);
         write_safetensors(dir / "half.safetensors", tensors, {{"mean", "0.5,0.5,0.5"}});
-        auto const w = read_weights(dir / "half.safetensors", imagenet_mean, imagenet_std);
+        auto const w = read_weights(dir / "half.safetensors", imagenet_statistics.mean, imagenet_statistics.std);
         CHECK(w.mean == std::vector<double>{0.5, 0.5, 0.5});
-        CHECK(w.std == std::vector<double>(imagenet_std.begin(), imagenet_std.end()));
-        auto target = backbone_builder<MobileNetV3Small>::make(3, 10);
+        CHECK(w.std == std::vector<double>(imagenet_statistics.std.begin(), imagenet_statistics.std.end()));
+        auto target = make_backbone<MobileNetV3Small>({3, 10});
         load_spec spec;
         load_weights(*target, w, spec);
         auto const got = target->features[0]->named_parameters()["0.weight"].clone();
@@ -235,7 +235,7 @@ TEST_CASE("models/pretrained: the weights directory: flag, then environment, the
     restore("XDG_CACHE_HOME", old_xdg);
     restore("HOME", old_home);
     CHECK_THROWS_WITH_AS(
-        find_weights("/nowhere", backbone_builder<ResNet18>::imagenet_files(), "ResNet18"),
+        find_weights("/nowhere", ResNet18::imagenet_files(), "ResNet18"),
         doctest::Contains("none of /nowhere/resnet18.imagenet.safetensors, "
                           "/nowhere/resnet18.imagenet.pth"),
         pipeline::error);
@@ -244,7 +244,7 @@ TEST_CASE("models/pretrained: the weights directory: flag, then environment, the
 TEST_CASE("models/pretrained: fit() loads Pretrained<File<...>> and says what it did") {
     auto const dir = temp_dir("fit");
     torch::manual_seed(5);
-    auto source = backbone_builder<ResNet18>::make(3, 1000);
+    auto source = make_backbone<ResNet18>({3, 1000});
     write_safetensors(dir / "mine.safetensors", state_of(*source));
     constexpr auto experiment =
         Load<

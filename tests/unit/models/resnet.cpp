@@ -43,12 +43,12 @@ TEST_CASE("models/resnet: ResNet-18's state dict equals torchvision's, name for 
     for (std::string name, shape; in >> name >> shape;)
         expected[name] = shape;
     REQUIRE(expected.size() == 122);
-    auto model = backbone_builder<ResNet18>::make(3, 10);
+    auto model = make_backbone<ResNet18>({3, 10});
     CHECK(state_dict_shapes(*model) == expected);
 }
 
 TEST_CASE("models/resnet: 1-channel input adapts conv1; the head follows the classes") {
-    auto model = backbone_builder<ResNet18>::make(1, 7);
+    auto model = make_backbone<ResNet18>({1, 7});
     CHECK(model->conv1->weight.sizes() == torch::IntArrayRef{64, 1, 7, 7});
     CHECK(model->fc->weight.sizes() == torch::IntArrayRef{7, 512});
     model->eval();
@@ -66,10 +66,10 @@ TEST_CASE("models/resnet: ResNet-34 and ResNet-50 have torchvision's parameter c
         return n;
     };
     // torchvision: sum(p.numel() for p in resnetXX().parameters()) with 1000 classes.
-    CHECK(count(*backbone_builder<ResNet18>::make(3, 1000)) == 11689512);
-    CHECK(count(*backbone_builder<ResNet34>::make(3, 1000)) == 21797672);
-    CHECK(count(*backbone_builder<ResNet50>::make(3, 1000)) == 25557032);
-    auto r50 = backbone_builder<ResNet50>::make(3, 1000);
+    CHECK(count(*make_backbone<ResNet18>({3, 1000})) == 11689512);
+    CHECK(count(*make_backbone<ResNet34>({3, 1000})) == 21797672);
+    CHECK(count(*make_backbone<ResNet50>({3, 1000})) == 25557032);
+    auto r50 = make_backbone<ResNet50>({3, 1000});
     auto names = state_dict_shapes(*r50);
     CHECK(names.at("layer1.0.downsample.0.weight") == "256x64x1x1");
     CHECK(names.at("layer4.2.conv3.weight") == "2048x512x1x1");
@@ -83,13 +83,13 @@ TEST_CASE("models/resnet: block by block honours CifarStem and HeadDropout") {
     c.num_classes = 10;
     c.cifar_stem = true;
     c.head_dropout = 0.5;
-    auto model = backbone_builder<ResNet18>::make(c);
+    auto model = make_backbone<ResNet18>(c);
     auto const x = torch::randn({2, 3, 32, 32});
     torch::NoGradGuard no_grad;
     CHECK(model->forward_block(0, x).size(2) == 32); // no max-pool after the 3x3 stem
     model->eval();
     auto y = x;
-    for (std::size_t b = 0; b < models::ResNetImpl::block_count; ++b)
+    for (std::size_t b = 0; b < model->block_count(); ++b)
         y = model->forward_block(b, y);
     CHECK(torch::equal(y, model->forward(x)));
     model->train();

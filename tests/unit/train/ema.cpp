@@ -12,8 +12,8 @@ using namespace pipeline;
 
 TEST_CASE("train/ema: one update is decay * average + (1 - decay) * model") {
     torch::manual_seed(0);
-    auto model = backbone_builder<ResNet18>::make(1, 10);
-    auto average = backbone_builder<ResNet18>::make(1, 10);
+    auto model = make_backbone<ResNet18>({1, 10});
+    auto average = make_backbone<ResNet18>({1, 10});
     weight_average ema(*model, *average, 0.9);
     // Starts as a copy of the model.
     CHECK(torch::equal(model->conv1->weight, average->conv1->weight));
@@ -50,15 +50,16 @@ TEST_CASE("train/ema: a run with Ema<decay> evaluates the average as its own mod
     o.threads = 2;
     o.log = nullptr;
     auto r = fit(averaged, o);
-    REQUIRE(r.ema_val.size() == 2);
-    for (auto const& [loss, acc] : r.ema_val) {
-        CHECK(std::isfinite(loss));
-        CHECK(acc >= 0.0);
-        CHECK(acc <= 1.0);
+    REQUIRE(r.history.size() == 2);
+    for (auto const& e : r.history) {
+        REQUIRE(e.ema_val.size() == 2);
+        CHECK(std::isfinite(e.ema_val[0]));
+        CHECK(e.ema_val[1] >= 0.0);
+        CHECK(e.ema_val[1] <= 1.0);
     }
     CHECK(std::isfinite(r.ema_test_loss));
     // The average lags the model: its numbers are not the model's.
-    CHECK(r.ema_val[1].first != r.epochs[1].val_loss);
+    CHECK(r.history[1].ema_val[0] != r.history[1].metrics.val_loss);
     CHECK(r.ema_test_loss != r.test_loss);
 }
 
@@ -84,7 +85,8 @@ TEST_CASE("train/ema: adding Ema changes nothing else the run draws or trains") 
     auto const after_plain = torch::rand({4});
     auto b = fit(averaged, o);
     auto const after_averaged = torch::rand({4});
-    CHECK(a.epochs[0].train_loss == b.epochs[0].train_loss);
+    CHECK(a.history[0].metrics.train_loss == b.history[0].metrics.train_loss);
+    CHECK(a.history[0].ema_val.empty());
     for (auto const& [name, t] : a.state)
         CHECK_MESSAGE(torch::equal(t, b.state.at(name)), name);
     // The process-wide random stream ends where it would without the average.

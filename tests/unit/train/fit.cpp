@@ -37,16 +37,16 @@ run_options quiet_options(std::uint64_t seed) {
 
 TEST_CASE("train/fit: a tiny pipeline learns: the loss falls and every metric is finite") {
     auto r = fit(tiny, quiet_options(1));
-    REQUIRE(r.epochs.size() == 4);
-    for (auto const& m : r.epochs) {
+    REQUIRE(r.history.size() == 4);
+    for (auto const& [m, block_lrs, trainable, ema_val] : r.history) {
         CHECK(std::isfinite(m.train_loss));
         CHECK(std::isfinite(m.val_loss));
         CHECK(m.train_acc >= 0.0);
         CHECK(m.train_acc <= 1.0);
         CHECK(m.lr == doctest::Approx(0.05));
     }
-    CHECK(r.epochs.back().train_loss < 0.8 * r.epochs.front().train_loss);
-    CHECK(r.epochs.back().train_acc > r.epochs.front().train_acc);
+    CHECK(r.history.back().metrics.train_loss < 0.8 * r.history.front().metrics.train_loss);
+    CHECK(r.history.back().metrics.train_acc > r.history.front().metrics.train_acc);
     CHECK(r.test_acc > 0.3); // well above chance (0.1) after 32 steps
     CHECK(r.test_examples == 256);
     CHECK(r.experiment == describe(tiny));
@@ -56,14 +56,14 @@ TEST_CASE("train/fit: same seed, same numbers; another seed, other numbers") {
     auto a = fit(tiny, quiet_options(7));
     auto b = fit(tiny, quiet_options(7));
     auto c = fit(tiny, quiet_options(8));
-    REQUIRE(a.epochs.size() == b.epochs.size());
-    for (std::size_t i = 0; i < a.epochs.size(); ++i) {
-        CHECK(a.epochs[i].train_loss == b.epochs[i].train_loss);
-        CHECK(a.epochs[i].train_acc == b.epochs[i].train_acc);
-        CHECK(a.epochs[i].val_loss == b.epochs[i].val_loss);
+    REQUIRE(a.history.size() == b.history.size());
+    for (std::size_t i = 0; i < a.history.size(); ++i) {
+        CHECK(a.history[i].metrics.train_loss == b.history[i].metrics.train_loss);
+        CHECK(a.history[i].metrics.train_acc == b.history[i].metrics.train_acc);
+        CHECK(a.history[i].metrics.val_loss == b.history[i].metrics.val_loss);
     }
     CHECK(a.test_loss == b.test_loss);
-    CHECK(a.epochs[0].train_loss != c.epochs[0].train_loss);
+    CHECK(a.history[0].metrics.train_loss != c.history[0].metrics.train_loss);
 }
 
 TEST_CASE("train/fit: results land in a new run directory") {
@@ -91,7 +91,7 @@ TEST_CASE("train/fit: the trained model is exported as safetensors with its prov
     auto const file = read_safetensors(r.run_dir / "model.safetensors");
     // Exactly a fresh ResNet-18's state dict (torchvision's names), trained values.
     auto fresh =
-        backbone_builder<ResNet18>::make(FashionMNIST::channels, FashionMNIST::classes);
+        make_backbone<ResNet18>({FashionMNIST::channels, FashionMNIST::classes});
     std::map<std::string, std::vector<std::int64_t>> expected, found;
     for (auto const& p : fresh->named_parameters())
         expected[p.key()] = p.value().sizes().vec();
@@ -105,7 +105,7 @@ TEST_CASE("train/fit: the trained model is exported as safetensors with its prov
     CHECK(file.metadata.at("classes") == "10");
     // The statistics the model was trained with, as the weights loader reads them back.
     auto const weights =
-        read_weights(r.run_dir / "model.safetensors", imagenet_mean, imagenet_std);
+        read_weights(r.run_dir / "model.safetensors", imagenet_statistics.mean, imagenet_statistics.std);
     REQUIRE(weights.mean.size() == 1);
     CHECK(weights.mean[0] == doctest::Approx(FashionMNIST::mean[0]));
     CHECK(weights.std[0] == doctest::Approx(FashionMNIST::std[0]));

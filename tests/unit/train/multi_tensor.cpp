@@ -13,9 +13,9 @@ void compare_steps() {
     using P = transfer_plan<ResNet18, Frozen<Stem>, Unfreeze<Stem, AtEpoch<2>>,
                             LrScale<Head, 3.0>, FreezeRandomInit>;
     torch::manual_seed(4);
-    auto a = backbone_builder<ResNet18>::make(1, 10);
+    auto a = make_backbone<ResNet18>({1, 10});
     torch::manual_seed(4);
-    auto b = backbone_builder<ResNet18>::make(1, 10);
+    auto b = make_backbone<ResNet18>({1, 10});
     transfer_controller<ResNet18, P> ta(*a), tb(*b);
     auto oa = optimizer_builder<O>::make(ta.blocks(), false);
     auto ob = optimizer_builder<O>::make(tb.blocks(), true);
@@ -46,7 +46,7 @@ void compare_steps() {
     CHECK(oa.optimizer->state().size() == ob.optimizer->state().size());
     CHECK(!torch::equal(a->conv1->weight, [] {
         torch::manual_seed(4);
-        return backbone_builder<ResNet18>::make(1, 10)->conv1->weight;
+        return make_backbone<ResNet18>({1, 10})->conv1->weight;
     }()));
 }
 } // namespace

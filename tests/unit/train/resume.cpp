@@ -52,7 +52,7 @@ void check_resume_matches(P experiment, std::string const& tag) {
     auto o = options_in(root);
     o.stop_after = 2; // after the unfreeze at epoch 2
     auto const first = fit(experiment, o);
-    REQUIRE(first.epochs.size() == 2);
+    REQUIRE(first.history.size() == 2);
     CHECK(first.test_examples == 0); // stopped: no test pass
     auto const checkpoint = first.run_dir / "checkpoint.safetensors";
     REQUIRE(fs::exists(checkpoint));
@@ -63,17 +63,18 @@ void check_resume_matches(P experiment, std::string const& tag) {
     o.resume = first.run_dir;
     auto const resumed = fit(experiment, o);
     CHECK(resumed.run_dir != first.run_dir);
-    REQUIRE(resumed.epochs.size() == whole.epochs.size());
-    for (std::size_t e = 0; e < whole.epochs.size(); ++e) {
-        CHECK(resumed.epochs[e].train_loss == whole.epochs[e].train_loss);
-        CHECK(resumed.epochs[e].val_loss == whole.epochs[e].val_loss);
+    REQUIRE(resumed.history.size() == whole.history.size());
+    for (std::size_t e = 0; e < whole.history.size(); ++e) {
+        CHECK(resumed.history[e].metrics.train_loss == whole.history[e].metrics.train_loss);
+        CHECK(resumed.history[e].metrics.val_loss == whole.history[e].metrics.val_loss);
+        CHECK(resumed.history[e].block_lrs == whole.history[e].block_lrs);
+        CHECK(resumed.history[e].ema_val == whole.history[e].ema_val);
     }
     REQUIRE(resumed.state.size() == whole.state.size());
     for (auto const& [name, t] : whole.state)
         CHECK_MESSAGE(torch::equal(t, resumed.state.at(name)), name);
     CHECK(resumed.test_loss == whole.test_loss);
     CHECK(resumed.ema_test_loss == whole.ema_test_loss);
-    CHECK(resumed.block_lrs == whole.block_lrs);
     // The interrupted run's directory is untouched; the new one holds every epoch.
     CHECK(slurp(first.run_dir / "metrics.csv") == metrics_before);
     CHECK(slurp(checkpoint) == checkpoint_before);

@@ -16,7 +16,7 @@ using plan = transfer_plan<ResNet18, Options...>;
 
 models::ResNet tiny_resnet(std::uint64_t seed = 0) {
     torch::manual_seed(seed);
-    return backbone_builder<ResNet18>::make(1, 10);
+    return make_backbone<ResNet18>({1, 10});
 }
 
 std::map<std::string, torch::Tensor> snapshot(torch::nn::Module const& m) {
@@ -192,7 +192,7 @@ TEST_CASE("train/transfer: a staged run keeps frozen blocks and unfreezes on tim
     auto r = fit(staged, o);
     // The initial model: the same seed stream as fit's.
     torch::manual_seed(derive_seed(5, "model"));
-    auto initial = backbone_builder<ResNet18>::make(1, 10);
+    auto initial = make_backbone<ResNet18>({1, 10});
     auto const before = snapshot(*initial);
     REQUIRE(r.state.size() == before.size());
     for (auto const& [name, t] : before) {
@@ -204,22 +204,21 @@ TEST_CASE("train/transfer: a staged run keeps frozen blocks and unfreezes on tim
         else
             CHECK_MESSAGE(!torch::equal(t, r.state.at(name)), name);
     }
-    REQUIRE(r.trainable.size() == 2);
-    CHECK(r.trainable[1] > r.trainable[0]);
-    REQUIRE(r.block_lrs.size() == 2);
+    REQUIRE(r.history.size() == 2);
+    CHECK(r.history[1].trainable > r.history[0].trainable);
     CHECK(r.blocks
           == std::vector<std::string>{"Stem", "Layer1", "Layer2", "Layer3", "Layer4",
                                       "Head"});
-    CHECK(r.block_lrs[0] == std::vector<double>{0, 0, 0, 0.05, 0.05, 0.05});
-    CHECK(r.block_lrs[1] == std::vector<double>{0, 0, 0.05, 0.05, 0.05, 0.05});
+    CHECK(r.history[0].block_lrs == std::vector<double>{0, 0, 0, 0.05, 0.05, 0.05});
+    CHECK(r.history[1].block_lrs == std::vector<double>{0, 0, 0.05, 0.05, 0.05, 0.05});
 }
 
 TEST_CASE("train/transfer: a frozen MobileNet prefix records no autograd graph") {
-    // MobileNets run whole (no forward_block), but their frozen parameters stop requiring
-    // gradients, so autograd records nothing, and keeps no activation, for the frozen
-    // prefix: only the trainable part has a graph.
+    // The frozen prefix runs block by block under no-grad, and its parameters stop
+    // requiring gradients: autograd records nothing, and keeps no activation, for it; only
+    // the trainable part has a graph.
     torch::manual_seed(0);
-    auto model = backbone_builder<MobileNetV2>::make(3, 10);
+    auto model = make_backbone<MobileNetV2>({3, 10});
     using P = transfer_plan<
         MobileNetV2,
         Frozen<Stem, Stage0, Stage1, Stage2, Stage3, Stage4, Stage5, Stage6, LastConv>,
@@ -229,7 +228,9 @@ TEST_CASE("train/transfer: a frozen MobileNet prefix records no autograd graph")
     model->train();
     transfer.apply_batchnorm_modes();
     auto const x = torch::randn({2, 3, 64, 64});
-    auto const features = model->features->forward(x);
+    auto features = x;
+    for (std::size_t b = 0; b + 1 < model->block_count(); ++b)
+        features = model->forward_block(b, features);
     CHECK_FALSE(features.requires_grad());
     CHECK_FALSE(features.grad_fn());
     auto const logits = transfer.forward(model, x);

@@ -1,0 +1,49 @@
+// Extension point: augmentations (the arguments of Augment<...>). Specification and
+// concepts, in the manner of dlib's *_abstract.h headers. Torch-free.
+//
+// An augmentation is two pieces:
+//
+//  1. A tag (type layer, dsl/augmentations.hpp): an empty type deriving from
+//     `augmentation_tag` with `static std::string name()` printing it as written
+//     (`RandomCrop<32, 4>`); its hyperparameters are template arguments, range-checked by
+//     static_asserts in the tag. A stage that changes the image side declares it (`size`)
+//     and the crop/size rules (dsl/augment_rules.hpp) follow it. Mixing stages (MixUp,
+//     CutMix) derive from `detail::mixing_tag` and carry `MixParams params`.
+//
+//  2. Its tensor side (augment/<name>.hpp), a specialisation of `augmentation_impl<A>`:
+//       static torch::Tensor train(torch::Tensor const& x, torch::Generator& gen);
+//           the random transform of a whole normalised float batch [B, C, H, W] on its
+//           device, every draw from `gen` (the stage's own stream, derived from the run's
+//           seed and the stage's printed name, so adding a stage changes no other stage's
+//           randomness);
+//       static torch::Tensor eval(torch::Tensor const& x);
+//           what evaluation batches get: the deterministic part (a centre crop, a resize),
+//           the identity for purely random stages.
+//     Mixing stages are implemented once, by `mix<params>` (augment/mixup.hpp).
+//
+// `Augment<A>` checks `augmentation_spec<A>`; the loop checks `implemented_augmentation<A>`.
+#pragma once
+
+#include <concepts>
+#include <string>
+
+#include <pipeline/dsl/tags.hpp>
+
+namespace pipeline {
+
+//! The tensor side of augmentation A: specialised in its augment/ header.
+template <class A>
+struct augmentation_impl;
+
+//! A complete augmentation tag.
+template <class A>
+concept augmentation_spec = is_augmentation<A> && requires {
+    { A::name() } -> std::convertible_to<std::string>;
+};
+
+//! An augmentation whose tensor side is visible (for mixing stages, `mix<params>`).
+template <class A>
+concept implemented_augmentation =
+    augmentation_spec<A> && (requires { A::params; } || requires { sizeof(augmentation_impl<A>); });
+
+} // namespace pipeline

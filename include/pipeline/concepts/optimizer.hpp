@@ -1,0 +1,41 @@
+// Extension point: optimizers (the argument of Optimizer<...>). Specification and
+// concepts, in the manner of dlib's *_abstract.h headers. Torch-free.
+//
+// An optimizer is two pieces:
+//
+//  1. A tag (type layer, dsl/optimizers.hpp): an empty type deriving from `optimizer_tag`,
+//     its hyperparameters a structural struct given as the template argument
+//     (`SGD<{.lr = 0.1}>`), range-checked by static_asserts, with
+//       static std::string name();        the fields that differ from their defaults
+//       static constexpr double lr;       the base rate the schedule scales
+//
+//  2. Its tensor side (train/optimizer.hpp), a specialisation of `optimizer_builder<O>`:
+//       static constexpr double weight_decay;
+//       static built_optimizer make(std::vector<block_parameters> const& blocks,
+//                                   std::optional<bool> multi_tensor = std::nullopt);
+//           a LibTorch optimizer with two groups per backbone block (`Layer3.decay`,
+//           `Layer3.no_decay`: no weight decay on BatchNorm and bias parameters), each
+//           block's rate factor applied; multi-tensor (_foreach_) steps on CUDA.
+//     Per-parameter state must be SGD's or AdamW's state types, which checkpoints save
+//     (train/checkpoint.hpp), or the checkpoint code learns the new type.
+#pragma once
+
+#include <concepts>
+#include <string>
+
+#include <pipeline/dsl/tags.hpp>
+
+namespace pipeline {
+
+//! The tensor side of optimizer O: specialised in train/optimizer.hpp.
+template <class O>
+struct optimizer_builder;
+
+//! A complete optimizer tag.
+template <class O>
+concept optimizer_spec = is_optimizer<O> && requires {
+    { O::name() } -> std::convertible_to<std::string>;
+    { O::lr } -> std::convertible_to<double>;
+};
+
+} // namespace pipeline

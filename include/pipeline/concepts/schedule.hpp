@@ -1,0 +1,36 @@
+// Extension point: learning-rate schedules (the argument of Schedule<...>). Specification
+// and concepts, in the manner of dlib's *_abstract.h headers. Torch-free.
+//
+// A schedule is two pieces:
+//
+//  1. A tag (type layer, dsl/schedules.hpp): an empty type deriving from `schedule_tag`,
+//     its hyperparameters a structural struct given as the template argument
+//     (`Cosine<{.warmup_epochs = 1}>`), with `static std::string name()`.
+//
+//  2. Its formula (train/schedule.hpp), a specialisation of `schedule_formula<S>`:
+//       static double lr(double base_lr, schedule_clock const& clock);
+//           the rate of step `clock.step` (from 0) of `clock.total_steps`, with
+//           `clock.steps_per_epoch`: a closed form of the step, not a stateful
+//           scheduler, so it is tested against torch's values and resumes exactly.
+//     The loop sets every group's rate from it before each step (times the group's
+//     factor, 0 while the group's block is frozen).
+#pragma once
+
+#include <concepts>
+#include <string>
+
+#include <pipeline/dsl/tags.hpp>
+
+namespace pipeline {
+
+//! The formula of schedule S: specialised in train/schedule.hpp.
+template <class S>
+struct schedule_formula;
+
+//! A complete schedule tag.
+template <class S>
+concept schedule_spec = is_schedule<S> && requires {
+    { S::name() } -> std::convertible_to<std::string>;
+};
+
+} // namespace pipeline

@@ -1,0 +1,82 @@
+// The ResNet descriptors (torchvision's resnet18, resnet34, resnet50): every fact about
+// each backbone in one place. The module is models/resnet.hpp. Torch-free.
+#pragma once
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <pipeline/dsl/backbone.hpp>
+#include <pipeline/dsl/blocks.hpp>
+#include <pipeline/dsl/fixed_string.hpp>
+
+namespace pipeline {
+
+//! The family of torchvision's ResNets (models/resnet.hpp builds them).
+struct resnet_family {};
+
+namespace detail {
+//! A torchvision ResNet: `Layers` residual blocks per stage, BasicBlock or Bottleneck.
+template <fixed_string Name, fixed_string WeightsName, std::array<int, 4> Layers,
+          bool Bottleneck>
+struct resnet
+    : backbone_descriptor<Name, resnet_family, owns<Stem, "conv1.", "bn1.">,
+                          owns<Layer1, "layer1.">, owns<Layer2, "layer2.">,
+                          owns<Layer3, "layer3.">, owns<Layer4, "layer4.">,
+                          owns<Head, "fc.">> {
+    static constexpr std::array<int, 4> layers = Layers;
+    static constexpr bool bottleneck = Bottleneck;
+    //! Channels entering the classifier.
+    static constexpr int features = Bottleneck ? 2048 : 512;
+    //! The classifier replaced for the dataset: never loaded from pretrained weights.
+    static constexpr std::string_view replaced_head = "fc.";
+    //! The first convolution (summed over RGB for 1-channel data, replaced by CifarStem).
+    static constexpr std::string_view stem_conv = "conv1.weight";
+    //! No dropout before the classifier unless HeadDropout<p> says so.
+    static constexpr double default_head_dropout = 0.0;
+    //! ImageNet weights: `<weights_name>.imagenet.{safetensors,pth}`, torchvision's
+    //! statistics.
+    static constexpr std::string_view weights_name = WeightsName.view();
+    static constexpr input_statistics statistics = imagenet_statistics;
+    static std::vector<std::string> imagenet_files() {
+        return imagenet_file_names(weights_name);
+    }
+};
+} // namespace detail
+
+//! torchvision's resnet18: BasicBlock, [2, 2, 2, 2], 11.7 M parameters with a 1000-way
+//! head.
+struct ResNet18 : detail::resnet<"ResNet18", "resnet18", {2, 2, 2, 2}, false> {
+    template <class Block>
+    static constexpr bool require_block() {
+        static_assert(has_block<Block>,
+                      "pipeline: the block named is not a block of ResNet18 (it has Stem, "
+                      "Layer1, Layer2, Layer3, Layer4, Head)");
+        return has_block<Block>;
+    }
+};
+
+//! torchvision's resnet34: BasicBlock, [3, 4, 6, 3].
+struct ResNet34 : detail::resnet<"ResNet34", "resnet34", {3, 4, 6, 3}, false> {
+    template <class Block>
+    static constexpr bool require_block() {
+        static_assert(has_block<Block>,
+                      "pipeline: the block named is not a block of ResNet34 (it has Stem, "
+                      "Layer1, Layer2, Layer3, Layer4, Head)");
+        return has_block<Block>;
+    }
+};
+
+//! torchvision's resnet50: Bottleneck, [3, 4, 6, 3].
+struct ResNet50 : detail::resnet<"ResNet50", "resnet50", {3, 4, 6, 3}, true> {
+    template <class Block>
+    static constexpr bool require_block() {
+        static_assert(has_block<Block>,
+                      "pipeline: the block named is not a block of ResNet50 (it has Stem, "
+                      "Layer1, Layer2, Layer3, Layer4, Head)");
+        return has_block<Block>;
+    }
+};
+
+} // namespace pipeline

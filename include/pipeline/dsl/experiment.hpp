@@ -1,0 +1,27 @@
+// The arguments of a pipeline's stages, by name: what the training loop and its parts are
+// templated on. Torch-free.
+#pragma once
+
+#include <pipeline/dsl/pipeline.hpp>
+#include <pipeline/dsl/train_params.hpp>
+
+namespace pipeline {
+
+//! The stages of pipeline `P` with the documented defaults filled in, and their arguments:
+//! `experiment_types<P>::backbone` is `ResNet18` for `... | Model<ResNet18> | ...`.
+template <class P>
+struct experiment_types {
+    using pipeline = resolved_t<P>;
+    using load = stage_t<stage_kind::load, pipeline>;
+    using dataset = typename load::dataset;
+    using model = stage_t<stage_kind::model, pipeline>;
+    using backbone = typename model::backbone;
+    //! The per-block transfer plan of the Model stage's options (dsl/transfer.hpp).
+    using plan = typename model::transfer;
+    using loss = typename stage_t<stage_kind::loss, pipeline>::loss;
+    using optimizer = typename stage_t<stage_kind::optimizer, pipeline>::optimizer;
+    using schedule = typename stage_t<stage_kind::schedule, pipeline>::schedule;
+    static constexpr TrainParams train = stage_t<stage_kind::train, pipeline>::params;
+};
+
+} // namespace pipeline

@@ -1,0 +1,81 @@
+// Metrics kept on the device while an epoch runs (read once at its end, the only host
+// synchronisation), gradient clipping without a host read, and the evaluation pass.
+#pragma once
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include <pipeline/data/batches.hpp>
+#include <pipeline/train/loss.hpp>
+
+namespace pipeline {
+
+//! Sums of loss and correct predictions, kept on the device until read.
+class running_metrics {
+public:
+    explicit running_metrics(torch::Device const& device)
+        : loss_sum_(
+            torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device)))
+        , correct_(torch::zeros(
+              {}, torch::TensorOptions().dtype(torch::kInt64).device(device))) {}
+
+    //! Adds a batch: its mean loss, its logits and the labels they are scored against.
+    void add(torch::Tensor const& mean_loss, torch::Tensor const& logits,
+             torch::Tensor const& labels) {
+        auto n = labels.size(0);
+        loss_sum_.add_(mean_loss.detach().to(torch::kFloat64) * static_cast<double>(n));
+        correct_.add_(logits.detach().argmax(1).eq(labels).sum());
+        seen_ += n;
+    }
+
+    //! The mean loss and the accuracy so far (reading them synchronises with the device).
+    [[nodiscard]] std::pair<double, double> read() const {
+        if (seen_ == 0)
+            return {0.0, 0.0};
+        return {loss_sum_.item<double>() / static_cast<double>(seen_),
+                static_cast<double>(correct_.item<std::int64_t>())
+                    / static_cast<double>(seen_)};
+    }
+
+private:
+    torch::Tensor loss_sum_;
+    torch::Tensor correct_;
+    std::int64_t seen_ = 0;
+};
+
+//! Clips the global gradient norm of `params` to `max_norm` without reading it on the
+//! host (LibTorch's clip_grad_norm_ returns a double, which synchronises every step).
+inline void clip_grad_norm(std::vector<torch::Tensor> const& params, double max_norm) {
+    std::vector<torch::Tensor> norms;
+    for (auto const& p : params)
+        if (p.grad().defined())
+            norms.push_back(p.grad().detach().norm(2));
+    if (norms.empty())
+        return;
+    auto total = torch::stack(norms).norm(2);
+    auto coef = (max_norm / (total + 1e-6)).clamp_max(1.0);
+    for (auto const& p : params)
+        if (p.grad().defined())
+            p.grad().detach().mul_(coef);
+}
+
+//! The unsmoothed cross-entropy and the accuracy of `model` (eval mode, no gradients) on
+//! every example of `data`, in batches of `batch_size`.
+template <class Module>
+std::pair<double, double> evaluate(Module& model, device_batches const& data,
+                                   std::int64_t batch_size) {
+    torch::NoGradGuard no_grad;
+    model->eval();
+    running_metrics m(data.data().labels.device());
+    for (std::int64_t i = 0, n = data.count(batch_size, false); i < n; ++i) {
+        auto b = data.get(i, batch_size);
+        auto logits = model->forward(b.x);
+        m.add(evaluation_loss(logits, b.y), logits, b.y);
+    }
+    return m.read();
+}
+
+} // namespace pipeline

@@ -1,0 +1,143 @@
+// A run's account of itself as it goes: the epoch table on the log, the run directory
+// (records.hpp), and the result fit returns, all fed the same epoch records.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <pipeline/error.hpp>
+#include <pipeline/train/checkpoint.hpp>
+#include <pipeline/train/records.hpp>
+#include <pipeline/train/run_options.hpp>
+
+namespace pipeline {
+
+//! What a finished run reports.
+struct run_result {
+    std::string experiment;
+    //! Every finished epoch in order (a resumed run's include those before it resumed).
+    std::vector<epoch_record> history;
+    double test_loss = 0.0;
+    double test_acc = 0.0;
+    std::int64_t test_examples = 0;
+    //! With Ema<decay>: the average's test result.
+    double ema_test_loss = 0.0;
+    double ema_test_acc = 0.0;
+    std::filesystem::path run_dir;
+    double seconds = 0.0;
+    //! The backbone's blocks (the columns of every record's `block_lrs`).
+    std::vector<std::string> blocks;
+    //! The final model's parameters and buffers by state-dict name.
+    std::map<std::string, torch::Tensor> state;
+};
+
+namespace detail {
+inline std::string percent(double fraction) {
+    return fmt::format("{:.2f}%", 100.0 * fraction);
+}
+} // namespace detail
+
+//! Tells the run's story: opens its directory (unless --out-dir is empty), prints the
+//! epoch table and keeps the result.
+class run_log {
+public:
+    run_log(run_context const& ctx, std::vector<std::string> blocks)
+        : ctx_(ctx) {
+        result_.experiment = ctx.experiment;
+        result_.blocks = std::move(blocks);
+        if (!ctx.options.out_dir.empty()) {
+            recorder_.emplace(make_run_dir(ctx.options.out_dir, ctx.options.seed),
+                              ctx.experiment, result_.blocks);
+            result_.run_dir = recorder_->dir();
+            ctx.say(fmt::format("results: {}\n", recorder_->dir().string()));
+        }
+    }
+
+    //! Takes over the epochs a resumed checkpoint finished, as if this run had.
+    void resumed(loaded_checkpoint const& ck) {
+        result_.history = ck.info.history;
+        if (recorder_)
+            for (auto const& r : result_.history)
+                recorder_->record(r);
+        ctx_.say(fmt::format("resumed from {} after epoch {} (step {})\n", ck.path.string(),
+                             ck.info.epoch, ck.info.step));
+    }
+
+    //! The table's header line.
+    void header() const {
+        ctx_.say(fmt::format("{:>5} {:>10} {:>9} {:>9} {:>8} {:>8} {:>9} {:>7}\n", "epoch",
+                             "train_loss", "train_acc", "val_loss", "val_acc", "gap", "lr",
+                             "sec"));
+    }
+
+    //! A diverged epoch ends the run with one error that says where the earlier epochs are.
+    void require_finite(epoch_record const& r) const {
+        if (std::isfinite(r.metrics.train_loss))
+            return;
+        throw error("epoch " + std::to_string(r.metrics.epoch) + " of " + ctx_.experiment,
+                    "a finite training loss",
+                    fmt::format("{} (lower the learning rate or clip gradients with "
+                                "Train<{{.clip_grad_norm = 1}}>); earlier epochs are in {}",
+                                r.metrics.train_loss,
+                                recorder_ ? recorder_->dir().string() : "the log above"));
+    }
+
+    //! A finished epoch: its row (and the average's), its record on disk and in the result.
+    void add(epoch_record const& r) {
+        auto const& m = r.metrics;
+        ctx_.say(fmt::format("{:>5} {:>10.4f} {:>9} {:>9.4f} {:>8} {:>8} {:>9.5f} {:>7.1f}\n",
+                             m.epoch, m.train_loss, detail::percent(m.train_acc), m.val_loss,
+                             detail::percent(m.val_acc), detail::percent(m.gap()), m.lr,
+                             m.seconds));
+        if (r.ema_val.size() == 2)
+            ctx_.say(fmt::format("{:>5} {:>10} {:>9} {:>9.4f} {:>8}\n", "", "ema", "",
+                                 r.ema_val[0], detail::percent(r.ema_val[1])));
+        result_.history.push_back(r);
+        if (recorder_)
+            recorder_->record(r);
+    }
+
+    //! The run directory, if the run writes one.
+    [[nodiscard]] std::optional<std::filesystem::path> dir() const {
+        return recorder_ ? std::optional(recorder_->dir()) : std::nullopt;
+    }
+
+    [[nodiscard]] run_result& result() { return result_; }
+
+    //! Ends the run after `epoch` at --stop-after: says how to resume, returns the result.
+    run_result stop(int epoch, std::map<std::string, torch::Tensor> state) {
+        ctx_.say(fmt::format(
+            "stopped after epoch {} (--stop-after); resume with --resume {}\n", epoch,
+            recorder_ ? recorder_->dir().string() : "(no run directory)"));
+        result_.state = std::move(state);
+        if (recorder_)
+            recorder_->finish({{"stopped_after_epoch", epoch},
+                               {"epochs", ctx_.epochs},
+                               {"seed", ctx_.options.seed},
+                               {"checkpoint", checkpoint_file_name}});
+        return result_;
+    }
+
+    //! Writes summary.json (the experiment is added) if the run has a directory.
+    void finish(nlohmann::json const& summary) const {
+        if (recorder_)
+            recorder_->finish(summary);
+    }
+
+private:
+    run_context const& ctx_;
+    std::optional<run_recorder> recorder_;
+    run_result result_;
+};
+
+} // namespace pipeline

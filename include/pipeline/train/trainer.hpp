@@ -1,0 +1,206 @@
+// The state of a training run and the one place each part of a step happens: the model
+// shaped and loaded as the Model stage says, its optimizer with per-block groups, the
+// transfer plan applied epoch by epoch, the weight average, the Augment stages' random
+// streams and the epoch shuffle. `step` is the training step (forward, loss, backward,
+// update): mixed precision, graph capture and distributed reduction belong there.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <pipeline/augment/augmenter.hpp>
+#include <pipeline/compat.hpp>
+#include <pipeline/data/batches.hpp>
+#include <pipeline/dsl/experiment.hpp>
+#include <pipeline/error.hpp>
+#include <pipeline/models/model.hpp>
+#include <pipeline/random.hpp>
+#include <pipeline/train/checkpoint.hpp>
+#include <pipeline/train/ema.hpp>
+#include <pipeline/train/evaluate.hpp>
+#include <pipeline/train/loss.hpp>
+#include <pipeline/train/optimizer.hpp>
+#include <pipeline/train/plan.hpp>
+#include <pipeline/train/records.hpp>
+#include <pipeline/train/run_options.hpp>
+#include <pipeline/train/schedule.hpp>
+#include <pipeline/train/transfer.hpp>
+
+namespace pipeline {
+
+//! The three splits of a run on its device, ready to serve batches.
+struct experiment_data {
+    device_batches train;
+    device_batches val;
+    device_batches test;
+    //! No Split<f>: the validation columns are measured on the test split.
+    bool val_is_test = true;
+};
+
+//! Trains the model of resolved pipeline `P` epoch by epoch on `data`.
+template <class P>
+class trainer {
+    using X = experiment_types<P>;
+    using D = typename X::dataset;
+    using M = typename X::model;
+    using B = typename X::backbone;
+    using Plan = typename X::plan;
+    static constexpr TrainParams train = X::train;
+    using module_type = backbone_module_t<B>;
+
+public:
+    //! Builds the model (its initial weights drawn from the stream "model", then
+    //! `weights` loaded if any), the optimizer and the weight average; prints the model
+    //! line and the transfer plan.
+    trainer(run_context const& ctx, experiment_data const& data, weights_file const* weights)
+        : ctx_(ctx)
+        , data_(data)
+        , model_(seeded_model(ctx, weights))
+        , transfer_(*model_)
+        , opt_(optimizer_builder<typename X::optimizer>::make(transfer_.blocks()))
+        , params_(model_->parameters())
+        , augment_(ctx.device, ctx.options.seed, D::classes)
+        , shuffle_(compat::make_generator(ctx.device,
+                                          derive_seed(ctx.options.seed, "shuffle"))) {
+        ctx.say(fmt::format(
+            "model: {} ({} in, {} classes) | {} trainable parameters at epoch 1 | {} "
+            "optimizer step\n",
+            B::name(), D::channels, D::classes, transfer_.trainable_parameters(1),
+            opt_.multi_tensor ? "multi-tensor (_foreach_)" : "per-tensor"));
+        ctx.say(format_plan(B::name(), transfer_.blocks(), ctx.epochs,
+                            optimizer_builder<typename X::optimizer>::weight_decay,
+                            Plan::bn_train_when_frozen));
+        if constexpr (Plan::ema_decay > 0.0) {
+            // Building the copy draws initial weights; put the process-wide stream back so
+            // that adding Ema changes nothing else the run draws.
+            auto cpu = compat::default_cpu_generator();
+            auto const saved = compat::generator_state(cpu);
+            ema_model_.emplace(make_model<M>(D::channels, D::classes, nullptr, nullptr));
+            compat::set_generator_state(cpu, saved);
+            (*ema_model_)->to(ctx.device);
+            ema_.emplace(*model_, **ema_model_, Plan::ema_decay);
+        }
+        clock_.steps_per_epoch = data.train.count(train.batch_size, /*drop_last=*/true);
+        clock_.total_steps = clock_.steps_per_epoch * ctx.epochs;
+    }
+
+    //! One pass over the training split: the transfer plan's state for `epoch`, a fresh
+    //! shuffle, a scheduled rate and a step per batch. Returns the epoch's record with its
+    //! training figures and rates (the validation figures come from `evaluate`).
+    epoch_record train_epoch(int epoch) {
+        transfer_.enter_epoch(epoch);
+        opt_.epoch = epoch;
+        model_->train();
+        transfer_.apply_batchnorm_modes();
+        running_metrics running(ctx_.device);
+        auto const order = data_.train.shuffled_order(shuffle_);
+        double lr = 0.0;
+        for (std::int64_t i = 0; i < clock_.steps_per_epoch; ++i, ++clock_.step) {
+            lr = scheduled_lr<typename X::schedule>(opt_.base_lr, clock_);
+            opt_.set_lr(lr);
+            step(augment_.train(data_.train.get(order, i, train.batch_size)), running);
+        }
+        epoch_record r;
+        r.metrics.epoch = epoch;
+        r.metrics.lr = lr;
+        for (auto const& block : transfer_.blocks())
+            r.block_lrs.push_back(block.frozen_at(epoch) ? 0.0 : lr * block.lr_factor);
+        r.trainable = transfer_.trainable_parameters(epoch);
+        std::tie(r.metrics.train_loss, r.metrics.train_acc) = running.read();
+        return r;
+    }
+
+    //! The training step on one augmented batch.
+    void step(training_batch const& b, running_metrics& running) {
+        auto logits = transfer_.forward(model_, b.x);
+        auto loss = loss_function<typename X::loss>::compute(logits, b.target);
+        opt_.optimizer->zero_grad();
+        loss.backward();
+        if constexpr (train.clip_grad_norm > 0.0)
+            clip_grad_norm(params_, train.clip_grad_norm);
+        opt_.optimizer->step();
+        if (ema_)
+            ema_->update();
+        running.add(loss, logits, b.y);
+    }
+
+    //! Fills `r`'s validation figures, the model's and the weight average's.
+    void validate(epoch_record& r) {
+        std::tie(r.metrics.val_loss, r.metrics.val_acc) =
+            pipeline::evaluate(model_, data_.val, train.eval_batch_size);
+        if (ema_) {
+            auto const [loss, acc] =
+                pipeline::evaluate(*ema_model_, data_.val, train.eval_batch_size);
+            r.ema_val = {loss, acc};
+        }
+    }
+
+    //! The model's (loss, accuracy) on the test split, and the weight average's (zeros
+    //! without Ema).
+    [[nodiscard]] std::pair<std::pair<double, double>, std::pair<double, double>> test() {
+        auto const model = pipeline::evaluate(model_, data_.test, train.eval_batch_size);
+        std::pair<double, double> average{0.0, 0.0};
+        if (ema_)
+            average = pipeline::evaluate(*ema_model_, data_.test, train.eval_batch_size);
+        return {model, average};
+    }
+
+    //! Writes the checkpoint after epoch `epoch` with `history` (atomically).
+    void save_checkpoint(std::filesystem::path const& path, int epoch,
+                         std::vector<epoch_record> const& history) const {
+        pipeline::save_checkpoint(path,
+                                  {ctx_.experiment, ctx_.options.seed, epoch, ctx_.epochs,
+                                   clock_.step, data_.train.size(), history},
+                                  *model_, *opt_.optimizer, average_module(), shuffle_);
+    }
+
+    //! Continues from `ck`: the model, optimizer state, weight average, random streams and
+    //! step count it holds. Returns the first epoch still to run.
+    int restore(loaded_checkpoint const& ck) {
+        if (ck.info.train_examples != data_.train.size())
+            throw error("--resume " + ck.path.string(),
+                        std::to_string(ck.info.train_examples) + " training examples",
+                        std::to_string(data_.train.size()) + " (use the run's --limit)");
+        auto* average = ema_model_ ? ema_model_->ptr().get() : nullptr;
+        restore_checkpoint(ck, *model_, *opt_.optimizer, average, shuffle_);
+        clock_.step = ck.info.step;
+        return ck.info.epoch + 1;
+    }
+
+    [[nodiscard]] module_type const& model() const { return model_; }
+    [[nodiscard]] bool has_average() const { return ema_.has_value(); }
+
+private:
+    static module_type seeded_model(run_context const& ctx, weights_file const* weights) {
+        torch::manual_seed(derive_seed(ctx.options.seed, "model"));
+        auto model = make_model<M>(D::channels, D::classes, weights, ctx.options.log);
+        model->to(ctx.device);
+        return model;
+    }
+
+    [[nodiscard]] torch::nn::Module const* average_module() const {
+        return ema_model_ ? ema_model_->ptr().get() : nullptr;
+    }
+
+    run_context const& ctx_;
+    experiment_data const& data_;
+    module_type model_;
+    transfer_controller<B, Plan> transfer_;
+    built_optimizer opt_;
+    std::vector<torch::Tensor> params_;
+    std::optional<module_type> ema_model_;
+    std::optional<weight_average> ema_;
+    augmenter<P> augment_;
+    torch::Generator shuffle_;
+    schedule_clock clock_;
+};
+
+} // namespace pipeline
