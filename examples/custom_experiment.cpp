@@ -5,6 +5,7 @@
 
 using namespace pipeline;
 
+// [docs:custom_experiment]
 // clang-format off
 constexpr auto experiment =
       Load<FashionMNIST, Subset<30000>, Split<0.1>> // data, with a held-out validation split
@@ -14,6 +15,7 @@ constexpr auto experiment =
     | Schedule<Cosine<{.warmup_epochs = 1, .min_lr = 1e-5}>>
     | Train<{.epochs = 4, .batch_size = 128, .clip_grad_norm = 5.0}>;
 // clang-format on
+// [docs:end]
 
 int main(int argc, char** argv) {
     return run(experiment, argc, argv);

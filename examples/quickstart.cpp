@@ -2,6 +2,7 @@
 // dataset-fashion-mnist), on 27,000 of the training images (3,000 more held out for
 // validation) for 4 epochs: under 5 minutes on two CPU cores. See docs/tutorial.md for a
 // walk through every line.
+// [docs:quickstart]
 #include <pipeline/pipeline.hpp>
 
 using namespace pipeline;
@@ -18,3 +19,4 @@ constexpr auto experiment = Load<FashionMNIST, Subset<30000>, Split<0.1>>
 int main(int argc, char** argv) {
     return run(experiment, argc, argv);
 }
+// [docs:end]

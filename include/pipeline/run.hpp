@@ -26,7 +26,8 @@ inline void add_run_options(CLI::App& app, run_options& options) {
                    "location)");
     app.add_option("--weights-dir", options.weights_dir,
                    "where Pretrained<...> finds weights (default: $PIPELINE_WEIGHTS_DIR, "
-                   "then ~/.cache/pipeline/weights)");
+                   "then $XDG_CACHE_HOME/pipeline/weights, then "
+                   "~/.cache/pipeline/weights)");
     app.add_option("--out-dir", options.out_dir,
                    "each run writes a new directory here (empty: write nothing)")
         ->capture_default_str();
