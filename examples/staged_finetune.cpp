@@ -9,9 +9,20 @@
 
 using namespace pipeline;
 
-constexpr auto experiment =
-    Load<FashionMNIST,
-         Subset<30000>, Split<0.1>> | Model<ResNet18, Frozen<Stem, Layer1, Layer2>, Unfreeze<Layer2, AtEpoch<3>>, LrScale<Head, 10.0>, LayerDecay<0.8>, Ema<0.999>, FreezeRandomInit> | Loss<CrossEntropy> | Optimizer<SGD<{.lr = 0.01}>> | Schedule<OneCycle<{.pct_start = 0.25}>> | Train<{.epochs = 4}>;
+// clang-format off
+constexpr auto experiment = Load<FashionMNIST, Subset<30000>, Split<0.1>>
+                          | Model<ResNet18,
+                                  Frozen<Stem, Layer1, Layer2>,
+                                  Unfreeze<Layer2, AtEpoch<3>>,
+                                  LrScale<Head, 10.0>,
+                                  LayerDecay<0.8>,
+                                  Ema<0.999>,
+                                  FreezeRandomInit>
+                          | Loss<CrossEntropy>
+                          | Optimizer<SGD<{.lr = 0.01}>>
+                          | Schedule<OneCycle<{.pct_start = 0.25}>>
+                          | Train<{.epochs = 4}>;
+// clang-format on
 
 int main(int argc, char** argv) {
     return run(experiment, argc, argv);

@@ -26,7 +26,8 @@ inline void add_run_options(CLI::App& app, run_options& options) {
                    "location)");
     app.add_option("--weights-dir", options.weights_dir,
                    "where Pretrained<...> finds weights (default: $PIPELINE_WEIGHTS_DIR, "
-                   "then ~/.cache/pipeline/weights)");
+                   "then $XDG_CACHE_HOME/pipeline/weights, then "
+                   "~/.cache/pipeline/weights)");
     app.add_option("--out-dir", options.out_dir,
                    "each run writes a new directory here (empty: write nothing)")
         ->capture_default_str();
@@ -52,11 +53,15 @@ inline void add_run_options(CLI::App& app, run_options& options) {
         ->check(CLI::PositiveNumber);
 }
 
+// clang-format off
 //! Parses the command line and trains the experiment. Returns the process exit code.
 //!
-//!     constexpr auto experiment = Load<FashionMNIST> | Model<ResNet18> |
-//!     Loss<CrossEntropy>; int main(int argc, char** argv) { return
-//!     pipeline::run(experiment, argc, argv); }
+//!     constexpr auto experiment = Load<FashionMNIST>
+//!                               | Model<ResNet18>
+//!                               | Loss<CrossEntropy>;
+//!
+//!     int main(int argc, char** argv) { return pipeline::run(experiment, argc, argv); }
+// clang-format on
 template <class... S>
 int run(Pipeline<S...>, int argc, char** argv) {
     // Validate first and expand the loop only for a valid pipeline, so a broken pipeline

@@ -4,6 +4,10 @@
 
 using namespace pipeline;
 
-constexpr auto p =
-    Load<
-        FashionMNIST> | Model<ResNet18, Frozen<Stem, Layer1, Layer2, Layer3, Layer4, Head>, FreezeRandomInit> | Loss<CrossEntropy>;
+// clang-format off
+constexpr auto p = Load<FashionMNIST>
+                 | Model<ResNet18,
+                         Frozen<Stem, Layer1, Layer2, Layer3, Layer4, Head>,
+                         FreezeRandomInit>
+                 | Loss<CrossEntropy>;
+// clang-format on

@@ -4,5 +4,9 @@
 
 using namespace pipeline;
 
-constexpr auto p =
-    Load<CIFAR10> | Augment<SoftTargetCE> | Model<ResNet18> | Loss<SoftTargetCE>;
+// clang-format off
+constexpr auto p = Load<CIFAR10>
+                 | Augment<SoftTargetCE>
+                 | Model<ResNet18>
+                 | Loss<SoftTargetCE>;
+// clang-format on

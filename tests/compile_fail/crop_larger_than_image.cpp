@@ -5,6 +5,9 @@
 
 using namespace pipeline;
 
-static_assert(validate(
-    Load<
-        FashionMNIST> | Augment<RandomCrop<32, 4>> | Model<ResNet18> | Loss<CrossEntropy>));
+// clang-format off
+static_assert(validate(Load<FashionMNIST>
+                     | Augment<RandomCrop<32, 4>>
+                     | Model<ResNet18>
+                     | Loss<CrossEntropy>));
+// clang-format on

@@ -4,9 +4,13 @@
 
 using namespace pipeline;
 
-constexpr auto experiment =
-    Load<
-        CIFAR10> | Augment<HorizontalFlip> | Augment<CutMix<1.0>> | Model<ResNet18> | Loss<CrossEntropy>;
+// clang-format off
+constexpr auto experiment = Load<CIFAR10>
+                          | Augment<HorizontalFlip>
+                          | Augment<CutMix<1.0>>
+                          | Model<ResNet18>
+                          | Loss<CrossEntropy>;
+// clang-format on
 
 int main(int argc, char** argv) {
     return run(experiment, argc, argv);

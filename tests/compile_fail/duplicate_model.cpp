@@ -4,4 +4,8 @@
 
 using namespace pipeline;
 
-constexpr auto p = Load<FashionMNIST> | Model<ResNet18> | Model<ResNet34>;
+// clang-format off
+constexpr auto p = Load<FashionMNIST>
+                 | Model<ResNet18>
+                 | Model<ResNet34>;
+// clang-format on

@@ -4,6 +4,10 @@
 
 using namespace pipeline;
 
-constexpr auto p =
-    Load<
-        FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> | Train<{.epochs = 2}> | Train<{.epochs = 3}>;
+// clang-format off
+constexpr auto p = Load<FashionMNIST>
+                 | Model<ResNet18>
+                 | Loss<CrossEntropy>
+                 | Train<{.epochs = 2}>
+                 | Train<{.epochs = 3}>;
+// clang-format on

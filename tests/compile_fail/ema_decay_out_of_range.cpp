@@ -4,4 +4,8 @@
 
 using namespace pipeline;
 
-constexpr auto p = Load<FashionMNIST> | Model<ResNet18, Ema<1.0>> | Loss<CrossEntropy>;
+// clang-format off
+constexpr auto p = Load<FashionMNIST>
+                 | Model<ResNet18, Ema<1.0>>
+                 | Loss<CrossEntropy>;
+// clang-format on

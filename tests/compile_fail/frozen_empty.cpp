@@ -4,4 +4,8 @@
 
 using namespace pipeline;
 
-constexpr auto p = Load<FashionMNIST> | Model<ResNet18, Frozen<>> | Loss<CrossEntropy>;
+// clang-format off
+constexpr auto p = Load<FashionMNIST>
+                 | Model<ResNet18, Frozen<>>
+                 | Loss<CrossEntropy>;
+// clang-format on

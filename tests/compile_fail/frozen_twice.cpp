@@ -4,6 +4,8 @@
 
 using namespace pipeline;
 
-constexpr auto p =
-    Load<
-        FashionMNIST> | Model<ResNet18, Frozen<Stem, Layer1>, Frozen<Layer1>, FreezeRandomInit> | Loss<CrossEntropy>;
+// clang-format off
+constexpr auto p = Load<FashionMNIST>
+                 | Model<ResNet18, Frozen<Stem, Layer1>, Frozen<Layer1>, FreezeRandomInit>
+                 | Loss<CrossEntropy>;
+// clang-format on

@@ -5,6 +5,8 @@
 using namespace pipeline;
 
 struct Layer5 : block_tag, named<"Layer5"> {};
-constexpr auto p =
-    Load<
-        FashionMNIST> | Model<ResNet18, Frozen<Stem, Layer5>, FreezeRandomInit> | Loss<CrossEntropy>;
+// clang-format off
+constexpr auto p = Load<FashionMNIST>
+                 | Model<ResNet18, Frozen<Stem, Layer5>, FreezeRandomInit>
+                 | Loss<CrossEntropy>;
+// clang-format on

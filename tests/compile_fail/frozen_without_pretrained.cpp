@@ -4,5 +4,8 @@
 
 using namespace pipeline;
 
-constexpr auto p =
-    Load<FashionMNIST> | Model<ResNet18, Frozen<Stem, Layer1>> | Loss<CrossEntropy>;
+// clang-format off
+constexpr auto p = Load<FashionMNIST>
+                 | Model<ResNet18, Frozen<Stem, Layer1>>
+                 | Loss<CrossEntropy>;
+// clang-format on

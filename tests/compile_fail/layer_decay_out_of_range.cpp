@@ -4,5 +4,8 @@
 
 using namespace pipeline;
 
-constexpr auto p =
-    Load<FashionMNIST> | Model<ResNet18, LayerDecay<1.5>> | Loss<CrossEntropy>;
+// clang-format off
+constexpr auto p = Load<FashionMNIST>
+                 | Model<ResNet18, LayerDecay<1.5>>
+                 | Loss<CrossEntropy>;
+// clang-format on

@@ -4,6 +4,8 @@
 
 using namespace pipeline;
 
-constexpr auto p =
-    Load<
-        FashionMNIST> | Model<ResNet18, LayerDecay<0.7>, LayerDecay<0.8>> | Loss<CrossEntropy>;
+// clang-format off
+constexpr auto p = Load<FashionMNIST>
+                 | Model<ResNet18, LayerDecay<0.7>, LayerDecay<0.8>>
+                 | Loss<CrossEntropy>;
+// clang-format on

@@ -4,6 +4,8 @@
 
 using namespace pipeline;
 
-constexpr auto p =
-    Load<
-        FashionMNIST> | Model<ResNet18, LrScale<Head, 10.0>, LrScale<Head, 5.0>> | Loss<CrossEntropy>;
+// clang-format off
+constexpr auto p = Load<FashionMNIST>
+                 | Model<ResNet18, LrScale<Head, 10.0>, LrScale<Head, 5.0>>
+                 | Loss<CrossEntropy>;
+// clang-format on

@@ -5,5 +5,8 @@
 using namespace pipeline;
 
 struct Classifier : block_tag, named<"Classifier"> {};
-constexpr auto p =
-    Load<FashionMNIST> | Model<ResNet18, LrScale<Classifier, 10.0>> | Loss<CrossEntropy>;
+// clang-format off
+constexpr auto p = Load<FashionMNIST>
+                 | Model<ResNet18, LrScale<Classifier, 10.0>>
+                 | Loss<CrossEntropy>;
+// clang-format on

@@ -5,6 +5,10 @@
 
 using namespace pipeline;
 
-static_assert(validate(
-    Load<
-        CIFAR10> | Augment<CutMix<1.0>> | Augment<RandomCrop<32, 4>> | Model<ResNet18> | Loss<SoftTargetCE>));
+// clang-format off
+static_assert(validate(Load<CIFAR10>
+                     | Augment<CutMix<1.0>>
+                     | Augment<RandomCrop<32, 4>>
+                     | Model<ResNet18>
+                     | Loss<SoftTargetCE>));
+// clang-format on

@@ -5,5 +5,10 @@
 
 using namespace pipeline;
 
+// clang-format off
 static_assert(
-    validate(Load<CIFAR10> | Augment<MixUp<0.2>> | Model<ResNet18> | Loss<CrossEntropy>));
+    validate(Load<CIFAR10>
+           | Augment<MixUp<0.2>>
+           | Model<ResNet18>
+           | Loss<CrossEntropy>));
+// clang-format on

@@ -4,4 +4,7 @@
 
 using namespace pipeline;
 
-static_assert(validate(Model<ResNet18> | Loss<CrossEntropy>));
+// clang-format off
+static_assert(validate(Model<ResNet18>
+                     | Loss<CrossEntropy>));
+// clang-format on

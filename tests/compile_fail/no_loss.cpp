@@ -4,4 +4,8 @@
 
 using namespace pipeline;
 
-static_assert(validate(Load<FashionMNIST> | Model<ResNet18> | Train<>));
+// clang-format off
+static_assert(validate(Load<FashionMNIST>
+                     | Model<ResNet18>
+                     | Train<>));
+// clang-format on

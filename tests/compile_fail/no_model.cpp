@@ -4,4 +4,7 @@
 
 using namespace pipeline;
 
-static_assert(validate(Load<FashionMNIST> | Loss<CrossEntropy>));
+// clang-format off
+static_assert(validate(Load<FashionMNIST>
+                     | Loss<CrossEntropy>));
+// clang-format on

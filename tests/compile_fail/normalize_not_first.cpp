@@ -4,6 +4,10 @@
 
 using namespace pipeline;
 
-static_assert(validate(
-    Load<
-        CIFAR10> | Augment<HorizontalFlip> | Augment<Normalize<>> | Model<ResNet18> | Loss<CrossEntropy>));
+// clang-format off
+static_assert(validate(Load<CIFAR10>
+                     | Augment<HorizontalFlip>
+                     | Augment<Normalize<>>
+                     | Model<ResNet18>
+                     | Loss<CrossEntropy>));
+// clang-format on

@@ -4,6 +4,9 @@
 
 using namespace pipeline;
 
-constexpr auto p =
-    Load<
-        CIFAR10> | Augment<Normalize<{0.5, 0.5, 0.5}, {0.5, 0.0, 0.5}>> | Model<ResNet18> | Loss<CrossEntropy>;
+// clang-format off
+constexpr auto p = Load<CIFAR10>
+                 | Augment<Normalize<{0.5, 0.5, 0.5}, {0.5, 0.0, 0.5}>>
+                 | Model<ResNet18>
+                 | Loss<CrossEntropy>;
+// clang-format on

@@ -4,6 +4,9 @@
 
 using namespace pipeline;
 
-static_assert(validate(
-    Load<
-        FashionMNIST> | Augment<Normalize<{0.485, 0.456, 0.406}, {0.229, 0.224, 0.225}>> | Model<ResNet18> | Loss<CrossEntropy>));
+// clang-format off
+static_assert(validate(Load<FashionMNIST>
+                     | Augment<Normalize<{0.485, 0.456, 0.406}, {0.229, 0.224, 0.225}>>
+                     | Model<ResNet18>
+                     | Loss<CrossEntropy>));
+// clang-format on

@@ -4,6 +4,9 @@
 
 using namespace pipeline;
 
-constexpr auto p =
-    Load<
-        FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> | Schedule<OneCycle<{.pct_start = 1.0}>>;
+// clang-format off
+constexpr auto p = Load<FashionMNIST>
+                 | Model<ResNet18>
+                 | Loss<CrossEntropy>
+                 | Schedule<OneCycle<{.pct_start = 1.0}>>;
+// clang-format on

@@ -4,4 +4,8 @@
 
 using namespace pipeline;
 
-constexpr auto p = Model<ResNet18> | Load<FashionMNIST> | Loss<CrossEntropy>;
+// clang-format off
+constexpr auto p = Model<ResNet18>
+                 | Load<FashionMNIST>
+                 | Loss<CrossEntropy>;
+// clang-format on

@@ -4,4 +4,8 @@
 
 using namespace pipeline;
 
-constexpr auto p = Load<FashionMNIST> | Loss<CrossEntropy> | Model<ResNet18>;
+// clang-format off
+constexpr auto p = Load<FashionMNIST>
+                 | Loss<CrossEntropy>
+                 | Model<ResNet18>;
+// clang-format on

@@ -4,5 +4,10 @@
 
 using namespace pipeline;
 
-constexpr auto p =
-    Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> | Train<> | Optimizer<SGD<>>;
+// clang-format off
+constexpr auto p = Load<FashionMNIST>
+                 | Model<ResNet18>
+                 | Loss<CrossEntropy>
+                 | Train<>
+                 | Optimizer<SGD<>>;
+// clang-format on

@@ -5,7 +5,11 @@
 
 using namespace pipeline;
 
-constexpr auto experiment = Load<FashionMNIST> | Model<ResNet18> | Train<{.epochs = 1}>;
+// clang-format off
+constexpr auto experiment = Load<FashionMNIST>
+                          | Model<ResNet18>
+                          | Train<{.epochs = 1}>;
+// clang-format on
 
 int main(int argc, char** argv) {
     return run(experiment, argc, argv);

@@ -4,4 +4,8 @@
 
 using namespace pipeline;
 
-constexpr auto p = Load<FashionMNIST> | Model<ResNet18> | Loss<SmoothedCE<-0.1>>;
+// clang-format off
+constexpr auto p = Load<FashionMNIST>
+                 | Model<ResNet18>
+                 | Loss<SmoothedCE<-0.1>>;
+// clang-format on

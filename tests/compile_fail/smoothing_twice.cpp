@@ -5,5 +5,9 @@
 
 using namespace pipeline;
 
-static_assert(validate(
-    Load<CIFAR10> | Augment<MixUp<0.2, 0.1>> | Model<ResNet18> | Loss<SmoothedCE<0.1>>));
+// clang-format off
+static_assert(validate(Load<CIFAR10>
+                     | Augment<MixUp<0.2, 0.1>>
+                     | Model<ResNet18>
+                     | Loss<SmoothedCE<0.1>>));
+// clang-format on

@@ -4,6 +4,9 @@
 
 using namespace pipeline;
 
-static_assert(validate(
-    Load<
-        CIFAR10> | Augment<MixUpCutMix<{.smoothing = 0.1}>> | Model<ResNet18> | Loss<SmoothedCE<0.05>>));
+// clang-format off
+static_assert(validate(Load<CIFAR10>
+                     | Augment<MixUpCutMix<{.smoothing = 0.1}>>
+                     | Model<ResNet18>
+                     | Loss<SmoothedCE<0.05>>));
+// clang-format on

@@ -4,6 +4,9 @@
 
 using namespace pipeline;
 
-constexpr auto p =
-    Load<
-        FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> | Schedule<Step<{.every_epochs = 3, .gamma = 2.0}>>;
+// clang-format off
+constexpr auto p = Load<FashionMNIST>
+                 | Model<ResNet18>
+                 | Loss<CrossEntropy>
+                 | Schedule<Step<{.every_epochs = 3, .gamma = 2.0}>>;
+// clang-format on

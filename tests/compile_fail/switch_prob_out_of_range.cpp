@@ -4,6 +4,9 @@
 
 using namespace pipeline;
 
-constexpr auto p =
-    Load<
-        CIFAR10> | Augment<MixUpCutMix<{.switch_prob = 1.5}>> | Model<ResNet18> | Loss<SoftTargetCE>;
+// clang-format off
+constexpr auto p = Load<CIFAR10>
+                 | Augment<MixUpCutMix<{.switch_prob = 1.5}>>
+                 | Model<ResNet18>
+                 | Loss<SoftTargetCE>;
+// clang-format on

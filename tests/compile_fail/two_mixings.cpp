@@ -4,6 +4,10 @@
 
 using namespace pipeline;
 
-static_assert(validate(
-    Load<
-        CIFAR10> | Augment<MixUp<0.8>> | Augment<CutMix<1.0>> | Model<ResNet18> | Loss<SoftTargetCE>));
+// clang-format off
+static_assert(validate(Load<CIFAR10>
+                     | Augment<MixUp<0.8>>
+                     | Augment<CutMix<1.0>>
+                     | Model<ResNet18>
+                     | Loss<SoftTargetCE>));
+// clang-format on

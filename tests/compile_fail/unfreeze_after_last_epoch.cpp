@@ -4,7 +4,13 @@
 
 using namespace pipeline;
 
-constexpr auto p =
-    Load<
-        FashionMNIST> | Model<ResNet18, Frozen<Stem, Layer1>, Unfreeze<Layer1, AtEpoch<5>>, FreezeRandomInit> | Loss<CrossEntropy> | Train<{.epochs = 4}>;
+// clang-format off
+constexpr auto p = Load<FashionMNIST>
+                 | Model<ResNet18,
+                         Frozen<Stem, Layer1>,
+                         Unfreeze<Layer1, AtEpoch<5>>,
+                         FreezeRandomInit>
+                 | Loss<CrossEntropy>
+                 | Train<{.epochs = 4}>;
+// clang-format on
 static_assert(validate(p));

@@ -4,6 +4,11 @@
 
 using namespace pipeline;
 
-constexpr auto p =
-    Load<
-        FashionMNIST> | Model<ResNet18, Frozen<Stem, Layer1>, Unfreeze<Layer2, AtEpoch<2>>, FreezeRandomInit> | Loss<CrossEntropy>;
+// clang-format off
+constexpr auto p = Load<FashionMNIST>
+                 | Model<ResNet18,
+                         Frozen<Stem, Layer1>,
+                         Unfreeze<Layer2, AtEpoch<2>>,
+                         FreezeRandomInit>
+                 | Loss<CrossEntropy>;
+// clang-format on

@@ -4,6 +4,12 @@
 
 using namespace pipeline;
 
-constexpr auto p =
-    Load<
-        FashionMNIST> | Model<ResNet18, Frozen<Stem, Layer1>, Unfreeze<Layer1, AtEpoch<2>>, Unfreeze<Layer1, AtEpoch<3>>, FreezeRandomInit> | Loss<CrossEntropy>;
+// clang-format off
+constexpr auto p = Load<FashionMNIST>
+                 | Model<ResNet18,
+                         Frozen<Stem, Layer1>,
+                         Unfreeze<Layer1, AtEpoch<2>>,
+                         Unfreeze<Layer1, AtEpoch<3>>,
+                         FreezeRandomInit>
+                 | Loss<CrossEntropy>;
+// clang-format on

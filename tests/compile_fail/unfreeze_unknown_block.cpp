@@ -5,6 +5,11 @@
 using namespace pipeline;
 
 struct Layer5 : block_tag, named<"Layer5"> {};
-constexpr auto p =
-    Load<
-        FashionMNIST> | Model<ResNet18, Frozen<Stem>, Unfreeze<Layer5, AtEpoch<2>>, FreezeRandomInit> | Loss<CrossEntropy>;
+// clang-format off
+constexpr auto p = Load<FashionMNIST>
+                 | Model<ResNet18,
+                         Frozen<Stem>,
+                         Unfreeze<Layer5, AtEpoch<2>>,
+                         FreezeRandomInit>
+                 | Loss<CrossEntropy>;
+// clang-format on

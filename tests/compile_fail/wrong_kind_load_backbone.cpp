@@ -4,4 +4,8 @@
 
 using namespace pipeline;
 
-constexpr auto p = Load<ResNet18> | Model<ResNet18> | Loss<CrossEntropy>;
+// clang-format off
+constexpr auto p = Load<ResNet18>
+                 | Model<ResNet18>
+                 | Loss<CrossEntropy>;
+// clang-format on

@@ -4,5 +4,9 @@
 
 using namespace pipeline;
 
-constexpr auto p =
-    Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> | Optimizer<CrossEntropy>;
+// clang-format off
+constexpr auto p = Load<FashionMNIST>
+                 | Model<ResNet18>
+                 | Loss<CrossEntropy>
+                 | Optimizer<CrossEntropy>;
+// clang-format on

@@ -8,7 +8,11 @@
 using namespace pipeline;
 
 TEST_CASE("dsl/describe: defaults are filled in and printed as `<>`") {
-    constexpr auto p = Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy>;
+    // clang-format off
+    constexpr auto p = Load<FashionMNIST>
+                     | Model<ResNet18>
+                     | Loss<CrossEntropy>;
+    // clang-format on
     CHECK(describe(p)
           == "Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> | "
              "Optimizer<SGD<>> | Schedule<Cosine<>> | Train<>");
@@ -18,11 +22,14 @@ TEST_CASE("dsl/describe: defaults are filled in and printed as `<>`") {
 
 TEST_CASE(
     "dsl/describe: hyperparameters print as the designated initialisers that differ") {
-    constexpr auto p =
-        Load<
-            FashionMNIST, Subset<20000>,
-            Split<
-                0.1>> | Model<ResNet50> | Loss<SmoothedCE<0.1>> | Optimizer<SGD<{.lr = 0.1, .momentum = 0.8, .nesterov = false}>> | Schedule<Cosine<{.warmup_epochs = 2, .min_lr = 1e-5}>> | Train<{.epochs = 30, .batch_size = 256}>;
+    // clang-format off
+    constexpr auto p = Load<FashionMNIST, Subset<20000>, Split<0.1>>
+                     | Model<ResNet50>
+                     | Loss<SmoothedCE<0.1>>
+                     | Optimizer<SGD<{.lr = 0.1, .momentum = 0.8, .nesterov = false}>>
+                     | Schedule<Cosine<{.warmup_epochs = 2, .min_lr = 1e-5}>>
+                     | Train<{.epochs = 30, .batch_size = 256}>;
+    // clang-format on
     CHECK(
         describe(p)
         == "Load<FashionMNIST, Subset<20000>, Split<0.1>> | Model<ResNet50> | "
@@ -33,10 +40,15 @@ TEST_CASE(
 
 TEST_CASE("dsl/describe: a value equal to its default is not printed") {
     // Writing the default explicitly is the same experiment, so it prints the same line.
-    constexpr auto a =
-        Load<
-            FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> | Optimizer<SGD<{.lr = 0.05}>>;
-    constexpr auto b = Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy>;
+    // clang-format off
+    constexpr auto a = Load<FashionMNIST>
+                     | Model<ResNet18>
+                     | Loss<CrossEntropy>
+                     | Optimizer<SGD<{.lr = 0.05}>>;
+    constexpr auto b = Load<FashionMNIST>
+                     | Model<ResNet18>
+                     | Loss<CrossEntropy>;
+    // clang-format on
     CHECK(describe(a) == describe(b));
 }
 

@@ -37,9 +37,11 @@ TEST_CASE("dsl/model_options: rules") {
 }
 
 TEST_CASE("dsl/model_options: printed names") {
-    auto p =
-        Load<
-            FashionMNIST> | Model<ResNet18, Pretrained<ImageNet>, CifarStem> | Loss<CrossEntropy>;
+    // clang-format off
+    auto p = Load<FashionMNIST>
+           | Model<ResNet18, Pretrained<ImageNet>, CifarStem>
+           | Loss<CrossEntropy>;
+    // clang-format on
     CHECK(describe(p).find("Model<ResNet18, Pretrained<ImageNet>, CifarStem>")
           != std::string::npos);
     CHECK(name_of<Pretrained<File<"w.pth">>>() == "Pretrained<File<\"w.pth\">>");

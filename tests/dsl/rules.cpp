@@ -9,9 +9,14 @@
 using namespace pipeline;
 
 namespace {
-constexpr auto full =
-    Load<
-        FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> | Optimizer<SGD<>> | Schedule<Cosine<>> | Train<>;
+// clang-format off
+constexpr auto full = Load<FashionMNIST>
+                    | Model<ResNet18>
+                    | Loss<CrossEntropy>
+                    | Optimizer<SGD<>>
+                    | Schedule<Cosine<>>
+                    | Train<>;
+// clang-format on
 using Full = std::remove_cvref_t<decltype(full)>;
 using NoLoss = Pipeline<LoadStage<FashionMNIST>, ModelStage<ResNet18>>;
 using NoModel = Pipeline<LoadStage<FashionMNIST>, LossStage<CrossEntropy>>;
@@ -56,15 +61,23 @@ TEST_CASE("dsl/rules: argument categories") {
 }
 
 TEST_CASE("dsl/rules: defaults fill omitted stages") {
-    constexpr auto minimal = Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy>;
+    // clang-format off
+    constexpr auto minimal = Load<FashionMNIST>
+                           | Model<ResNet18>
+                           | Loss<CrossEntropy>;
+    // clang-format on
     using R = resolved_t<std::remove_cvref_t<decltype(minimal)>>;
     static_assert(std::is_same_v<stage_t<stage_kind::optimizer, R>, default_optimizer>);
     static_assert(std::is_same_v<stage_t<stage_kind::schedule, R>, default_schedule>);
     static_assert(std::is_same_v<stage_t<stage_kind::train, R>, default_train>);
     static_assert(std::is_same_v<R, Full>);
     // An explicit stage wins over the default, and keeps its place in data-flow order.
-    constexpr auto custom =
-        Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> | Train<{.epochs = 2}>;
+    // clang-format off
+    constexpr auto custom = Load<FashionMNIST>
+                          | Model<ResNet18>
+                          | Loss<CrossEntropy>
+                          | Train<{.epochs = 2}>;
+    // clang-format on
     using RC = resolved_t<std::remove_cvref_t<decltype(custom)>>;
     static_assert(stage_t<stage_kind::train, RC>::params.epochs == 2);
     static_assert(std::is_same_v<stage_t<stage_kind::optimizer, RC>, default_optimizer>);

@@ -58,9 +58,15 @@ TEST_CASE("dsl/transfer: rules hold and break as documented") {
     static_assert(frozen_weights_pretrained<ResNet18>);
     static_assert(model_options_hold<ResNet18, FakePretrained, Frozen<Stem>>());
 
-    constexpr auto ok =
-        Load<
-            FashionMNIST> | Model<ResNet18, Frozen<Stem>, FreezeRandomInit, Unfreeze<Stem, AtEpoch<4>>> | Loss<CrossEntropy> | Train<{.epochs = 4}>;
+    // clang-format off
+    constexpr auto ok = Load<FashionMNIST>
+                      | Model<ResNet18,
+                              Frozen<Stem>,
+                              FreezeRandomInit,
+                              Unfreeze<Stem, AtEpoch<4>>>
+                      | Loss<CrossEntropy>
+                      | Train<{.epochs = 4}>;
+    // clang-format on
     static_assert(unfreeze_within_run<std::remove_cvref_t<decltype(ok)>>);
     using Late = Pipeline<
         LoadStage<FashionMNIST>,
@@ -71,9 +77,17 @@ TEST_CASE("dsl/transfer: rules hold and break as documented") {
 }
 
 TEST_CASE("dsl/transfer: options print as written") {
-    constexpr auto p =
-        Load<
-            FashionMNIST> | Model<ResNet18, Frozen<Stem, Layer1>, Unfreeze<Layer1, AtEpoch<3>>, LrScale<Head, 10.0>, LayerDecay<0.75>, BatchNorm<TrainMode>, FreezeRandomInit> | Loss<CrossEntropy>;
+    // clang-format off
+    constexpr auto p = Load<FashionMNIST>
+                     | Model<ResNet18,
+                             Frozen<Stem, Layer1>,
+                             Unfreeze<Layer1, AtEpoch<3>>,
+                             LrScale<Head, 10.0>,
+                             LayerDecay<0.75>,
+                             BatchNorm<TrainMode>,
+                             FreezeRandomInit>
+                     | Loss<CrossEntropy>;
+    // clang-format on
     CHECK(describe(p).find("Model<ResNet18, Frozen<Stem, Layer1>, Unfreeze<Layer1, "
                            "AtEpoch<3>>, LrScale<Head, 10>, LayerDecay<0.75>, "
                            "BatchNorm<TrainMode>, FreezeRandomInit>")

@@ -78,11 +78,14 @@ inline constexpr bool unique_kinds =
 
 } // namespace rules
 
+// clang-format off
 //! An experiment: a list of stages in data-flow order. Build it with `|`; run it with
 //! `pipeline::run(experiment, argc, argv)`.
 //!
-//!     constexpr auto experiment = Load<FashionMNIST> | Model<ResNet18> |
-//!     Loss<CrossEntropy>;
+//!     constexpr auto experiment = Load<FashionMNIST>
+//!                               | Model<ResNet18>
+//!                               | Loss<CrossEntropy>;
+// clang-format on
 template <class... Stages>
 struct Pipeline {
     // Order: the loop is expanded in data-flow order, and an order written differently

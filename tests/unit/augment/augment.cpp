@@ -267,11 +267,17 @@ TEST_CASE("augment/augment: the normaliser takes Normalize's statistics, else th
 
 TEST_CASE("augment/augment: a pipeline with crops, flips, resize and MixUp trains, and the "
           "same seed gives the same numbers") {
-    constexpr auto p =
-        Load<
-            FashionMNIST,
-            Subset<
-                128>> | Augment<Resize<32>> | Augment<RandomCrop<32, 4>> | Augment<HorizontalFlip> | Augment<MixUp<0.4>> | Model<ResNet18> | Loss<SoftTargetCE> | Schedule<Constant> | Train<{.epochs = 1, .batch_size = 32, .eval_batch_size = 64}>;
+    // clang-format off
+    constexpr auto p = Load<FashionMNIST, Subset<128>>
+                     | Augment<Resize<32>>
+                     | Augment<RandomCrop<32, 4>>
+                     | Augment<HorizontalFlip>
+                     | Augment<MixUp<0.4>>
+                     | Model<ResNet18>
+                     | Loss<SoftTargetCE>
+                     | Schedule<Constant>
+                     | Train<{.epochs = 1, .batch_size = 32, .eval_batch_size = 64}>;
+    // clang-format on
     run_options o;
     o.device = "cpu";
     o.out_dir.clear();

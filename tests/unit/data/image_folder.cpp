@@ -270,12 +270,14 @@ TEST_CASE("data/image_folder: Load<ImageFolder<...>> trains end to end from --da
             write_image(tmp.path / "tiny" / (c ? "dark" : "light")
                             / (std::to_string(i) + ".png"),
                         20 + i, 18, c ? 20 + i : 220 - i);
-    constexpr auto p =
-        Load<ImageFolder<
-            "tiny",
-            {.classes = 2,
-             .size =
-                 16}>> | Augment<RandomCrop<16, 2>> | Augment<HorizontalFlip> | Model<ResNet18> | Loss<CrossEntropy> | Train<{.epochs = 1, .batch_size = 8}>;
+    // clang-format off
+    constexpr auto p = Load<ImageFolder<"tiny", {.classes = 2, .size = 16}>>
+                     | Augment<RandomCrop<16, 2>>
+                     | Augment<HorizontalFlip>
+                     | Model<ResNet18>
+                     | Loss<CrossEntropy>
+                     | Train<{.epochs = 1, .batch_size = 8}>;
+    // clang-format on
     run_options o;
     o.device = "cpu";
     o.data_dir = tmp.path;

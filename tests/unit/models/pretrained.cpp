@@ -246,11 +246,12 @@ TEST_CASE("models/pretrained: fit() loads Pretrained<File<...>> and says what it
     torch::manual_seed(5);
     auto source = make_backbone<ResNet18>({3, 1000});
     write_safetensors(dir / "mine.safetensors", state_of(*source));
-    constexpr auto experiment =
-        Load<
-            FashionMNIST,
-            Subset<
-                64>> | Model<ResNet18, Pretrained<File<"mine.safetensors">>> | Loss<CrossEntropy> | Train<{.epochs = 1, .batch_size = 32, .eval_batch_size = 64}>;
+    // clang-format off
+    constexpr auto experiment = Load<FashionMNIST, Subset<64>>
+                              | Model<ResNet18, Pretrained<File<"mine.safetensors">>>
+                              | Loss<CrossEntropy>
+                              | Train<{.epochs = 1, .batch_size = 32, .eval_batch_size = 64}>;
+    // clang-format on
     run_options o;
     o.device = "cpu";
     o.out_dir.clear();

@@ -37,11 +37,14 @@ TEST_CASE("train/ema: one update is decay * average + (1 - decay) * model") {
 }
 
 TEST_CASE("train/ema: a run with Ema<decay> evaluates the average as its own model") {
-    constexpr auto averaged =
-        Load<
-            FashionMNIST,
-            Subset<
-                256>> | Model<ResNet18, Ema<0.9>> | Loss<CrossEntropy> | Optimizer<SGD<{.lr = 0.05}>> | Schedule<Constant> | Train<{.epochs = 2, .batch_size = 64, .eval_batch_size = 256}>;
+    // clang-format off
+    constexpr auto averaged = Load<FashionMNIST, Subset<256>>
+                            | Model<ResNet18, Ema<0.9>>
+                            | Loss<CrossEntropy>
+                            | Optimizer<SGD<{.lr = 0.05}>>
+                            | Schedule<Constant>
+                            | Train<{.epochs = 2, .batch_size = 64, .eval_batch_size = 256}>;
+    // clang-format on
     run_options o;
     o.device = "cpu";
     o.seed = 2;
@@ -64,16 +67,18 @@ TEST_CASE("train/ema: a run with Ema<decay> evaluates the average as its own mod
 }
 
 TEST_CASE("train/ema: adding Ema changes nothing else the run draws or trains") {
-    constexpr auto plain =
-        Load<
-            FashionMNIST,
-            Subset<
-                128>> | Model<ResNet18> | Loss<CrossEntropy> | Schedule<Constant> | Train<{.epochs = 1, .batch_size = 64}>;
-    constexpr auto averaged =
-        Load<
-            FashionMNIST,
-            Subset<
-                128>> | Model<ResNet18, Ema<0.5>> | Loss<CrossEntropy> | Schedule<Constant> | Train<{.epochs = 1, .batch_size = 64}>;
+    // clang-format off
+    constexpr auto plain = Load<FashionMNIST, Subset<128>>
+                         | Model<ResNet18>
+                         | Loss<CrossEntropy>
+                         | Schedule<Constant>
+                         | Train<{.epochs = 1, .batch_size = 64}>;
+    constexpr auto averaged = Load<FashionMNIST, Subset<128>>
+                            | Model<ResNet18, Ema<0.5>>
+                            | Loss<CrossEntropy>
+                            | Schedule<Constant>
+                            | Train<{.epochs = 1, .batch_size = 64}>;
+    // clang-format on
     run_options o;
     o.device = "cpu";
     o.seed = 6;

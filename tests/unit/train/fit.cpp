@@ -17,11 +17,14 @@ using namespace pipeline;
 namespace fs = std::filesystem;
 
 namespace {
-constexpr auto tiny =
-    Load<
-        FashionMNIST,
-        Subset<
-            512>> | Model<ResNet18> | Loss<CrossEntropy> | Optimizer<SGD<{.lr = 0.05}>> | Schedule<Constant> | Train<{.epochs = 4, .batch_size = 64, .eval_batch_size = 256}>;
+// clang-format off
+constexpr auto tiny = Load<FashionMNIST, Subset<512>>
+                    | Model<ResNet18>
+                    | Loss<CrossEntropy>
+                    | Optimizer<SGD<{.lr = 0.05}>>
+                    | Schedule<Constant>
+                    | Train<{.epochs = 4, .batch_size = 64, .eval_batch_size = 256}>;
+// clang-format on
 
 run_options quiet_options(std::uint64_t seed) {
     run_options o;
@@ -129,11 +132,14 @@ TEST_CASE("train/fit: the trained model is exported as safetensors with its prov
 }
 
 TEST_CASE("train/fit: a diverging run stops with one error and keeps its earlier epochs") {
-    constexpr auto diverging =
-        Load<
-            FashionMNIST,
-            Subset<
-                256>> | Model<ResNet18> | Loss<CrossEntropy> | Optimizer<SGD<{.lr = 1e12, .nesterov = false}>> | Schedule<Constant> | Train<{.epochs = 2, .batch_size = 64}>;
+    // clang-format off
+    constexpr auto diverging = Load<FashionMNIST, Subset<256>>
+                             | Model<ResNet18>
+                             | Loss<CrossEntropy>
+                             | Optimizer<SGD<{.lr = 1e12, .nesterov = false}>>
+                             | Schedule<Constant>
+                             | Train<{.epochs = 2, .batch_size = 64}>;
+    // clang-format on
     auto root = fs::temp_directory_path() / ("pipeline-nan-" + std::to_string(::getpid()));
     fs::remove_all(root);
     auto o = quiet_options(0);

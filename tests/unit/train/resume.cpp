@@ -86,32 +86,49 @@ void check_resume_matches(P experiment, std::string const& tag) {
 } // namespace
 
 TEST_CASE("train/resume: SGD with momentum, a staged unfreeze and Ema, bit for bit") {
-    constexpr auto staged =
-        Load<FashionMNIST,
-             Subset<
-                 192>> | Model<ResNet18, Frozen<Stem, Layer1, Layer2>, Unfreeze<Layer2, AtEpoch<2>>, Ema<0.9>, FreezeRandomInit> | Loss<CrossEntropy> | Optimizer<SGD<{.lr = 0.05}>> | Schedule<Cosine<{.warmup_epochs = 1}>> | Train<{.epochs = 3, .batch_size = 64, .eval_batch_size = 256}>;
+    // clang-format off
+    constexpr auto staged = Load<FashionMNIST, Subset<192>>
+                          | Model<ResNet18,
+                                  Frozen<Stem, Layer1, Layer2>,
+                                  Unfreeze<Layer2, AtEpoch<2>>,
+                                  Ema<0.9>,
+                                  FreezeRandomInit>
+                          | Loss<CrossEntropy>
+                          | Optimizer<SGD<{.lr = 0.05}>>
+                          | Schedule<Cosine<{.warmup_epochs = 1}>>
+                          | Train<{.epochs = 3, .batch_size = 64, .eval_batch_size = 256}>;
+    // clang-format on
     check_resume_matches(staged, "sgd");
 }
 
 TEST_CASE("train/resume: AdamW moments and step counts survive the checkpoint") {
-    constexpr auto
-        staged =
-            Load<FashionMNIST,
-                 Subset<192>> | Model<ResNet18, Frozen<Stem, Layer1, Layer2, Layer3>, Unfreeze<Layer3, AtEpoch<2>>, FreezeRandomInit> | Loss<CrossEntropy> | Optimizer<AdamW<{.lr = 1e-3}>> | Schedule<OneCycle<>> | Train<{.epochs = 3, .batch_size = 64, .eval_batch_size = 256}>;
+    // clang-format off
+    constexpr auto staged = Load<FashionMNIST, Subset<192>>
+                          | Model<ResNet18,
+                                  Frozen<Stem, Layer1, Layer2, Layer3>,
+                                  Unfreeze<Layer3, AtEpoch<2>>,
+                                  FreezeRandomInit>
+                          | Loss<CrossEntropy>
+                          | Optimizer<AdamW<{.lr = 1e-3}>>
+                          | Schedule<OneCycle<>>
+                          | Train<{.epochs = 3, .batch_size = 64, .eval_batch_size = 256}>;
+    // clang-format on
     check_resume_matches(staged, "adamw");
 }
 
 TEST_CASE("train/resume: a checkpoint continues only its own run") {
-    constexpr auto a =
-        Load<
-            FashionMNIST,
-            Subset<
-                128>> | Model<ResNet18> | Loss<CrossEntropy> | Schedule<Constant> | Train<{.epochs = 2, .batch_size = 64}>;
-    constexpr auto b =
-        Load<
-            FashionMNIST,
-            Subset<
-                128>> | Model<ResNet18> | Loss<CrossEntropy> | Schedule<Constant> | Train<{.epochs = 3, .batch_size = 64}>;
+    // clang-format off
+    constexpr auto a = Load<FashionMNIST, Subset<128>>
+                     | Model<ResNet18>
+                     | Loss<CrossEntropy>
+                     | Schedule<Constant>
+                     | Train<{.epochs = 2, .batch_size = 64}>;
+    constexpr auto b = Load<FashionMNIST, Subset<128>>
+                     | Model<ResNet18>
+                     | Loss<CrossEntropy>
+                     | Schedule<Constant>
+                     | Train<{.epochs = 3, .batch_size = 64}>;
+    // clang-format on
     auto const root =
         fs::temp_directory_path() / ("pipeline-resume-bad-" + std::to_string(::getpid()));
     fs::remove_all(root);

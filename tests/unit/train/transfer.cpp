@@ -179,9 +179,17 @@ TEST_CASE("train/transfer: group rates are what the plan says, step by step") {
 }
 
 TEST_CASE("train/transfer: a staged run keeps frozen blocks and unfreezes on time") {
-    constexpr auto
-        staged = Load<
-                     FashionMNIST, Subset<256>> | Model<ResNet18, Frozen<Stem, Layer1, Layer2>, Unfreeze<Layer2, AtEpoch<2>>, FreezeRandomInit> | Loss<CrossEntropy> | Optimizer<SGD<{.lr = 0.05}>> | Schedule<Constant> | Train<{.epochs = 2, .batch_size = 64, .eval_batch_size = 256}>;
+    // clang-format off
+    constexpr auto staged = Load<FashionMNIST, Subset<256>>
+                          | Model<ResNet18,
+                                  Frozen<Stem, Layer1, Layer2>,
+                                  Unfreeze<Layer2, AtEpoch<2>>,
+                                  FreezeRandomInit>
+                          | Loss<CrossEntropy>
+                          | Optimizer<SGD<{.lr = 0.05}>>
+                          | Schedule<Constant>
+                          | Train<{.epochs = 2, .batch_size = 64, .eval_batch_size = 256}>;
+    // clang-format on
     run_options o;
     o.device = "cpu";
     o.seed = 5;
