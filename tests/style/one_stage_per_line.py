@@ -23,8 +23,7 @@ import sys
 from pathlib import Path
 
 STAGES = ("Load", "Augment", "Model", "Loss", "Optimizer", "Schedule", "Train")
-DEFAULT_PATHS = ("README.md", "docs", "examples", "tests", "bench",
-                 "include/pipeline/run.hpp", "include/pipeline/dsl/pipeline.hpp")
+DEFAULT_PATHS = ("README.md", "docs", "examples", "tests", "bench", "include")
 CPP_SUFFIXES = {".cpp", ".hpp", ".h", ".cc"}
 
 _stage_after = re.compile(r"\s*(?:::)?(?:pipeline::)?(?:%s)\s*<" % "|".join(STAGES))

@@ -21,9 +21,11 @@ std::string describe_as_written(Pipeline<S...>) {
 //! initialisers that differ from their defaults. Two pipelines that run the same
 //! experiment print the same line.
 //!
-//!     describe(Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy>)
-//!     // "Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> | Optimizer<SGD<>>
-//!     //  | Schedule<Cosine<>> | Train<>"
+//!     constexpr auto p = Load<FashionMNIST>
+//!                      | Model<ResNet18>
+//!                      | Loss<CrossEntropy>;
+//!     describe(p); // "Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> |
+//!                  //  Optimizer<SGD<>> | Schedule<Cosine<>> | Train<>"
 template <class... S>
 std::string describe(Pipeline<S...> p) {
     return describe_as_written(resolved_t<decltype(p)>{});
