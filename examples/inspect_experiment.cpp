@@ -1,6 +1,7 @@
-// What `fit` sees: an experiment's type taken apart at compile time, the way
-// include/pipeline/train/fit.hpp begins (docs/design.md quotes the marked lines). Omitted
-// stages come back as their defaults. It needs only the type layer and trains nothing:
+// What `fit` sees: an experiment's type taken apart at compile time by
+// `experiment_types<P>` (include/pipeline/dsl/experiment.hpp), which fit, the trainer and
+// the tests all use (docs/design.md quotes the marked lines). Omitted stages come back as
+// their defaults. It needs only the type layer and trains nothing:
 // build/examples/inspect_experiment prints what each stage resolved to.
 #include <iostream>
 #include <type_traits>
@@ -18,11 +19,12 @@ constexpr auto experiment = Load<FashionMNIST>
 template <class... S>
 void inspect(Pipeline<S...>) {
     // [docs:fit_stages]
-    using P = resolved_t<Pipeline<S...>>;
-    using D = typename stage_t<stage_kind::load, P>::dataset;   // FashionMNIST
-    using B = typename stage_t<stage_kind::model, P>::backbone; // ResNet18
-    using L = typename stage_t<stage_kind::loss, P>::loss;      // CrossEntropy
-    constexpr TrainParams train = stage_t<stage_kind::train, P>::params;
+    using X = experiment_types<Pipeline<S...>>;
+    using P = typename X::pipeline; // the stages with the defaults filled in
+    using D = typename X::dataset;  // FashionMNIST
+    using B = typename X::backbone; // ResNet18
+    using L = typename X::loss;     // CrossEntropy
+    constexpr TrainParams train = X::train;
     // [docs:end]
     static_assert(std::is_same_v<D, FashionMNIST>);
     static_assert(std::is_same_v<B, ResNet18>);
