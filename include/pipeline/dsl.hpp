@@ -2,6 +2,7 @@
 // header, so rule tests and compile-fail tests build in seconds.
 #pragma once
 
+#include <pipeline/dsl/at_most_one.hpp>
 #include <pipeline/dsl/augment_rules.hpp>
 #include <pipeline/dsl/augmentations.hpp>
 #include <pipeline/dsl/backbone.hpp>

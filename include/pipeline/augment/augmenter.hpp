@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include <boost/hana/type.hpp>
+#include <boost/hana/unpack.hpp>
 #include <torch/torch.h>
 
 #include <pipeline/augment/augmentation.hpp>
@@ -39,11 +41,8 @@ struct training_batch {
 };
 
 namespace detail {
-template <class List>
-struct augment_chain;
-
 template <class... A>
-struct augment_chain<type_list<A...>> {
+struct augment_chain {
     static constexpr std::size_t size = sizeof...(A);
     template <std::size_t I>
     using at = std::tuple_element_t<I, std::tuple<A...>>;
@@ -88,7 +87,8 @@ struct augment_chain<type_list<A...>> {
 //! The Augment stages of pipeline `P`, with one generator each on `device`.
 template <class P>
 class augmenter {
-    using chain = detail::augment_chain<augmentations_t<P>>;
+    using chain = typename decltype(hana::unpack(
+        augmentations_t<P>{}, hana::template_<detail::augment_chain>))::type;
 
 public:
     augmenter(torch::Device const& device, std::uint64_t seed, int classes)

@@ -6,8 +6,13 @@
 
 #include <array>
 #include <cstddef>
+#include <type_traits>
 #include <utility>
 
+#include <boost/hana/find_if.hpp>
+#include <boost/hana/optional.hpp>
+#include <boost/hana/take_front.hpp>
+#include <boost/hana/type.hpp>
 #include <torch/torch.h>
 
 #include <pipeline/augment/augmentation.hpp>
@@ -24,16 +29,22 @@ struct augmentation_impl<Normalize<M, S>> {
 };
 
 namespace detail {
-template <class List>
-struct explicit_normalize {
-    static constexpr bool found = false;
+template <class A>
+inline constexpr bool gives_statistics = false;
+template <channel_values M, channel_values S>
+inline constexpr bool gives_statistics<Normalize<M, S>> = Normalize<M, S>::explicit_stats;
+inline constexpr auto gives_statistics_fn = []<class A>(hana::basic_type<A>) {
+    return hana::bool_c<gives_statistics<A>>;
 };
-template <channel_values M, channel_values S, class... R>
-struct explicit_normalize<type_list<Normalize<M, S>, R...>> {
-    // Normalize is the first Augment stage when present (rules::normalize_first).
-    static constexpr bool found = Normalize<M, S>::explicit_stats;
-    using type = Normalize<M, S>;
-};
+
+//! `hana::type_c<Normalize<M, S>>` when pipeline P's Normalize stage gives statistics,
+//! `hana::type_c<void>` otherwise. Normalize is the first Augment stage when present
+//! (rules::normalize_first).
+template <class P>
+constexpr auto explicit_normalize() {
+    auto const first = hana::take_front(augmentations_t<P>{}, hana::size_c<1>);
+    return hana::find_if(first, gives_statistics_fn).value_or(hana::type_c<void>);
+}
 } // namespace detail
 
 //! The input statistics of pipeline `P`, by precedence: those of its Normalize<mean, std>
@@ -42,9 +53,8 @@ struct explicit_normalize<type_list<Normalize<M, S>, R...>> {
 template <class P, std::size_t C>
 std::pair<std::array<double, C>, std::array<double, C>>
 pipeline_statistics(std::array<double, C> const& mean, std::array<double, C> const& std) {
-    using list = augmentations_t<P>;
-    if constexpr (detail::explicit_normalize<list>::found) {
-        using N = typename detail::explicit_normalize<list>::type;
+    using N = typename decltype(detail::explicit_normalize<P>())::type;
+    if constexpr (!std::is_void_v<N>) {
         std::array<double, C> m{};
         std::array<double, C> s{};
         for (std::size_t c = 0; c < C; ++c) {

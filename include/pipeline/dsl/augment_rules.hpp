@@ -5,40 +5,43 @@
 // in `validate_augmentation`, which `validate` calls. Torch-free.
 #pragma once
 
-#include <array>
-#include <cstddef>
+#include <type_traits>
 
+#include <boost/hana/all_of.hpp>
+#include <boost/hana/count_if.hpp>
+#include <boost/hana/drop_back.hpp>
+#include <boost/hana/drop_front.hpp>
+#include <boost/hana/filter.hpp>
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/none_of.hpp>
+#include <boost/hana/transform.hpp>
+#include <boost/hana/tuple.hpp>
+#include <boost/hana/type.hpp>
+#include <boost/hana/unpack.hpp>
+
+#include <pipeline/dsl/at_most_one.hpp>
 #include <pipeline/dsl/augmentations.hpp>
 #include <pipeline/dsl/losses.hpp>
 #include <pipeline/dsl/pipeline.hpp>
 
 namespace pipeline {
 
-template <class... T>
-struct type_list {
-    static constexpr std::size_t size = sizeof...(T);
+namespace detail {
+inline constexpr auto is_mixing_fn = []<class A>(hana::basic_type<A>) {
+    return hana::bool_c<is_mixing<A>>;
+};
+inline constexpr auto is_normalize_fn = []<class A>(hana::basic_type<A>) {
+    return hana::bool_c<is_normalize<A>>;
 };
 
-namespace detail {
-template <class S>
-struct augment_of {
-    using type = type_list<>;
-};
-template <class A>
-struct augment_of<AugmentStage<A>> {
-    using type = type_list<A>;
-};
-template <class... L>
-struct concat_lists {
-    using type = type_list<>;
-};
-template <class... A>
-struct concat_lists<type_list<A...>> {
-    using type = type_list<A...>;
-};
-template <class... A, class... B, class... R>
-struct concat_lists<type_list<A...>, type_list<B...>, R...>
-    : concat_lists<type_list<A..., B...>, R...> {};
+//! The augmentations of a pipeline's Augment stages, in the order written, as a Hana
+//! tuple of types.
+template <class... S>
+constexpr auto augmentations_of(Pipeline<S...>) {
+    return hana::transform(
+        hana::filter(hana::tuple_t<S...>, is_kind<stage_kind::augment>),
+        []<class A>(hana::basic_type<AugmentStage<A>>) { return hana::type_c<A>; });
+}
 
 template <class S>
 struct loss_of {
@@ -65,8 +68,6 @@ constexpr double mixing_smoothing() {
         return 0.0;
 }
 
-//! The image side each stage receives, checked stage by stage: 0 all fit, otherwise
-//! 1 + the index of the first RandomCrop (or Cutout, for `cutout`) larger than its input.
 template <class A>
 constexpr int normalize_channel_count() {
     if constexpr (is_normalize<A>)
@@ -75,14 +76,16 @@ constexpr int normalize_channel_count() {
         return 0;
 }
 
-template <bool cutout, class... A>
-constexpr int first_oversized(int height, int width) {
+//! The image side each stage receives, checked stage by stage: 0 all fit, otherwise
+//! 1 + the index of the first RandomCrop (or Cutout, for `cutout`) larger than its input.
+template <bool cutout, class Augs>
+constexpr int first_oversized(Augs const& augs, int height, int width) {
     // A side of 0 is not known before loading (ImageFolder without a resize).
     if (height <= 0 || width <= 0)
         height = width = 1 << 30;
     int index = 0;
     int found = 0;
-    auto step = [&]<class X>() {
+    hana::for_each(augs, [&]<class X>(hana::basic_type<X>) {
         if (found)
             return;
         if constexpr (is_random_crop<X>) {
@@ -96,52 +99,44 @@ constexpr int first_oversized(int height, int width) {
                 found = index + 1;
         }
         ++index;
-    };
-    (step.template operator()<A>(), ...);
+    });
     return found;
 }
 
-template <class D, class List>
-struct augment_facts;
-template <class D, class... A>
-struct augment_facts<D, type_list<A...>> {
-    static constexpr std::size_t n = sizeof...(A);
-    static constexpr std::array<bool, n> mixing{is_mixing<A>...};
-    static constexpr std::array<bool, n> normalize{is_normalize<A>...};
-    static constexpr int mixings = (0 + ... + int(is_mixing<A>));
-    static constexpr int normalizes = (0 + ... + int(is_normalize<A>));
-    static constexpr bool mixing_last = [] {
-        for (std::size_t i = 0; i + 1 < n; ++i)
-            if (mixing[i])
-                return false;
-        return true;
-    }();
-    static constexpr bool normalize_first = [] {
-        for (std::size_t i = 1; i < n; ++i)
-            if (normalize[i])
-                return false;
-        return true;
-    }();
-    static constexpr double smoothing = (0.0 + ... + mixing_smoothing<A>());
+//! What the rules ask of a pipeline's augmentations `Augs` (a Hana tuple of types), with
+//! D its dataset (void without a Load stage).
+template <class D, class Augs>
+struct augment_facts {
+    static constexpr Augs augs{};
+    static constexpr int mixings = hana::count_if(augs, is_mixing_fn);
+    //! No mixing stage before the last one, no Normalize after the first one.
+    static constexpr bool mixing_last = hana::none_of(hana::drop_back(augs), is_mixing_fn);
+    static constexpr bool normalize_first =
+        hana::none_of(hana::drop_front(augs), is_normalize_fn);
+    static constexpr double smoothing =
+        hana::unpack(augs, []<class... A>(hana::basic_type<A>...) {
+            return (0.0 + ... + mixing_smoothing<A>());
+        });
     static constexpr bool normalize_channels = [] {
         if constexpr (std::is_void_v<D>)
             return true;
         else
-            return ((normalize_channel_count<A>() == 0
-                     || normalize_channel_count<A>() == D::channels)
-                    && ...);
+            return hana::all_of(augs, []<class A>(hana::basic_type<A>) {
+                return hana::bool_c<(normalize_channel_count<A>() == 0
+                                     || normalize_channel_count<A>() == D::channels)>;
+            });
     }();
     static constexpr int oversized_crop = [] {
         if constexpr (std::is_void_v<D>)
             return 0;
         else
-            return first_oversized<false, A...>(D::height, D::width);
+            return first_oversized<false>(augs, D::height, D::width);
     }();
     static constexpr int oversized_cutout = [] {
         if constexpr (std::is_void_v<D>)
             return 0;
         else
-            return first_oversized<true, A...>(D::height, D::width);
+            return first_oversized<true>(augs, D::height, D::width);
     }();
 };
 
@@ -149,7 +144,7 @@ template <class P>
 struct pipeline_parts;
 template <class... S>
 struct pipeline_parts<Pipeline<S...>> {
-    using augmentations = typename concat_lists<typename augment_of<S>::type...>::type;
+    using augmentations = decltype(augmentations_of(Pipeline<S...>{}));
     using loss = typename loss_of<stage_t<stage_kind::loss, Pipeline<S...>>>::type;
     using dataset = typename dataset_of<stage_t<stage_kind::load, Pipeline<S...>>>::type;
     using facts = augment_facts<dataset, augmentations>;
@@ -157,8 +152,8 @@ struct pipeline_parts<Pipeline<S...>> {
 
 } // namespace detail
 
-//! The augmentations of a pipeline, in the order written: `type_list<RandomCrop<32, 4>,
-//! HorizontalFlip>`.
+//! The augmentations of a pipeline, in the order written, as the type of a Hana tuple of
+//! types: `augmentations_t<P>{} == hana::tuple_t<RandomCrop<32, 4>, HorizontalFlip>`.
 template <class P>
 using augmentations_t = typename detail::pipeline_parts<P>::augmentations;
 
@@ -169,7 +164,7 @@ using augment_facts_t = typename detail::pipeline_parts<P>::facts;
 
 //! At most one mixing stage (MixUp, CutMix, MixUpCutMix).
 template <class P>
-inline constexpr bool one_mixing = augment_facts_t<P>::mixings <= 1;
+inline constexpr bool one_mixing = at_most_one(augmentations_t<P>{}, detail::is_mixing_fn);
 
 //! Mixing is the last Augment stage.
 template <class P>
@@ -177,7 +172,8 @@ inline constexpr bool mixing_last = augment_facts_t<P>::mixing_last;
 
 //! Normalize appears at most once, as the first Augment stage.
 template <class P>
-inline constexpr bool one_normalize = augment_facts_t<P>::normalizes <= 1;
+inline constexpr bool one_normalize = at_most_one(augmentations_t<P>{},
+                                                  detail::is_normalize_fn);
 template <class P>
 inline constexpr bool normalize_first = augment_facts_t<P>::normalize_first;
 

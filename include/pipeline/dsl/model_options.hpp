@@ -8,6 +8,11 @@
 #include <string_view>
 #include <type_traits>
 
+#include <boost/hana/find_if.hpp>
+#include <boost/hana/optional.hpp>
+#include <boost/hana/transform.hpp>
+
+#include <pipeline/dsl/at_most_one.hpp>
 #include <pipeline/dsl/backbones.hpp>
 #include <pipeline/dsl/fixed_string.hpp>
 #include <pipeline/dsl/tags.hpp>
@@ -85,19 +90,32 @@ struct pretrained_source<Pretrained<S>> {
     using type = S;
 };
 
+inline constexpr auto is_pretrained_fn = []<class T>(hana::basic_type<T>) {
+    return hana::bool_c<is_pretrained<T>>;
+};
+inline constexpr auto is_head_dropout_fn = []<class T>(hana::basic_type<T>) {
+    return hana::bool_c<is_head_dropout<T>>;
+};
+
+//! The source S of the first Pretrained<S> among the options as `hana::type_c<S>`,
+//! `hana::type_c<void>` without one.
 template <class... Options>
-struct find_source {
-    using type = void;
-};
-template <class First, class... Rest>
-struct find_source<First, Rest...> {
-    using type =
-        std::conditional_t<is_pretrained<First>, typename pretrained_source<First>::type,
-                           typename find_source<Rest...>::type>;
-};
+constexpr auto weights_source() {
+    return hana::transform(hana::find_if(hana::tuple_t<Options...>, is_pretrained_fn),
+                           hana::metafunction<pretrained_source>)
+        .value_or(hana::type_c<void>);
+}
 } // namespace detail
 
 namespace rules {
+//! At most one Pretrained<...> and one HeadDropout<p> per Model: a second would leave it
+//! ambiguous which weights load or which rate applies.
+template <class... Options>
+inline constexpr bool one_pretrained = at_most_one(hana::tuple_t<Options...>,
+                                                   detail::is_pretrained_fn);
+template <class... Options>
+inline constexpr bool one_head_dropout = at_most_one(hana::tuple_t<Options...>,
+                                                     detail::is_head_dropout_fn);
 //! CifarStem replaces a ResNet's 7x7 stride-2 conv and max-pool; MobileNets have neither.
 template <class B, class... Options>
 inline constexpr bool cifar_stem_fits =
@@ -113,9 +131,9 @@ inline constexpr bool non_strict_needs_pretrained =
 //! Checks Model<B, Options...>'s options; a stage calls it before anything else.
 template <class B, class... Options>
 constexpr bool check_model_options() {
-    static_assert((0 + ... + int(is_pretrained<Options>)) <= 1,
+    static_assert(rules::one_pretrained<Options...>,
                   "pipeline: Model<B, ...> takes at most one Pretrained<...>");
-    static_assert((0 + ... + int(is_head_dropout<Options>)) <= 1,
+    static_assert(rules::one_head_dropout<Options...>,
                   "pipeline: Model<B, ...> takes at most one HeadDropout<p>");
     static_assert(rules::cifar_stem_fits<B, Options...>,
                   "pipeline: CifarStem applies to ResNets only (MobileNets have no 7x7 "
@@ -131,7 +149,7 @@ template <class B, class... Options>
 struct model_settings {
     static constexpr bool pretrained = (is_pretrained<Options> || ...);
     //! ImageNet, File<"...">, or void when not pretrained.
-    using source = typename detail::find_source<Options...>::type;
+    using source = typename decltype(detail::weights_source<Options...>())::type;
     static constexpr bool strict = !(std::is_same_v<Options, NonStrict> || ...);
     static constexpr bool cifar_stem = (std::is_same_v<Options, CifarStem> || ...);
     static constexpr bool has_head_dropout = (is_head_dropout<Options> || ...);

@@ -16,13 +16,12 @@
 #include <boost/hana/type.hpp>
 #include <boost/hana/unpack.hpp>
 
+#include <pipeline/dsl/at_most_one.hpp>
 #include <pipeline/dsl/optimizers.hpp>
 #include <pipeline/dsl/schedules.hpp>
 #include <pipeline/dsl/stages.hpp>
 
 namespace pipeline {
-
-namespace hana = boost::hana;
 
 namespace detail {
 
@@ -67,14 +66,15 @@ inline constexpr int out_of_order_kind = detail::first_out_of_order<Stages...>()
 template <class... Stages>
 inline constexpr bool in_data_flow_order = out_of_order_kind<Stages...> < 0;
 
+//! At most one stage of kind K.
+template <stage_kind K, class... Stages>
+inline constexpr bool unique_kind = at_most_one(hana::tuple_t<Stages...>,
+                                                detail::is_kind<K>);
+
 //! Every kind but Augment appears at most once.
 template <class... Stages>
 inline constexpr bool unique_kinds =
-    count<stage_kind::load, Stages...> <= 1 && count<stage_kind::model, Stages...> <= 1
-    && count<stage_kind::loss, Stages...> <= 1
-    && count<stage_kind::optimizer, Stages...> <= 1
-    && count<stage_kind::schedule, Stages...> <= 1
-    && count<stage_kind::train, Stages...> <= 1;
+    (... && (Stages::kind == stage_kind::augment || unique_kind<Stages::kind, Stages...>));
 
 } // namespace rules
 
@@ -112,19 +112,19 @@ struct Pipeline {
                   "flows Load | Augment... | Model | Loss | Optimizer | Schedule | Train)");
     // Uniqueness: two of a kind would leave it ambiguous which one runs.
     static_assert(
-        rules::count<stage_kind::load, Stages...> <= 1,
+        rules::unique_kind<stage_kind::load, Stages...>,
         "pipeline: two Load stages; a pipeline reads one dataset (combine options "
         "in one Load<D, Options...>)");
-    static_assert(rules::count<stage_kind::model, Stages...> <= 1,
+    static_assert(rules::unique_kind<stage_kind::model, Stages...>,
                   "pipeline: two Model stages; a pipeline trains one model (compare models "
                   "with two pipelines)");
-    static_assert(rules::count<stage_kind::loss, Stages...> <= 1,
+    static_assert(rules::unique_kind<stage_kind::loss, Stages...>,
                   "pipeline: two Loss stages; a pipeline has exactly one loss");
-    static_assert(rules::count<stage_kind::optimizer, Stages...> <= 1,
+    static_assert(rules::unique_kind<stage_kind::optimizer, Stages...>,
                   "pipeline: two Optimizer stages; a pipeline has exactly one optimizer");
-    static_assert(rules::count<stage_kind::schedule, Stages...> <= 1,
+    static_assert(rules::unique_kind<stage_kind::schedule, Stages...>,
                   "pipeline: two Schedule stages; a pipeline has exactly one schedule");
-    static_assert(rules::count<stage_kind::train, Stages...> <= 1,
+    static_assert(rules::unique_kind<stage_kind::train, Stages...>,
                   "pipeline: two Train stages; put all training settings in one "
                   "Train<{...}>");
 
@@ -148,11 +148,6 @@ template <class... S, class... T>
 constexpr Pipeline<S..., T...> operator|(Pipeline<S...>, Pipeline<T...>) {
     return {};
 }
-
-template <class T>
-inline constexpr bool is_pipeline = false;
-template <class... S>
-inline constexpr bool is_pipeline<Pipeline<S...>> = true;
 
 //! No stage of the asked kind.
 struct no_stage {};

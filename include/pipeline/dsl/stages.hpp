@@ -7,8 +7,8 @@
 #include <concepts>
 #include <cstdint>
 #include <string>
-#include <string_view>
 
+#include <pipeline/dsl/at_most_one.hpp>
 #include <pipeline/dsl/datasets.hpp>
 #include <pipeline/dsl/fixed_string.hpp>
 #include <pipeline/dsl/model_options.hpp>
@@ -21,26 +21,6 @@ namespace pipeline {
 //! The kinds, in data-flow order: a pipeline lists its stages in this order.
 enum class stage_kind { load, augment, model, loss, optimizer, schedule, train };
 
-inline constexpr std::string_view kind_name(stage_kind k) {
-    switch (k) {
-    case stage_kind::load:
-        return "Load";
-    case stage_kind::augment:
-        return "Augment";
-    case stage_kind::model:
-        return "Model";
-    case stage_kind::loss:
-        return "Loss";
-    case stage_kind::optimizer:
-        return "Optimizer";
-    case stage_kind::schedule:
-        return "Schedule";
-    case stage_kind::train:
-        return "Train";
-    }
-    return "?";
-}
-
 //! Anything with a `kind` is a stage.
 template <class T>
 concept stage = requires {
@@ -48,6 +28,13 @@ concept stage = requires {
 };
 
 namespace detail {
+inline constexpr auto is_subset_fn = []<class T>(hana::basic_type<T>) {
+    return hana::bool_c<is_subset<T>>;
+};
+inline constexpr auto is_split_fn = []<class T>(hana::basic_type<T>) {
+    return hana::bool_c<is_split<T>>;
+};
+
 template <class... Ts>
 std::string join_names() {
     std::string out;
@@ -55,6 +42,17 @@ std::string join_names() {
     return out;
 }
 } // namespace detail
+
+namespace rules {
+//! At most one Subset<N> and one Split<f> per Load: a second would leave it ambiguous how
+//! many examples are kept or held out.
+template <class... Options>
+inline constexpr bool one_subset = at_most_one(hana::tuple_t<Options...>,
+                                               detail::is_subset_fn);
+template <class... Options>
+inline constexpr bool one_split = at_most_one(hana::tuple_t<Options...>,
+                                              detail::is_split_fn);
+} // namespace rules
 
 template <class D, class... Options>
 struct LoadStage {
@@ -64,9 +62,9 @@ struct LoadStage {
     static_assert((is_load_option<Options> && ...),
                   "pipeline: Load<D, Options...> takes load options (Subset<N>, Split<f>) "
                   "after the dataset");
-    static_assert((0 + ... + int(is_subset<Options>)) <= 1,
+    static_assert(rules::one_subset<Options...>,
                   "pipeline: Load<D, ...> takes at most one Subset<N>");
-    static_assert((0 + ... + int(is_split<Options>)) <= 1,
+    static_assert(rules::one_split<Options...>,
                   "pipeline: Load<D, ...> takes at most one Split<f>");
     static constexpr stage_kind kind = stage_kind::load;
     using dataset = D;

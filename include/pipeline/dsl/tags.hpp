@@ -37,12 +37,6 @@ inline constexpr bool is_optimizer = std::is_base_of_v<optimizer_tag, T>;
 template <class T>
 inline constexpr bool is_schedule = std::is_base_of_v<schedule_tag, T>;
 
-//! True for anything that belongs to the vocabulary at all.
-template <class T>
-inline constexpr bool is_vocabulary =
-    is_dataset<
-        T> || is_load_option<T> || is_augmentation<T> || is_backbone<T> || is_model_option<T> || is_block<T> || is_loss<T> || is_optimizer<T> || is_schedule<T>;
-
 //! True for model options that load pretrained weights (`Pretrained<...>` specialises
 //! it): freezing blocks without one needs the explicit `FreezeRandomInit`.
 template <class T>

@@ -11,11 +11,16 @@
 #include <string>
 #include <type_traits>
 
+#include <boost/hana/all_of.hpp>
+#include <boost/hana/count.hpp>
+#include <boost/hana/equal.hpp>
+#include <boost/hana/flatten.hpp>
 #include <boost/hana/length.hpp>
 #include <boost/hana/tuple.hpp>
 #include <boost/hana/type.hpp>
 #include <boost/hana/unpack.hpp>
 
+#include <pipeline/dsl/at_most_one.hpp>
 #include <pipeline/dsl/fixed_string.hpp>
 #include <pipeline/dsl/model_options.hpp>
 #include <pipeline/dsl/tags.hpp>
@@ -119,29 +124,49 @@ struct Ema : model_option_tag {
 
 namespace detail {
 
-template <class Block, class Opt>
-struct frozen_count : std::integral_constant<int, 0> {};
-template <class Block, class... Bs>
-struct frozen_count<Block, Frozen<Bs...>>
-    : std::integral_constant<int, (0 + ... + int(std::is_same_v<Block, Bs>))> {};
+//! The blocks an option freezes, unfreezes or scales, as Hana tuples of types, one entry
+//! per naming (`Frozen<Stem, Stem>` names Stem twice).
+template <class Opt>
+inline constexpr auto frozen_by = hana::tuple_t<>;
+template <class... Bs>
+inline constexpr auto frozen_by<Frozen<Bs...>> = hana::tuple_t<Bs...>;
+template <class Opt>
+inline constexpr auto unfrozen_by = hana::tuple_t<>;
+template <class Bk, class W>
+inline constexpr auto unfrozen_by<Unfreeze<Bk, W>> = hana::tuple_t<Bk>;
+template <class Opt>
+inline constexpr auto scaled_by = hana::tuple_t<>;
+template <class Bk, double X>
+inline constexpr auto scaled_by<LrScale<Bk, X>> = hana::tuple_t<Bk>;
+
+//! Every naming of a block by the options, in the order written.
+template <class... Options>
+inline constexpr auto
+    frozen_blocks = hana::flatten(hana::make_tuple(frozen_by<Options>...));
+template <class... Options>
+inline constexpr auto
+    unfrozen_blocks = hana::flatten(hana::make_tuple(unfrozen_by<Options>...));
+template <class... Options>
+inline constexpr auto
+    scaled_blocks = hana::flatten(hana::make_tuple(scaled_by<Options>...));
+
+//! Whether backbone B has every block an option names; if not, the backbone's message
+//! (which lists the blocks it has) stops compilation.
+template <class B, class Opt>
+inline constexpr bool blocks_known = true;
+template <class B, class... Bs>
+inline constexpr bool blocks_known<B, Frozen<Bs...>> = (B::template require_block<Bs>()
+                                                        && ...);
+template <class B, class Bk, class W>
+inline constexpr bool blocks_known<B, Unfreeze<Bk, W>> = B::template require_block<Bk>();
+template <class B, class Bk, double X>
+inline constexpr bool blocks_known<B, LrScale<Bk, X>> = B::template require_block<Bk>();
 
 template <class Block, class Opt>
-struct unfreeze_count : std::integral_constant<int, 0> {};
+inline constexpr int unfreeze_epoch_of = 0;
 template <class Block, class B, class W>
-struct unfreeze_count<Block, Unfreeze<B, W>>
-    : std::integral_constant<int, int(std::is_same_v<Block, B>)> {};
-
-template <class Block, class Opt>
-struct unfreeze_epoch : std::integral_constant<int, 0> {};
-template <class Block, class B, class W>
-struct unfreeze_epoch<Block, Unfreeze<B, W>>
-    : std::integral_constant<int, std::is_same_v<Block, B> ? W::epoch : 0> {};
-
-template <class Block, class Opt>
-struct lr_scale_count : std::integral_constant<int, 0> {};
-template <class Block, class B, double X>
-struct lr_scale_count<Block, LrScale<B, X>>
-    : std::integral_constant<int, int(std::is_same_v<Block, B>)> {};
+inline constexpr int unfreeze_epoch_of<Block, Unfreeze<B, W>> =
+    std::is_same_v<Block, B> ? W::epoch : 0;
 
 template <class Block, class Opt>
 inline constexpr double lr_scale_of = 1.0;
@@ -159,77 +184,60 @@ inline constexpr int bn_train_count = 0;
 template <>
 inline constexpr int bn_train_count<BatchNorm<TrainMode>> = 1;
 template <class Opt>
-inline constexpr int bn_option_count = 0;
+inline constexpr bool is_batch_norm = false;
 template <class M>
-inline constexpr int bn_option_count<BatchNorm<M>> = 1;
+inline constexpr bool is_batch_norm<BatchNorm<M>> = true;
 
 template <class Opt>
 inline constexpr double ema_decay_of = 0.0;
 template <double D>
 inline constexpr double ema_decay_of<Ema<D>> = D;
 
-template <template <class, class> class Count, class Block, class... Options>
-inline constexpr int sum_over = (0 + ... + Count<Block, Options>::value);
-template <class Block, class... Options>
-inline constexpr double product_over = (1.0 * ... * lr_scale_of<Block, Options>);
-
-//! Blocks named by an option (for the backbone check).
-template <class Opt>
-struct named_blocks {
-    using type = boost::hana::tuple<>;
+inline constexpr auto is_layer_decay_fn = []<class T>(hana::basic_type<T>) {
+    return hana::bool_c<(layer_decay_of<T> > 0.0)>;
 };
-template <class... Bs>
-struct named_blocks<Frozen<Bs...>> {
-    using type = boost::hana::tuple<boost::hana::basic_type<Bs>...>;
+inline constexpr auto is_batch_norm_fn = []<class T>(hana::basic_type<T>) {
+    return hana::bool_c<is_batch_norm<T>>;
 };
-template <class Bk, class W>
-struct named_blocks<Unfreeze<Bk, W>> {
-    using type = boost::hana::tuple<boost::hana::basic_type<Bk>>;
-};
-template <class Bk, double X>
-struct named_blocks<LrScale<Bk, X>> {
-    using type = boost::hana::tuple<boost::hana::basic_type<Bk>>;
+inline constexpr auto is_ema_fn = []<class T>(hana::basic_type<T>) {
+    return hana::bool_c<(ema_decay_of<T> > 0.0)>;
 };
 
-template <class B, class... Bs>
-constexpr bool require_blocks(boost::hana::tuple<boost::hana::basic_type<Bs>...>) {
-    return (B::template require_block<Bs>() && ...);
+//! `f(hana::type_c<Block>)` for each block of backbone B, in data-flow order.
+template <class T, class B, class F>
+constexpr auto per_block(F const& f) {
+    return hana::unpack(B::blocks, [&](auto... block) {
+        return std::array<T, sizeof...(block)>{T(f(block))...};
+    });
 }
 
-//! The blocks of backbone B as a pack, applied to F.
-template <class B, template <class...> class F>
-using with_blocks = typename decltype(boost::hana::unpack(B::blocks, [](auto... t) {
-    return boost::hana::type_c<F<typename decltype(t)::type...>>;
-}))::type;
-
-} // namespace detail
-
-namespace detail {
-
-template <class... Options>
-struct option_list {};
-
-template <class List, class... Blocks>
-struct transfer_table;
-template <class... Options, class... Blocks>
-struct transfer_table<option_list<Options...>, Blocks...> {
-    static constexpr std::size_t size = sizeof...(Blocks);
-    static constexpr std::array<int, size> times_frozen{
-        sum_over<frozen_count, Blocks, Options...>...};
-    static constexpr std::array<int, size> times_unfrozen{
-        sum_over<unfreeze_count, Blocks, Options...>...};
-    static constexpr std::array<int, size> times_scaled{
-        sum_over<lr_scale_count, Blocks, Options...>...};
-    static constexpr std::array<int, size> unfreeze{
-        sum_over<unfreeze_epoch, Blocks, Options...>...};
-    static constexpr std::array<double, size> scale{product_over<Blocks, Options...>...};
+//! Per block of B, in data-flow order: how often the options freeze and unfreeze it, the
+//! epoch it unfreezes at (0 without Unfreeze) and the product of its LrScale factors.
+template <class B, class... Options>
+struct transfer_table {
+    static constexpr std::size_t size = hana::length(B::blocks);
+    static constexpr std::array<int, size> times_frozen = per_block<int, B>(
+        [](auto block) { return hana::count(frozen_blocks<Options...>, block); });
+    static constexpr std::array<int, size> times_unfrozen = per_block<int, B>(
+        [](auto block) { return hana::count(unfrozen_blocks<Options...>, block); });
+    static constexpr std::array<int, size> unfreeze =
+        per_block<int, B>([]<class Block>(hana::basic_type<Block>) {
+            return (0 + ... + unfreeze_epoch_of<Block, Options>);
+        });
+    static constexpr std::array<double, size> scale =
+        per_block<double, B>([]<class Block>(hana::basic_type<Block>) {
+            return (1.0 * ... * lr_scale_of<Block, Options>);
+        });
 };
 
-template <class... Options>
-struct table_for {
-    template <class... Blocks>
-    using type = transfer_table<option_list<Options...>, Blocks...>;
-};
+//! Whether each block of backbone B is named at most once in `named` (a Hana tuple of
+//! block types).
+template <class B, class Named>
+constexpr bool each_block_at_most_once(Named const& named) {
+    return hana::all_of(B::blocks, [&](auto block) {
+        return rules::at_most_one(named, hana::equal.to(block));
+    });
+}
 
 inline constexpr int never_trainable = std::numeric_limits<int>::max();
 
@@ -272,21 +280,13 @@ constexpr int max_of(std::array<int, N> const& a) {
     return m;
 }
 
-template <std::size_t N>
-constexpr bool any_above(std::array<int, N> const& a, int limit) {
-    for (int v : a)
-        if (v > limit)
-            return true;
-    return false;
-}
-
 } // namespace detail
 
 //! The per-block table that the options of `Model<B, Options...>` amount to, in the
 //! backbone's block order.
 template <class B, class... Options>
 struct transfer_plan {
-    using table = detail::with_blocks<B, detail::table_for<Options...>::template type>;
+    using table = detail::transfer_table<B, Options...>;
     //! `trainable_from[i]` of a block never frozen is 1; of a frozen one, the epoch of its
     //! Unfreeze, or `never`.
     static constexpr int never = detail::never_trainable;
@@ -314,9 +314,17 @@ struct transfer_plan {
 
 namespace rules {
 
+//! Each block is frozen at most once, unfrozen at most once and scaled at most once: a
+//! second naming is a typo for another block, or a second value for the same one.
 template <class B, class... Options>
 inline constexpr bool frozen_blocks_unique =
-    !detail::any_above(transfer_plan<B, Options...>::table::times_frozen, 1);
+    detail::each_block_at_most_once<B>(detail::frozen_blocks<Options...>);
+template <class B, class... Options>
+inline constexpr bool
+    unfreeze_once = detail::each_block_at_most_once<B>(detail::unfrozen_blocks<Options...>);
+template <class B, class... Options>
+inline constexpr bool
+    lr_scale_once = detail::each_block_at_most_once<B>(detail::scaled_blocks<Options...>);
 
 template <class B, class... Options>
 inline constexpr bool unfreeze_only_frozen = [] {
@@ -327,13 +335,16 @@ inline constexpr bool unfreeze_only_frozen = [] {
     return true;
 }();
 
-template <class B, class... Options>
-inline constexpr bool unfreeze_once =
-    !detail::any_above(transfer_plan<B, Options...>::table::times_unfrozen, 1);
-
-template <class B, class... Options>
-inline constexpr bool lr_scale_once =
-    !detail::any_above(transfer_plan<B, Options...>::table::times_scaled, 1);
+//! At most one LayerDecay<f>, BatchNorm<Mode> and Ema<decay> per Model: two would leave it
+//! ambiguous which one applies.
+template <class... Options>
+inline constexpr bool one_layer_decay = at_most_one(hana::tuple_t<Options...>,
+                                                    detail::is_layer_decay_fn);
+template <class... Options>
+inline constexpr bool one_batch_norm = at_most_one(hana::tuple_t<Options...>,
+                                                   detail::is_batch_norm_fn);
+template <class... Options>
+inline constexpr bool one_ema = at_most_one(hana::tuple_t<Options...>, detail::is_ema_fn);
 
 template <class B, class... Options>
 inline constexpr bool something_trains = !transfer_plan<B, Options...>::all_frozen;
@@ -351,8 +362,7 @@ inline constexpr bool frozen_weights_pretrained =
 template <class B, class... Options>
 constexpr bool check_transfer_options() {
     // A block the backbone lacks: the backbone's own message lists the blocks it has.
-    constexpr bool blocks_known =
-        (detail::require_blocks<B>(typename detail::named_blocks<Options>::type{}) && ...);
+    constexpr bool blocks_known = (detail::blocks_known<B, Options> && ...);
     if constexpr (!blocks_known) {
         return false;
     } else {
@@ -367,11 +377,11 @@ constexpr bool check_transfer_options() {
                       "pipeline: two Unfreeze<...> of one block; a block unfreezes once");
         static_assert(rules::lr_scale_once<B, Options...>,
                       "pipeline: two LrScale<...> of one block; give each block one scale");
-        static_assert((0 + ... + int(detail::layer_decay_of<Options> > 0.0)) <= 1,
+        static_assert(rules::one_layer_decay<Options...>,
                       "pipeline: Model<...> takes at most one LayerDecay<f>");
-        static_assert((0 + ... + detail::bn_option_count<Options>) <= 1,
+        static_assert(rules::one_batch_norm<Options...>,
                       "pipeline: Model<...> takes at most one BatchNorm<Mode>");
-        static_assert((0 + ... + int(detail::ema_decay_of<Options> > 0.0)) <= 1,
+        static_assert(rules::one_ema<Options...>,
                       "pipeline: Model<...> takes at most one Ema<decay>");
         // Training nothing is a wasted run (and an optimizer without work).
         static_assert(rules::something_trains<B, Options...>,
