@@ -14,9 +14,10 @@ template <auto p>
 using T = std::remove_cvref_t<decltype(p)>;
 
 constexpr auto cifar = Load<CIFAR10>;
-constexpr auto tail = Model<ResNet18> | Loss<SoftTargetCE>;
-
 // clang-format off
+constexpr auto tail = Model<ResNet18>
+                    | Loss<SoftTargetCE>;
+
 constexpr auto classic = cifar
                        | Augment<RandomCrop<32, 4>>
                        | Augment<HorizontalFlip>
@@ -38,66 +39,93 @@ TEST_CASE("dsl/augment_rules: well-formed augmentation pipelines pass every rule
                   == hana::tuple_t<RandomCrop<32, 4>, HorizontalFlip, Cutout<8>>);
     // clang-format off
     static_assert(rules::augmentation_valid<T<cifar
-                                              | Augment<Resize<64>>
-                                              | Augment<RandomCrop<56, 0>>
-                                              | Augment<MixUpCutMix<{.smoothing = 0.1}>>
-                                              | tail>>);
+                                            | Augment<Resize<64>>
+                                            | Augment<RandomCrop<56, 0>>
+                                            | Augment<MixUpCutMix<{.smoothing = 0.1}>>
+                                            | tail>>);
     // clang-format on
     CHECK(validate(classic));
     CHECK(validate(mixed));
 }
 
 TEST_CASE("dsl/augment_rules: mixing needs a soft-target loss, smoothing happens once") {
-    static_assert(!rules::soft_targets_accepted<
-                  T<cifar | Augment<MixUp<0.2>> | Model<ResNet18> | Loss<CrossEntropy>>>);
-    static_assert(
-        rules::soft_targets_accepted<
-            T<cifar | Augment<CutMix<1.0>> | Model<ResNet18> | Loss<SmoothedCE<0.1>>>>);
-    static_assert(
-        rules::soft_targets_accepted<
-            T<cifar | Augment<HorizontalFlip> | Model<ResNet18> | Loss<CrossEntropy>>>);
-    static_assert(
-        !rules::smoothing_once<
-            T<cifar | Augment<MixUp<0.2, 0.1>> | Model<ResNet18> | Loss<SmoothedCE<0.1>>>>);
-    static_assert(rules::smoothing_once<T<cifar | Augment<MixUp<0.2, 0.1>> | tail>>);
-    static_assert(
-        rules::smoothing_once<
-            T<cifar | Augment<MixUp<0.2>> | Model<ResNet18> | Loss<SmoothedCE<0.1>>>>);
     // clang-format off
+    static_assert(!rules::soft_targets_accepted<T<cifar
+                                                | Augment<MixUp<0.2>>
+                                                | Model<ResNet18>
+                                                | Loss<CrossEntropy>>>);
+    static_assert(rules::soft_targets_accepted<T<cifar
+                                               | Augment<CutMix<1.0>>
+                                               | Model<ResNet18>
+                                               | Loss<SmoothedCE<0.1>>>>);
+    static_assert(rules::soft_targets_accepted<T<cifar
+                                               | Augment<HorizontalFlip>
+                                               | Model<ResNet18>
+                                               | Loss<CrossEntropy>>>);
     static_assert(!rules::smoothing_once<T<cifar
-                                           | Augment<MixUpCutMix<{.smoothing = 0.1}>>
-                                           | Model<ResNet18>
-                                           | Loss<SmoothedCE<0.05>>>>);
+                                         | Augment<MixUp<0.2, 0.1>>
+                                         | Model<ResNet18>
+                                         | Loss<SmoothedCE<0.1>>>>);
+    static_assert(rules::smoothing_once<T<cifar
+                                        | Augment<MixUp<0.2, 0.1>>
+                                        | tail>>);
+    static_assert(rules::smoothing_once<T<cifar
+                                        | Augment<MixUp<0.2>>
+                                        | Model<ResNet18>
+                                        | Loss<SmoothedCE<0.1>>>>);
+    static_assert(!rules::smoothing_once<T<cifar
+                                         | Augment<MixUpCutMix<{.smoothing = 0.1}>>
+                                         | Model<ResNet18>
+                                         | Loss<SmoothedCE<0.05>>>>);
     // clang-format on
 }
 
 TEST_CASE("dsl/augment_rules: order, uniqueness and sizes") {
-    static_assert(
-        !rules::one_mixing<T<cifar | Augment<MixUp<0.2>> | Augment<CutMix<1.0>> | tail>>);
-    static_assert(!rules::mixing_last<
-                  T<cifar | Augment<MixUp<0.2>> | Augment<HorizontalFlip> | tail>>);
-    static_assert(!rules::normalize_first<
-                  T<cifar | Augment<HorizontalFlip> | Augment<Normalize<>> | tail>>);
-    static_assert(!rules::one_normalize<
-                  T<cifar | Augment<Normalize<>> | Augment<Normalize<>> | tail>>);
-    static_assert(rules::normalize_channels<
-                  T<cifar | Augment<Normalize<{0.5, 0.5, 0.5}, {0.5, 0.5, 0.5}>> | tail>>);
     // clang-format off
+    static_assert(!rules::one_mixing<T<cifar
+                                     | Augment<MixUp<0.2>>
+                                     | Augment<CutMix<1.0>>
+                                     | tail>>);
+    static_assert(!rules::mixing_last<T<cifar
+                                      | Augment<MixUp<0.2>>
+                                      | Augment<HorizontalFlip>
+                                      | tail>>);
+    static_assert(!rules::normalize_first<T<cifar
+                                          | Augment<HorizontalFlip>
+                                          | Augment<Normalize<>>
+                                          | tail>>);
+    static_assert(!rules::one_normalize<T<cifar
+                                        | Augment<Normalize<>>
+                                        | Augment<Normalize<>>
+                                        | tail>>);
+    static_assert(rules::normalize_channels<T<cifar
+                                            | Augment<Normalize<{0.5, 0.5, 0.5}, {0.5, 0.5, 0.5}>>
+                                            | tail>>);
     static_assert(!rules::normalize_channels<T<Load<FashionMNIST>
-                                               | Augment<Normalize<{0.5, 0.5, 0.5},
-                                                                   {0.5, 0.5, 0.5}>>
-                                               | tail>>);
+                                             | Augment<Normalize<{0.5, 0.5, 0.5}, {0.5, 0.5, 0.5}>>
+                                             | tail>>);
+    static_assert(!rules::crop_fits<T<cifar
+                                    | Augment<RandomCrop<33, 4>>
+                                    | tail>>);
+    static_assert(!rules::crop_fits<T<Load<FashionMNIST>
+                                    | Augment<RandomCrop<32, 4>>
+                                    | tail>>);
+    static_assert(rules::crop_fits<T<cifar
+                                   | Augment<Resize<64>>
+                                   | Augment<RandomCrop<48>>
+                                   | tail>>);
+    static_assert(!rules::crop_fits<T<cifar
+                                    | Augment<RandomCrop<24>>
+                                    | Augment<RandomCrop<28>>
+                                    | tail>>);
+    static_assert(!rules::cutout_fits<T<cifar
+                                      | Augment<Cutout<40>>
+                                      | tail>>);
+    static_assert(rules::cutout_fits<T<cifar
+                                     | Augment<Resize<64>>
+                                     | Augment<Cutout<40>>
+                                     | tail>>);
     // clang-format on
-    static_assert(!rules::crop_fits<T<cifar | Augment<RandomCrop<33, 4>> | tail>>);
-    static_assert(
-        !rules::crop_fits<T<Load<FashionMNIST> | Augment<RandomCrop<32, 4>> | tail>>);
-    static_assert(
-        rules::crop_fits<T<cifar | Augment<Resize<64>> | Augment<RandomCrop<48>> | tail>>);
-    static_assert(!rules::crop_fits<
-                  T<cifar | Augment<RandomCrop<24>> | Augment<RandomCrop<28>> | tail>>);
-    static_assert(!rules::cutout_fits<T<cifar | Augment<Cutout<40>> | tail>>);
-    static_assert(
-        rules::cutout_fits<T<cifar | Augment<Resize<64>> | Augment<Cutout<40>> | tail>>);
 }
 
 TEST_CASE("dsl/augment_rules: augmentations print as written") {

@@ -119,9 +119,8 @@ inline constexpr bool one_head_dropout = at_most_one(hana::tuple_t<Options...>,
 //! CifarStem replaces a ResNet's 7x7 stride-2 conv and max-pool; MobileNets have neither.
 template <class B, class... Options>
 inline constexpr bool cifar_stem_fits =
-    !(std::is_same_v<Options, CifarStem> || ...) || requires {
-    B::bottleneck;
-};
+    !(std::is_same_v<Options, CifarStem> || ...)
+    || std::is_same_v<typename B::family, resnet_family>;
 //! NonStrict loosens loading, so without Pretrained<...> it would silently do nothing.
 template <class... Options>
 inline constexpr bool non_strict_needs_pretrained =

@@ -9,6 +9,12 @@
 #include <string>
 
 #include <pipeline/dsl/at_most_one.hpp>
+#include <pipeline/concepts/augmentation.hpp>
+#include <pipeline/concepts/backbone.hpp>
+#include <pipeline/concepts/dataset.hpp>
+#include <pipeline/concepts/loss.hpp>
+#include <pipeline/concepts/optimizer.hpp>
+#include <pipeline/concepts/schedule.hpp>
 #include <pipeline/dsl/datasets.hpp>
 #include <pipeline/dsl/fixed_string.hpp>
 #include <pipeline/dsl/model_options.hpp>
@@ -59,6 +65,10 @@ struct LoadStage {
     static_assert(is_dataset<D>,
                   "pipeline: Load<D> takes a dataset (FashionMNIST, CIFAR10, "
                   "ImageFolder<...>) as its first argument");
+    static_assert(!is_dataset<D> || dataset_spec<D>,
+                  "pipeline: this dataset tag lacks what a dataset declares (name(), "
+                  "classes, channels, height, width, mean, std); see "
+                  "pipeline/concepts/dataset.hpp");
     static_assert((is_load_option<Options> && ...),
                   "pipeline: Load<D, Options...> takes load options (Subset<N>, Split<f>) "
                   "after the dataset");
@@ -82,6 +92,9 @@ struct AugmentStage {
     static_assert(is_augmentation<A>,
                   "pipeline: Augment<A> takes an augmentation; the argument is not one "
                   "(datasets go in Load<...>, backbones in Model<...>)");
+    static_assert(!is_augmentation<A> || augmentation_spec<A>,
+                  "pipeline: this augmentation tag lacks a name(); see "
+                  "pipeline/concepts/augmentation.hpp");
     static constexpr stage_kind kind = stage_kind::augment;
     using augmentation = A;
     static std::string name() { return "Augment<" + name_of<A>() + ">"; }
@@ -93,6 +106,11 @@ struct ModelStage {
                   "pipeline: Model<B, ...> takes a backbone (ResNet18, ResNet34, ResNet50, "
                   "MobileNetV1, MobileNetV2, MobileNetV3Small, MobileNetV3Large) as its "
                   "first argument");
+    static_assert(!is_backbone<B> || backbone_spec<B>,
+                  "pipeline: this backbone tag is not a complete backbone descriptor "
+                  "(blocks and what they own, features, replaced_head, stem_conv, "
+                  "weights_name, statistics, imagenet_files()); derive it from "
+                  "backbone_descriptor and see pipeline/concepts/backbone.hpp");
     static_assert((is_model_option<Options> && ...),
                   "pipeline: Model<B, Options...> takes model options after the backbone");
     static_assert(model_options_hold<B, Options...>(),
@@ -115,6 +133,9 @@ struct LossStage {
                   "SoftTargetCE); "
                   "the argument is not one (backbones such as ResNet18 go in "
                   "Model<...>)");
+    static_assert(!is_loss<L> || loss_spec<L>,
+                  "pipeline: this loss tag lacks what a loss declares (name(), smoothing, "
+                  "accepts_soft_targets); see pipeline/concepts/loss.hpp");
     static constexpr stage_kind kind = stage_kind::loss;
     using loss = L;
     static std::string name() { return "Loss<" + name_of<L>() + ">"; }
@@ -124,6 +145,9 @@ template <class O>
 struct OptimizerStage {
     static_assert(is_optimizer<O>, "pipeline: Optimizer<O> takes an optimizer (SGD<{...}>, "
                                    "AdamW<{...}>); the argument is not one");
+    static_assert(!is_optimizer<O> || optimizer_spec<O>,
+                  "pipeline: this optimizer tag lacks what an optimizer declares (name(), "
+                  "lr); see pipeline/concepts/optimizer.hpp");
     static constexpr stage_kind kind = stage_kind::optimizer;
     using optimizer = O;
     static std::string name() { return "Optimizer<" + name_of<O>() + ">"; }
@@ -134,6 +158,9 @@ struct ScheduleStage {
     static_assert(is_schedule<S>, "pipeline: Schedule<S> takes a schedule (Cosine<{...}>, "
                                   "OneCycle<{...}>, Step<{...}>, Constant); the "
                                   "argument is not one");
+    static_assert(!is_schedule<S> || schedule_spec<S>,
+                  "pipeline: this schedule tag lacks a name(); see "
+                  "pipeline/concepts/schedule.hpp");
     static constexpr stage_kind kind = stage_kind::schedule;
     using schedule = S;
     static std::string name() { return "Schedule<" + name_of<S>() + ">"; }

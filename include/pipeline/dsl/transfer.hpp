@@ -20,6 +20,7 @@
 #include <boost/hana/type.hpp>
 #include <boost/hana/unpack.hpp>
 
+#include <pipeline/concepts/backbone.hpp>
 #include <pipeline/dsl/at_most_one.hpp>
 #include <pipeline/dsl/fixed_string.hpp>
 #include <pipeline/dsl/model_options.hpp>
@@ -403,7 +404,7 @@ constexpr bool check_transfer_options() {
 //! first and must be the only error).
 template <class B, class... Options>
 constexpr bool model_options_hold() {
-    if constexpr (is_backbone<B> && (is_model_option<Options> && ...))
+    if constexpr (backbone_spec<B> && (is_model_option<Options> && ...))
         return check_model_options<B, Options...>()
                && check_transfer_options<B, Options...>();
     else
