@@ -78,6 +78,11 @@ inline torch::Generator make_cpu_generator(std::uint64_t seed) {
     return at::detail::createCPUGenerator(seed);
 }
 
+//! The process-wide generator of `device` (dropout and random initialisation there).
+inline torch::Generator default_generator(torch::Device const& device) {
+    return at::globalContext().defaultGenerator(device);
+}
+
 //! The process-wide CPU generator (torch::manual_seed, dropout and init on the CPU).
 inline torch::Generator default_cpu_generator() {
     return at::detail::getDefaultCPUGenerator();

@@ -117,6 +117,16 @@ public:
         return chain::train(b, gens_, classes_, std::make_index_sequence<chain::size>{});
     }
 
+    //! Each stage's generator under its stream name (handles to the generators this
+    //! augmenter draws from), so that a checkpoint can keep their states.
+    [[nodiscard]] std::vector<std::pair<std::string, torch::Generator>> streams() const {
+        std::vector<std::pair<std::string, torch::Generator>> out;
+        auto const names = stream_names();
+        for (std::size_t i = 0; i < names.size(); ++i)
+            out.emplace_back(names[i], gens_[i]);
+        return out;
+    }
+
     //! What evaluation batches get: the deterministic stages (Resize, centre crops).
     [[nodiscard]] static torch::Tensor eval(torch::Tensor const& x) {
         return chain::eval(x);

@@ -135,20 +135,27 @@ inline void load_optimizer_state(safetensors_file const& file, torch::optim::Opt
 
 } // namespace detail
 
-//! Writes a checkpoint (atomically: a temporary file renamed into place).
+//! A random stream a run draws from, by name: the checkpoint keeps its state as the
+//! tensor `rng.<name>`, so a resumed run draws exactly what the uninterrupted one would.
+struct random_stream {
+    std::string name;
+    torch::Generator generator; // a handle: the run's own generator, not a copy
+};
+
+//! Writes a checkpoint (atomically: a temporary file renamed into place) with the state of
+//! every stream in `streams`.
 inline void save_checkpoint(std::filesystem::path const& path, checkpoint_info const& info,
                             torch::nn::Module const& model,
                             torch::optim::Optimizer const& optimizer,
                             torch::nn::Module const* average,
-                            torch::Generator const& shuffle) {
+                            std::vector<random_stream> const& streams) {
     std::vector<named_tensor> tensors;
     detail::add_module_tensors(tensors, "model.", model);
     detail::add_optimizer_state(tensors, optimizer, model);
     if (average)
         detail::add_module_tensors(tensors, "ema.", *average);
-    tensors.push_back({"rng.shuffle", compat::generator_state(shuffle)});
-    tensors.push_back(
-        {"rng.cpu", compat::generator_state(compat::default_cpu_generator())});
+    for (auto const& s : streams)
+        tensors.push_back({"rng." + s.name, compat::generator_state(s.generator)});
     std::map<std::string, std::string> meta{
         {"format", "pipeline-checkpoint-1"},
         {"experiment", info.experiment},
@@ -220,22 +227,26 @@ inline void check_resumable(checkpoint_info const& info, std::string const& expe
                         + std::to_string(info.epochs) + ")");
 }
 
-//! Puts the model, optimizer state, weight average and random streams of `ck` in place.
+//! Puts the model, optimizer state, weight average and the state of every stream in
+//! `streams` from `ck` in place. A stream the checkpoint lacks is an error, not a fresh
+//! start: the resumed run would silently draw other numbers.
 inline void restore_checkpoint(loaded_checkpoint const& ck, torch::nn::Module& model,
                                torch::optim::Optimizer& optimizer,
-                               torch::nn::Module* average, torch::Generator& shuffle) {
+                               torch::nn::Module* average,
+                               std::vector<random_stream> const& streams) {
     auto const where = ck.path.string();
     detail::load_module_tensors(ck.file, "model.", model, where);
     detail::load_optimizer_state(ck.file, optimizer, model, where);
     if (average)
         detail::load_module_tensors(ck.file, "ema.", *average, where);
-    auto const* s = ck.file.find("rng.shuffle");
-    auto const* c = ck.file.find("rng.cpu");
-    if (!s || !c)
-        throw error(where, "the random streams rng.shuffle and rng.cpu", "none");
-    compat::set_generator_state(shuffle, *s);
-    auto cpu = compat::default_cpu_generator();
-    compat::set_generator_state(cpu, *c);
+    for (auto const& s : streams) {
+        auto const* state = ck.file.find("rng." + s.name);
+        if (!state)
+            throw error(where, "the state of the random stream '" + s.name + "'",
+                        "none (a checkpoint of another pipeline, or of an older version)");
+        auto gen = s.generator;
+        compat::set_generator_state(gen, *state);
+    }
 }
 
 } // namespace pipeline

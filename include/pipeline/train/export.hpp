@@ -13,10 +13,12 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <range/v3/view/transform.hpp>
 #include <torch/torch.h>
 
 #include <pipeline/dsl/fixed_string.hpp>
 #include <pipeline/io/safetensors.hpp>
+#include <pipeline/text.hpp>
 #include <pipeline/train/checkpoint.hpp>
 
 namespace pipeline {
@@ -33,14 +35,15 @@ struct export_facts {
 //! Writes `model` to `path` as a plain state dict, with `facts` and the input statistics
 //! the model expects (`statistics`: per-channel mean and std) in the metadata.
 template <std::size_t C>
-void export_model(std::filesystem::path const& path, torch::nn::Module const& model,
-                  export_facts const& facts,
-                  std::pair<std::array<double, C>, std::array<double, C>> const& statistics) {
+void export_model(
+    std::filesystem::path const& path, torch::nn::Module const& model,
+    export_facts const& facts,
+    std::pair<std::array<double, C>, std::array<double, C>> const& statistics) {
     auto const csv = [](std::array<double, C> const& values) {
-        std::string out;
-        for (double v : values)
-            out += (out.empty() ? "" : ",") + detail::format_number(v);
-        return out;
+        return join(values | ranges::views::transform([](double v) {
+                        return detail::format_number(v);
+                    }),
+                    ",");
     };
     std::vector<named_tensor> tensors;
     detail::add_module_tensors(tensors, "", model);

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <range/v3/numeric/accumulate.hpp>
+#include <range/v3/view/transform.hpp>
 #include <torch/torch.h>
 
 #include <pipeline/compat.hpp>
@@ -63,10 +65,8 @@ inline torch::Device parameters_device(std::vector<block_parameters> const& bloc
 }
 
 inline std::int64_t count_elements(std::vector<torch::Tensor> const& ts) {
-    std::int64_t n = 0;
-    for (auto const& t : ts)
-        n += t.numel();
-    return n;
+    return ranges::accumulate(ts | ranges::views::transform(&torch::Tensor::numel),
+                              std::int64_t{0});
 }
 
 //! The optimizer of `blocks`: two groups per block (decaying weights, then non-decaying
@@ -115,8 +115,8 @@ struct optimizer_builder<SGD<P>> {
     //! `multi_tensor`: step with `_foreach_` kernels (the default on CUDA).
     static built_optimizer make(std::vector<block_parameters> const& blocks,
                                 std::optional<bool> multi_tensor = std::nullopt) {
-        return detail::make_grouped<torch::optim::SGD, multi_tensor_sgd>(blocks, P.lr,
-                                                                         multi_tensor, options);
+        return detail::make_grouped<torch::optim::SGD, multi_tensor_sgd>(
+            blocks, P.lr, multi_tensor, options);
     }
 };
 

@@ -48,9 +48,7 @@ inline std::vector<int> plan_phases(std::vector<block_parameters> const& blocks,
 inline std::string format_plan(std::string const& backbone,
                                std::vector<block_parameters> const& blocks, int epochs,
                                double weight_decay, bool bn_train_when_frozen) {
-    std::int64_t total = 0;
-    for (auto const& b : blocks)
-        total += b.count;
+    auto const total = trainable_parameters(blocks);
     std::string out = fmt::format("plan: {} | {} parameters in {} blocks | {} epoch{}\n",
                                   backbone, detail::thousands(total), blocks.size(), epochs,
                                   epochs == 1 ? "" : "s");
@@ -86,12 +84,9 @@ inline std::string format_plan(std::string const& backbone,
     out += "  trainable parameters:";
     for (std::size_t k = 0; k < phases.size(); ++k) {
         int const last = k + 1 < phases.size() ? phases[k + 1] - 1 : epochs;
-        std::int64_t n = 0;
-        for (auto const& b : blocks)
-            if (!b.frozen_at(phases[k]))
-                n += b.count;
         out += fmt::format("{} {}: {}", k == 0 ? "" : " |",
-                           detail::epoch_range(phases[k], last), detail::thousands(n));
+                           detail::epoch_range(phases[k], last),
+                           detail::thousands(trainable_parameters(blocks, phases[k])));
     }
     out += "\n";
     out += fmt::format(

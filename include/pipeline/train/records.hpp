@@ -15,9 +15,11 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <range/v3/view/transform.hpp>
 
 #include <pipeline/error.hpp>
 #include <pipeline/io/atomic_file.hpp>
+#include <pipeline/text.hpp>
 
 namespace pipeline {
 
@@ -94,22 +96,20 @@ public:
     //! Adds a finished epoch and rewrites the per-epoch files.
     void record(epoch_record const& r) {
         records_.push_back(r);
-        std::string metrics = "epoch,train_loss,train_acc,val_loss,val_acc,gap,lr,seconds\n";
-        std::string lrs = "epoch,schedule";
-        for (auto const& b : blocks_)
-            lrs += "," + b;
-        lrs += "\n";
+        std::string metrics =
+            "epoch,train_loss,train_acc,val_loss,val_acc,gap,lr,seconds\n";
+        std::string lrs = "epoch,schedule," + join(blocks_, ",") + "\n";
         std::string ema = "epoch,val_loss,val_acc\n";
         bool any_ema = false;
         for (auto const& [m, block_lrs, trainable, ema_val] : records_) {
-            metrics +=
-                fmt::format("{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.8g},{:.3f}\n", m.epoch,
-                            m.train_loss, m.train_acc, m.val_loss, m.val_acc, m.gap(), m.lr,
-                            m.seconds);
-            lrs += fmt::format("{},{:.8g}", m.epoch, m.lr);
-            for (double lr : block_lrs)
-                lrs += fmt::format(",{:.8g}", lr);
-            lrs += "\n";
+            metrics += fmt::format("{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.8g},{:.3f}\n",
+                                   m.epoch, m.train_loss, m.train_acc, m.val_loss,
+                                   m.val_acc, m.gap(), m.lr, m.seconds);
+            lrs += fmt::format("{},{:.8g},{}\n", m.epoch, m.lr,
+                               join(block_lrs | ranges::views::transform([](double lr) {
+                                        return fmt::format("{:.8g}", lr);
+                                    }),
+                                    ","));
             if (ema_val.size() == 2) {
                 any_ema = true;
                 ema += fmt::format("{},{:.6f},{:.6f}\n", m.epoch, ema_val[0], ema_val[1]);

@@ -60,7 +60,8 @@ public:
     //! Builds the model (its initial weights drawn from the stream "model", then
     //! `weights` loaded if any), the optimizer and the weight average; prints the model
     //! line and the transfer plan.
-    trainer(run_context const& ctx, experiment_data const& data, weights_file const* weights)
+    trainer(run_context const& ctx, experiment_data const& data,
+            weights_file const* weights)
         : ctx_(ctx)
         , data_(data)
         , model_(seeded_model(ctx, weights))
@@ -153,13 +154,27 @@ public:
         return {model, average};
     }
 
+    //! Every random stream the run draws from after it starts, by name: the process-wide
+    //! CPU generator (dropout on the CPU), the device's (dropout on CUDA), the epoch
+    //! shuffle and each Augment stage's own. Checkpoints keep them all.
+    [[nodiscard]] std::vector<random_stream> random_streams() const {
+        std::vector<random_stream> out{{"cpu", compat::default_cpu_generator()},
+                                       {"shuffle", shuffle_}};
+        if (ctx_.device.is_cuda())
+            out.push_back({ctx_.device.str(), compat::default_generator(ctx_.device)});
+        for (auto const& [name, gen] : augment_.streams())
+            out.push_back({name, gen});
+        return out;
+    }
+
     //! Writes the checkpoint after epoch `epoch` with `history` (atomically).
     void save_checkpoint(std::filesystem::path const& path, int epoch,
                          std::vector<epoch_record> const& history) const {
         pipeline::save_checkpoint(path,
                                   {ctx_.experiment, ctx_.options.seed, epoch, ctx_.epochs,
                                    clock_.step, data_.train.size(), history},
-                                  *model_, *opt_.optimizer, average_module(), shuffle_);
+                                  *model_, *opt_.optimizer, average_module(),
+                                  random_streams());
     }
 
     //! Continues from `ck`: the model, optimizer state, weight average, random streams and
@@ -170,7 +185,7 @@ public:
                         std::to_string(ck.info.train_examples) + " training examples",
                         std::to_string(data_.train.size()) + " (use the run's --limit)");
         auto* average = ema_model_ ? ema_model_->ptr().get() : nullptr;
-        restore_checkpoint(ck, *model_, *opt_.optimizer, average, shuffle_);
+        restore_checkpoint(ck, *model_, *opt_.optimizer, average, random_streams());
         clock_.step = ck.info.step;
         return ck.info.epoch + 1;
     }

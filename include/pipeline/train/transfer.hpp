@@ -10,6 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include <range/v3/numeric/accumulate.hpp>
+#include <range/v3/view/filter.hpp>
+#include <range/v3/view/transform.hpp>
 #include <torch/torch.h>
 
 #include <pipeline/dsl/transfer.hpp>
@@ -39,6 +42,16 @@ struct block_parameters {
 template <class B>
 std::vector<std::string> block_names() {
     return {B::block_names.begin(), B::block_names.end()};
+}
+
+//! The parameters of `blocks` that train in `epoch` (all of them: epoch 0).
+inline std::int64_t trainable_parameters(std::vector<block_parameters> const& blocks,
+                                         int epoch = 0) {
+    namespace views = ranges::views;
+    return ranges::accumulate(blocks | views::filter([&](auto const& b) {
+                                  return !b.frozen_at(epoch);
+                              }) | views::transform(&block_parameters::count),
+                              std::int64_t{0});
 }
 
 namespace detail {
@@ -143,11 +156,7 @@ public:
     }
 
     [[nodiscard]] std::int64_t trainable_parameters(int epoch) const {
-        std::int64_t n = 0;
-        for (auto const& b : blocks_)
-            if (!b.frozen_at(epoch))
-                n += b.count;
-        return n;
+        return pipeline::trainable_parameters(blocks_, epoch);
     }
 
     //! The training forward pass: the frozen prefix of blocks under no-grad (no

@@ -3,6 +3,7 @@
 // resumed run writes a new directory and leaves the old one as it was.
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -114,6 +115,48 @@ TEST_CASE("train/resume: AdamW moments and step counts survive the checkpoint") 
                           | Train<{.epochs = 3, .batch_size = 64, .eval_batch_size = 256}>;
     // clang-format on
     check_resume_matches(staged, "adamw");
+}
+
+TEST_CASE("train/resume: every random stream is in the checkpoint: Augment stages, MixUp, "
+          "dropout") {
+    // Every kind of randomness a run draws from after it starts: crops, flips and MixUp
+    // (each Augment stage's own stream), head dropout (the process-wide stream), the
+    // shuffle; with a staged unfreeze and a weight average on top.
+    // clang-format off
+    constexpr auto everything = Load<FashionMNIST, Subset<192>>
+                              | Augment<RandomCrop<28, 2>>
+                              | Augment<HorizontalFlip>
+                              | Augment<MixUp<0.4>>
+                              | Model<ResNet18,
+                                      Frozen<Stem, Layer1>,
+                                      Unfreeze<Layer1, AtEpoch<2>>,
+                                      HeadDropout<0.3>,
+                                      Ema<0.9>,
+                                      FreezeRandomInit>
+                              | Loss<SoftTargetCE>
+                              | Optimizer<SGD<{.lr = 0.05}>>
+                              | Schedule<Cosine<{.warmup_epochs = 1}>>
+                              | Train<{.epochs = 3, .batch_size = 64, .eval_batch_size = 256}>;
+    // clang-format on
+    check_resume_matches(everything, "augment");
+
+    // The streams a checkpoint holds, listed: a stream added to the run without being
+    // added here (and to trainer::random_streams) fails this test or the one above.
+    auto const root =
+        fs::temp_directory_path() / ("pipeline-streams-" + std::to_string(::getpid()));
+    fs::remove_all(root);
+    auto o = options_in(root);
+    o.stop_after = 1;
+    auto const run = fit(everything, o);
+    std::set<std::string> streams;
+    for (auto const& t : read_safetensors(run.run_dir / "checkpoint.safetensors").tensors)
+        if (t.name.rfind("rng.", 0) == 0)
+            streams.insert(t.name);
+    CHECK(streams
+          == std::set<std::string>{"rng.cpu", "rng.shuffle",
+                                   "rng.augment:RandomCrop<28, 2>",
+                                   "rng.augment:HorizontalFlip", "rng.augment:MixUp<0.4>"});
+    fs::remove_all(root);
 }
 
 TEST_CASE("train/resume: a checkpoint continues only its own run") {
