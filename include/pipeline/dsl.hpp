@@ -22,3 +22,4 @@
 #include <pipeline/dsl/tags.hpp>
 #include <pipeline/dsl/train_params.hpp>
 #include <pipeline/dsl/transfer.hpp>
+#include <pipeline/dsl/tunable.hpp>

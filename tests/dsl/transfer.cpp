@@ -52,10 +52,6 @@ TEST_CASE("dsl/transfer: rules hold and break as documented") {
     static_assert(something_trains<ResNet18, Frozen<Stem, Layer1, Layer2, Layer3, Layer4>>);
     static_assert(
         !something_trains<ResNet18, Frozen<Stem, Layer1, Layer2, Layer3, Layer4, Head>>);
-    static_assert(!frozen_weights_pretrained<ResNet18, Frozen<Stem>>);
-    static_assert(frozen_weights_pretrained<ResNet18, Frozen<Stem>, FreezeRandomInit>);
-    static_assert(frozen_weights_pretrained<ResNet18, FakePretrained, Frozen<Stem>>);
-    static_assert(frozen_weights_pretrained<ResNet18>);
     static_assert(model_options_hold<ResNet18, FakePretrained, Frozen<Stem>>());
 
     // clang-format off

@@ -63,7 +63,7 @@ struct dataset_of<LoadStage<D, O...>> {
 template <class A>
 constexpr double mixing_smoothing() {
     if constexpr (is_mixing<A>)
-        return A::params.smoothing;
+        return A::mixing.smoothing;
     else
         return 0.0;
 }
@@ -214,8 +214,8 @@ constexpr bool validate_augmentation(Pipeline<S...>) {
     static_assert(rules::one_mixing<P>,
                   "pipeline: two mixing stages (MixUp, CutMix, MixUpCutMix); to choose "
                   "between MixUp and CutMix per example as timm does, write one "
-                  "Augment<MixUpCutMix<{.mixup_alpha = 0.8, .cutmix_alpha = 1.0, "
-                  ".switch_prob = 0.5}>>");
+                  "Augment<MixUpCutMix, {.mixup_alpha = 0.8, .cutmix_alpha = 1.0, "
+                  ".switch_prob = 0.5}>");
     // A crop or cutout after CutMix would change the pasted area the targets are
     // weighted by.
     static_assert(rules::mixing_last<P>,
@@ -246,8 +246,8 @@ constexpr bool validate_augmentation(Pipeline<S...>) {
         "hard labels only; use Loss<SoftTargetCE> or Loss<SmoothedCE<eps>>");
     static_assert(rules::smoothing_once<P>,
                   "pipeline: label smoothing applied twice (in the mixed targets and in "
-                  "Loss<SmoothedCE<eps>>); keep one: MixUp<alpha, eps> with "
-                  "Loss<SoftTargetCE>, or MixUp<alpha> with Loss<SmoothedCE<eps>>");
+                  "Loss<SmoothedCE<eps>>); keep one: Augment<MixUp, {.smoothing = eps}> "
+                  "with Loss<SoftTargetCE>, or Augment<MixUp> with Loss<SmoothedCE<eps>>");
     return rules::augmentation_valid<P>;
 }
 

@@ -1,5 +1,7 @@
 // The seven stage kinds and their variable templates: `Load<D>`, `Augment<A>`,
 // `Model<B, Options...>`, `Loss<L>`, `Optimizer<O>`, `Schedule<S>`, `Train<{...}>`.
+// Augment, Optimizer and Schedule take an optional second argument, the hyperparameters
+// of a name with defaults (`Schedule<Cosine, {.warmup_epochs = 1}>`, dsl/tunable.hpp).
 // A stage is an empty constexpr object; composing stages runs nothing. Each stage checks
 // the category of its argument first, so a misplaced argument is one readable error.
 #pragma once
@@ -21,6 +23,7 @@
 #include <pipeline/dsl/tags.hpp>
 #include <pipeline/dsl/train_params.hpp>
 #include <pipeline/dsl/transfer.hpp>
+#include <pipeline/dsl/tunable.hpp>
 
 namespace pipeline {
 
@@ -143,8 +146,9 @@ struct LossStage {
 
 template <class O>
 struct OptimizerStage {
-    static_assert(is_optimizer<O>, "pipeline: Optimizer<O> takes an optimizer (SGD<{...}>, "
-                                   "AdamW<{...}>); the argument is not one");
+    static_assert(is_optimizer<O>,
+                  "pipeline: Optimizer<O> takes an optimizer (SGD, AdamW; tuned as "
+                  "Optimizer<SGD, {.lr = 0.1}>); the argument is not one");
     static_assert(!is_optimizer<O> || optimizer_spec<O>,
                   "pipeline: this optimizer tag lacks what an optimizer declares (name(), "
                   "lr); see pipeline/concepts/optimizer.hpp");
@@ -155,9 +159,10 @@ struct OptimizerStage {
 
 template <class S>
 struct ScheduleStage {
-    static_assert(is_schedule<S>, "pipeline: Schedule<S> takes a schedule (Cosine<{...}>, "
-                                  "OneCycle<{...}>, Step<{...}>, Constant); the "
-                                  "argument is not one");
+    static_assert(is_schedule<S>,
+                  "pipeline: Schedule<S> takes a schedule (Cosine, OneCycle, Step, "
+                  "Constant; tuned as Schedule<Cosine, {.warmup_epochs = 1}>); the "
+                  "argument is not one");
     static_assert(!is_schedule<S> || schedule_spec<S>,
                   "pipeline: this schedule tag lacks a name(); see "
                   "pipeline/concepts/schedule.hpp");
@@ -188,15 +193,33 @@ struct TrainStage {
     }
 };
 
+namespace detail {
+//! A stage as it runs: a Model stage whose Frozen<...> implies Pretrained<ImageNet> gets it
+//! written out (after the backbone, where it is usually written), so the printed
+//! experiment never claims less than what runs; every other stage is itself.
+template <class S>
+struct resolved_stage {
+    using type = S;
+};
+template <class B, class... Options>
+requires(model_settings<B, Options...>::implied_pretrained) struct resolved_stage<
+    ModelStage<B, Options...>> {
+    using type = ModelStage<B, Pretrained<ImageNet>, Options...>;
+};
+} // namespace detail
+
 //! `Load<FashionMNIST>`, `Load<FashionMNIST, Subset<20000>, Split<0.1>>`.
 template <class D, class... Options>
 inline constexpr LoadStage<D, Options...> Load{};
 
-//! `Augment<A>`: may appear several times, applied in the order written.
-template <class A>
-inline constexpr AugmentStage<A> Augment{};
+//! `Augment<HorizontalFlip>`, `Augment<RandomCrop<32, 4>>`, `Augment<MixUp>`,
+//! `Augment<MixUp, {.alpha = 0.2}>`: may appear several times, applied in the order
+//! written. The second argument tunes a name with defaults (dsl/tunable.hpp).
+template <class A, params_type_t<A> P = params_of_v<A>>
+inline constexpr AugmentStage<tuned_t<A, P>> Augment{};
 
-//! `Model<ResNet18>`, later `Model<ResNet18, Pretrained<ImageNet>, Frozen<Stem>>`.
+//! `Model<ResNet18>`, `Model<ResNet18, Pretrained<ImageNet>, Frozen<Stem>>`;
+//! `Model<ResNet18, Frozen<Stem>>` runs (and prints, resolved) as the latter.
 template <class B, class... Options>
 inline constexpr ModelStage<B, Options...> Model{};
 
@@ -204,13 +227,15 @@ inline constexpr ModelStage<B, Options...> Model{};
 template <class L>
 inline constexpr LossStage<L> Loss{};
 
-//! `Optimizer<SGD<{.lr = 0.1}>>`; default `Optimizer<SGD<>>`.
-template <class O>
-inline constexpr OptimizerStage<O> Optimizer{};
+//! `Optimizer<SGD>`, `Optimizer<SGD, {.lr = 0.1}>`, `Optimizer<AdamW, {.lr = 3e-4}>`;
+//! default `Optimizer<SGD>`.
+template <class O, params_type_t<O> P = params_of_v<O>>
+inline constexpr OptimizerStage<tuned_t<O, P>> Optimizer{};
 
-//! `Schedule<Cosine<{.warmup_epochs = 1}>>`; default `Schedule<Cosine<>>`.
-template <class S>
-inline constexpr ScheduleStage<S> Schedule{};
+//! `Schedule<Cosine>`, `Schedule<Cosine, {.warmup_epochs = 1}>`, `Schedule<Constant>`;
+//! default `Schedule<Cosine>`.
+template <class S, params_type_t<S> P = params_of_v<S>>
+inline constexpr ScheduleStage<tuned_t<S, P>> Schedule{};
 
 //! `Train<{.epochs = 5, .batch_size = 256}>`; default `Train<>`.
 template <TrainParams P = TrainParams{}>

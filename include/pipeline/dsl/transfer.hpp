@@ -55,6 +55,9 @@ struct AtEpoch {
     static std::string name() { return "AtEpoch<" + std::to_string(N) + ">"; }
 };
 
+template <class... Bs>
+inline constexpr bool is_freeze_option<Frozen<Bs...>> = true;
+
 template <class T>
 inline constexpr bool is_at_epoch = false;
 template <int N>
@@ -110,10 +113,6 @@ struct BatchNorm : model_option_tag {
                   "pipeline: BatchNorm<Mode> takes EvalMode or TrainMode");
     static std::string name() { return "BatchNorm<" + name_of<Mode>() + ">"; }
 };
-
-//! The explicit opt-in for freezing blocks of a randomly initialised backbone (without
-//! `Pretrained<...>`), which is almost always a mistake.
-struct FreezeRandomInit : model_option_tag, named<"FreezeRandomInit"> {};
 
 //! `Ema<0.999>`: an exponential moving average of the weights (timm's ModelEmaV2), updated
 //! after every step and evaluated as its own model.
@@ -350,12 +349,6 @@ inline constexpr bool one_ema = at_most_one(hana::tuple_t<Options...>, detail::i
 template <class B, class... Options>
 inline constexpr bool something_trains = !transfer_plan<B, Options...>::all_frozen;
 
-template <class B, class... Options>
-inline constexpr bool frozen_weights_pretrained =
-    !transfer_plan<B, Options...>::any_frozen
-    || (0 + ... + int(is_pretrained_option<Options>)) > 0
-    || (0 + ... + int(std::is_same_v<Options, FreezeRandomInit>)) > 0;
-
 } // namespace rules
 
 //! The rules on `Model<B, Options...>` that need the backbone. Called first in
@@ -388,14 +381,9 @@ constexpr bool check_transfer_options() {
         static_assert(rules::something_trains<B, Options...>,
                       "pipeline: every block is frozen, so nothing would train; leave at "
                       "least one block (usually Head) out of Frozen<...>");
-        // Frozen random weights are random features forever: almost always a mistake.
-        static_assert(rules::frozen_weights_pretrained<B, Options...>,
-                      "pipeline: Frozen<...> without Pretrained<...> freezes random "
-                      "weights; load pretrained weights or add FreezeRandomInit to say "
-                      "it is meant");
         return rules::frozen_blocks_unique<
                    B,
-                   Options...> && rules::unfreeze_only_frozen<B, Options...> && rules::unfreeze_once<B, Options...> && rules::lr_scale_once<B, Options...> && rules::something_trains<B, Options...> && rules::frozen_weights_pretrained<B, Options...>;
+                   Options...> && rules::unfreeze_only_frozen<B, Options...> && rules::unfreeze_once<B, Options...> && rules::lr_scale_once<B, Options...> && rules::something_trains<B, Options...>;
     }
 }
 
