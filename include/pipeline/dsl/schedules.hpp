@@ -79,12 +79,6 @@ struct step_decay : schedule_tag, tuned_by<step_decay, P> {
                   "pipeline: Schedule<Step, {.gamma}> needs 0 < gamma <= 1");
     static_assert(P.warmup_epochs >= 0.0,
                   "pipeline: Schedule<Step, {.warmup_epochs}> must be >= 0");
-    // A decay inside the warm-up is swallowed by it: the warm-up climbs to the base rate,
-    // which the schedule has already left, and the rate then drops by gamma^k at once.
-    static_assert(P.warmup_epochs <= P.every_epochs,
-                  "pipeline: Schedule<Step, {.warmup_epochs, .every_epochs}> decays during "
-                  "its warm-up (warmup_epochs > every_epochs), so the warm-up climbs to a "
-                  "rate the schedule has already left; warm up for at most every_epochs");
     static std::string name() {
         constexpr StepParams d{};
         return tuned_name("Step",

@@ -10,13 +10,13 @@
 #include <cstdint>
 #include <string>
 
-#include <pipeline/dsl/at_most_one.hpp>
 #include <pipeline/concepts/augmentation.hpp>
 #include <pipeline/concepts/backbone.hpp>
 #include <pipeline/concepts/dataset.hpp>
 #include <pipeline/concepts/loss.hpp>
 #include <pipeline/concepts/optimizer.hpp>
 #include <pipeline/concepts/schedule.hpp>
+#include <pipeline/dsl/at_most_one.hpp>
 #include <pipeline/dsl/datasets.hpp>
 #include <pipeline/dsl/fixed_string.hpp>
 #include <pipeline/dsl/model_options.hpp>
@@ -61,6 +61,17 @@ inline constexpr bool one_subset = at_most_one(hana::tuple_t<Options...>,
 template <class... Options>
 inline constexpr bool one_split = at_most_one(hana::tuple_t<Options...>,
                                               detail::is_split_fn);
+//! A Subset<N> keeps at most the dataset's training examples: more would print N while
+//! the run trains on fewer. Checked where the size is known at compile time
+//! (D::train_size > 0); an ImageFolder's is checked once read (dsl/run_checks.hpp).
+template <class D, class... Options>
+inline constexpr bool subset_within_dataset = [] {
+    if constexpr (dataset_spec<D>)
+        return D::train_size <= 0
+               || (std::int64_t{0} + ... + option_count<Options>) <= D::train_size;
+    else
+        return true; // not a dataset: the kind check reports it
+}();
 } // namespace rules
 
 template <class D, class... Options>
@@ -68,10 +79,11 @@ struct LoadStage {
     static_assert(is_dataset<D>,
                   "pipeline: Load<D> takes a dataset (FashionMNIST, CIFAR10, "
                   "ImageFolder<...>) as its first argument");
-    static_assert(!is_dataset<D> || dataset_spec<D>,
-                  "pipeline: this dataset tag lacks what a dataset declares (name(), "
-                  "classes, channels, height, width, mean, std); see "
-                  "pipeline/concepts/dataset.hpp");
+    static_assert(
+        !is_dataset<D> || dataset_spec<D>,
+        "pipeline: this dataset tag lacks what a dataset declares (name(), "
+        "train_size, test_size, classes, channels, height, width, mean, std); see "
+        "pipeline/concepts/dataset.hpp");
     static_assert((is_load_option<Options> && ...),
                   "pipeline: Load<D, Options...> takes load options (Subset<N>, Split<f>) "
                   "after the dataset");
@@ -79,6 +91,10 @@ struct LoadStage {
                   "pipeline: Load<D, ...> takes at most one Subset<N>");
     static_assert(rules::one_split<Options...>,
                   "pipeline: Load<D, ...> takes at most one Split<f>");
+    static_assert(rules::subset_within_dataset<D, Options...>,
+                  "pipeline: Load<D, Subset<N>> keeps more training examples than the "
+                  "dataset has (FashionMNIST 60,000, CIFAR10 50,000), so the run would "
+                  "train on fewer than it prints; lower N or drop Subset<N>");
     static constexpr stage_kind kind = stage_kind::load;
     using dataset = D;
     //! Training examples kept (Subset<N>), 0 for all.
