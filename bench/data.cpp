@@ -22,9 +22,10 @@ using namespace pipeline;
 
 namespace {
 
-using Experiment = Pipeline<LoadStage<CIFAR10>, AugmentStage<RandomCrop<32, 4>>,
-                            AugmentStage<HorizontalFlip>, AugmentStage<MixUp<0.2>>,
-                            ModelStage<ResNet18>, LossStage<SoftTargetCE>>;
+using Experiment =
+    Pipeline<LoadStage<CIFAR10>, AugmentStage<RandomCrop<32, 4>>,
+             AugmentStage<HorizontalFlip>, AugmentStage<MixUp::with<{.alpha = 0.2}>>,
+             ModelStage<ResNet18>, LossStage<SoftTargetCE>>;
 
 //! The baseline: one example at a time, as torchvision's transforms do it.
 class per_example_dataset : public torch::data::datasets::Dataset<per_example_dataset> {
@@ -164,7 +165,8 @@ int main(int argc, char** argv) {
             for (auto& b : *loader) {
                 auto x = b.data.to(device);
                 auto y = b.target.to(device);
-                auto m = mix<MixUp<0.2>::params>(x, y, CIFAR10::classes, mix_gen);
+                auto m = mix<MixUp::with<{.alpha = 0.2}>::mixing>(x, y, CIFAR10::classes,
+                                                                  mix_gen);
                 checksum += m.x[0][0][0][0] + m.target[0][0];
                 seen += x.size(0);
             }

@@ -12,11 +12,11 @@ constexpr auto experiment =
       Load<CIFAR10, Split<0.1>>  // 45,000 train, 5,000 validation
     | Augment<RandomCrop<32, 4>> // pad 4 (reflect), crop 32x32
     | Augment<HorizontalFlip>    // mirror half the images
-    | Augment<MixUp<0.2>>        // soft targets from here on
+    | Augment<MixUp, {.alpha = 0.2}>        // soft targets from here on
     | Model<ResNet18>            // 3 channels in, 10 classes out
     | Loss<SoftTargetCE>         // accepts the soft targets
-    | Optimizer<SGD<{.lr = 0.1}>>
-    | Schedule<Cosine<{.warmup_epochs = 1}>>
+    | Optimizer<SGD, {.lr = 0.1}>
+    | Schedule<Cosine, {.warmup_epochs = 1}>
     | Train<{.epochs = 30, .batch_size = 256}>;
 // clang-format on
 

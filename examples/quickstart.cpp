@@ -11,8 +11,8 @@ using namespace pipeline;
 constexpr auto experiment = Load<FashionMNIST, Subset<30000>, Split<0.1>>
                           | Model<ResNet18>
                           | Loss<CrossEntropy>
-                          | Optimizer<SGD<{.lr = 0.05, .momentum = 0.9}>>
-                          | Schedule<Cosine<>>
+                          | Optimizer<SGD, {.lr = 0.05, .momentum = 0.9}>
+                          | Schedule<Cosine>
                           | Train<{.epochs = 4, .batch_size = 128}>;
 // clang-format on
 

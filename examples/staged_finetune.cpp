@@ -3,8 +3,8 @@
 // printed before the first step shows every block. Build it, then:
 //   build/examples/staged_finetune --epochs 4 --limit 2000
 //   build/examples/staged_finetune --stop-after 2 ...; then --resume runs/<that run>
-// (Without pretrained weights, freezing needs the explicit FreezeRandomInit; with
-// Pretrained<...> it does not.)
+// (FreezeRandomInit freezes the random initialisation; without it, Frozen<...> would
+// load the backbone's ImageNet weights, as if Pretrained<ImageNet> were written.)
 #include <pipeline/pipeline.hpp>
 
 using namespace pipeline;
@@ -19,8 +19,8 @@ constexpr auto experiment = Load<FashionMNIST, Subset<30000>, Split<0.1>>
                                   Ema<0.999>,
                                   FreezeRandomInit>
                           | Loss<CrossEntropy>
-                          | Optimizer<SGD<{.lr = 0.01}>>
-                          | Schedule<OneCycle<{.pct_start = 0.25}>>
+                          | Optimizer<SGD, {.lr = 0.01}>
+                          | Schedule<OneCycle, {.pct_start = 0.25}>
                           | Train<{.epochs = 4}>;
 // clang-format on
 

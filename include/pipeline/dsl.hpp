@@ -17,8 +17,12 @@
 #include <pipeline/dsl/optimizers.hpp>
 #include <pipeline/dsl/pipeline.hpp>
 #include <pipeline/dsl/rules.hpp>
+#include <pipeline/dsl/run_checks.hpp>
+#include <pipeline/dsl/schedule_rules.hpp>
 #include <pipeline/dsl/schedules.hpp>
+#include <pipeline/dsl/size_rules.hpp>
 #include <pipeline/dsl/stages.hpp>
 #include <pipeline/dsl/tags.hpp>
 #include <pipeline/dsl/train_params.hpp>
 #include <pipeline/dsl/transfer.hpp>
+#include <pipeline/dsl/tunable.hpp>

@@ -7,7 +7,7 @@ using namespace pipeline;
 // clang-format off
 constexpr auto experiment = Load<CIFAR10>
                           | Augment<HorizontalFlip>
-                          | Augment<CutMix<1.0>>
+                          | Augment<CutMix>
                           | Model<ResNet18>
                           | Loss<CrossEntropy>;
 // clang-format on

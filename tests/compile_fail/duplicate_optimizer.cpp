@@ -8,6 +8,6 @@ using namespace pipeline;
 constexpr auto p = Load<FashionMNIST>
                    | Model<ResNet18>
                    | Loss<CrossEntropy>
-                   | Optimizer<SGD<>>
-                   | Optimizer<AdamW<>>;
+                   | Optimizer<SGD>
+                   | Optimizer<AdamW>;
 // clang-format on

@@ -8,6 +8,6 @@ using namespace pipeline;
 constexpr auto p = Load<FashionMNIST>
                    | Model<ResNet18>
                    | Loss<CrossEntropy>
-                   | Schedule<Cosine<>>
+                   | Schedule<Cosine>
                    | Schedule<Constant>;
 // clang-format on

@@ -7,7 +7,7 @@ using namespace pipeline;
 
 // clang-format off
 static_assert(validate(Load<CIFAR10>
-                     | Augment<CutMix<1.0>>
+                     | Augment<CutMix>
                      | Augment<RandomCrop<32, 4>>
                      | Model<ResNet18>
                      | Loss<SoftTargetCE>));

@@ -1,4 +1,4 @@
-// EXPECT: pipeline: MixUp<alpha> needs alpha > 0
+// EXPECT: pipeline: Augment<MixUp, \{\.alpha\}> needs alpha > 0
 // Rule: Beta(alpha, alpha) needs a positive alpha.
 #include <pipeline/dsl.hpp>
 
@@ -6,7 +6,7 @@ using namespace pipeline;
 
 // clang-format off
 constexpr auto p = Load<CIFAR10>
-                 | Augment<MixUp<0.0>>
+                 | Augment<MixUp, {.alpha = 0.0}>
                  | Model<ResNet18>
                  | Loss<SoftTargetCE>;
 // clang-format on

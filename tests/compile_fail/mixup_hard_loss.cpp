@@ -8,7 +8,7 @@ using namespace pipeline;
 // clang-format off
 static_assert(
     validate(Load<CIFAR10>
-           | Augment<MixUp<0.2>>
+           | Augment<MixUp, {.alpha = 0.2}>
            | Model<ResNet18>
            | Loss<CrossEntropy>));
 // clang-format on

@@ -1,4 +1,4 @@
-// EXPECT: pipeline: OneCycle<\{\.pct_start\}> needs 0 < pct_start < 1
+// EXPECT: pipeline: Schedule<OneCycle, \{\.pct_start\}> needs 0 < pct_start < 1
 // Rule: the rise takes part of the run, not none or all of it.
 #include <pipeline/dsl.hpp>
 
@@ -8,5 +8,5 @@ using namespace pipeline;
 constexpr auto p = Load<FashionMNIST>
                  | Model<ResNet18>
                  | Loss<CrossEntropy>
-                 | Schedule<OneCycle<{.pct_start = 1.0}>>;
+                 | Schedule<OneCycle, {.pct_start = 1.0}>;
 // clang-format on

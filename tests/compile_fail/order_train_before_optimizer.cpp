@@ -9,5 +9,5 @@ constexpr auto p = Load<FashionMNIST>
                  | Model<ResNet18>
                  | Loss<CrossEntropy>
                  | Train<>
-                 | Optimizer<SGD<>>;
+                 | Optimizer<SGD>;
 // clang-format on

@@ -1,4 +1,4 @@
-// EXPECT: pipeline: SGD<\{\.lr\}> needs a positive learning rate
+// EXPECT: pipeline: Optimizer<SGD, \{\.lr\}> needs a positive learning rate
 // Rule: hyperparameters are checked where they are written.
 #include <pipeline/dsl.hpp>
 
@@ -8,5 +8,5 @@ using namespace pipeline;
 constexpr auto p = Load<FashionMNIST>
                  | Model<ResNet18>
                  | Loss<CrossEntropy>
-                 | Optimizer<SGD<{.lr = 0.0}>>;
+                 | Optimizer<SGD, {.lr = 0.0}>;
 // clang-format on

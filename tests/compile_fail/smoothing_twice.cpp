@@ -7,7 +7,7 @@ using namespace pipeline;
 
 // clang-format off
 static_assert(validate(Load<CIFAR10>
-                     | Augment<MixUp<0.2, 0.1>>
+                     | Augment<MixUp, {.alpha = 0.2, .smoothing = 0.1}>
                      | Model<ResNet18>
                      | Loss<SmoothedCE<0.1>>));
 // clang-format on

@@ -6,7 +6,7 @@ using namespace pipeline;
 
 // clang-format off
 static_assert(validate(Load<CIFAR10>
-                     | Augment<MixUpCutMix<{.smoothing = 0.1}>>
+                     | Augment<MixUpCutMix, {.smoothing = 0.1}>
                      | Model<ResNet18>
                      | Loss<SmoothedCE<0.05>>));
 // clang-format on

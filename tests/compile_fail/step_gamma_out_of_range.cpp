@@ -1,4 +1,4 @@
-// EXPECT: pipeline: Step<\{\.gamma\}> needs 0 < gamma <= 1
+// EXPECT: pipeline: Schedule<Step, \{\.gamma\}> needs 0 < gamma <= 1
 // Rule: a step schedule decays.
 #include <pipeline/dsl.hpp>
 
@@ -8,5 +8,5 @@ using namespace pipeline;
 constexpr auto p = Load<FashionMNIST>
                  | Model<ResNet18>
                  | Loss<CrossEntropy>
-                 | Schedule<Step<{.every_epochs = 3, .gamma = 2.0}>>;
+                 | Schedule<Step, {.every_epochs = 3, .gamma = 2.0}>;
 // clang-format on

@@ -6,8 +6,8 @@ using namespace pipeline;
 
 // clang-format off
 static_assert(validate(Load<CIFAR10>
-                     | Augment<MixUp<0.8>>
-                     | Augment<CutMix<1.0>>
+                     | Augment<MixUp, {.alpha = 0.8}>
+                     | Augment<CutMix>
                      | Model<ResNet18>
                      | Loss<SoftTargetCE>));
 // clang-format on

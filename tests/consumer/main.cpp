@@ -6,7 +6,7 @@ using namespace pipeline;
 constexpr auto experiment = Load<FashionMNIST>
                           | Model<ResNet18>
                           | Loss<CrossEntropy>
-                          | Optimizer<SGD<{.lr = 0.1}>>
+                          | Optimizer<SGD, {.lr = 0.1}>
                           | Train<{.epochs = 1}>;
 // clang-format on
 

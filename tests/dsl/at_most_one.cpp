@@ -59,13 +59,13 @@ TEST_CASE("dsl/at_most_one: augmentations") {
     constexpr auto two = Load<CIFAR10>
                        | Augment<Normalize<>>
                        | Augment<Normalize<>>
-                       | Augment<MixUp<0.2>>
-                       | Augment<CutMix<1.0>>
+                       | Augment<MixUp, {.alpha = 0.2}>
+                       | Augment<CutMix>
                        | Model<ResNet18>
                        | Loss<SoftTargetCE>;
     constexpr auto one = Load<CIFAR10>
                        | Augment<Normalize<>>
-                       | Augment<MixUp<0.2>>
+                       | Augment<MixUp, {.alpha = 0.2}>
                        | Model<ResNet18>
                        | Loss<SoftTargetCE>;
     // clang-format on

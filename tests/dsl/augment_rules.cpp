@@ -27,7 +27,7 @@ constexpr auto classic = cifar
 constexpr auto mixed = cifar
                      | Augment<Normalize<>>
                      | Augment<RandomCrop<32, 4>>
-                     | Augment<MixUp<0.2>>
+                     | Augment<MixUp, {.alpha = 0.2}>
                      | tail;
 // clang-format on
 } // namespace
@@ -41,7 +41,7 @@ TEST_CASE("dsl/augment_rules: well-formed augmentation pipelines pass every rule
     static_assert(rules::augmentation_valid<T<cifar
                                             | Augment<Resize<64>>
                                             | Augment<RandomCrop<56, 0>>
-                                            | Augment<MixUpCutMix<{.smoothing = 0.1}>>
+                                            | Augment<MixUpCutMix, {.smoothing = 0.1}>
                                             | tail>>);
     // clang-format on
     CHECK(validate(classic));
@@ -51,11 +51,11 @@ TEST_CASE("dsl/augment_rules: well-formed augmentation pipelines pass every rule
 TEST_CASE("dsl/augment_rules: mixing needs a soft-target loss, smoothing happens once") {
     // clang-format off
     static_assert(!rules::soft_targets_accepted<T<cifar
-                                                | Augment<MixUp<0.2>>
+                                                | Augment<MixUp, {.alpha = 0.2}>
                                                 | Model<ResNet18>
                                                 | Loss<CrossEntropy>>>);
     static_assert(rules::soft_targets_accepted<T<cifar
-                                               | Augment<CutMix<1.0>>
+                                               | Augment<CutMix>
                                                | Model<ResNet18>
                                                | Loss<SmoothedCE<0.1>>>>);
     static_assert(rules::soft_targets_accepted<T<cifar
@@ -63,18 +63,18 @@ TEST_CASE("dsl/augment_rules: mixing needs a soft-target loss, smoothing happens
                                                | Model<ResNet18>
                                                | Loss<CrossEntropy>>>);
     static_assert(!rules::smoothing_once<T<cifar
-                                         | Augment<MixUp<0.2, 0.1>>
+                                         | Augment<MixUp, {.alpha = 0.2, .smoothing = 0.1}>
                                          | Model<ResNet18>
                                          | Loss<SmoothedCE<0.1>>>>);
     static_assert(rules::smoothing_once<T<cifar
-                                        | Augment<MixUp<0.2, 0.1>>
+                                        | Augment<MixUp, {.alpha = 0.2, .smoothing = 0.1}>
                                         | tail>>);
     static_assert(rules::smoothing_once<T<cifar
-                                        | Augment<MixUp<0.2>>
+                                        | Augment<MixUp, {.alpha = 0.2}>
                                         | Model<ResNet18>
                                         | Loss<SmoothedCE<0.1>>>>);
     static_assert(!rules::smoothing_once<T<cifar
-                                         | Augment<MixUpCutMix<{.smoothing = 0.1}>>
+                                         | Augment<MixUpCutMix, {.smoothing = 0.1}>
                                          | Model<ResNet18>
                                          | Loss<SmoothedCE<0.05>>>>);
     // clang-format on
@@ -83,11 +83,11 @@ TEST_CASE("dsl/augment_rules: mixing needs a soft-target loss, smoothing happens
 TEST_CASE("dsl/augment_rules: order, uniqueness and sizes") {
     // clang-format off
     static_assert(!rules::one_mixing<T<cifar
-                                     | Augment<MixUp<0.2>>
-                                     | Augment<CutMix<1.0>>
+                                     | Augment<MixUp, {.alpha = 0.2}>
+                                     | Augment<CutMix>
                                      | tail>>);
     static_assert(!rules::mixing_last<T<cifar
-                                      | Augment<MixUp<0.2>>
+                                      | Augment<MixUp, {.alpha = 0.2}>
                                       | Augment<HorizontalFlip>
                                       | tail>>);
     static_assert(!rules::normalize_first<T<cifar
@@ -134,11 +134,13 @@ TEST_CASE("dsl/augment_rules: augmentations print as written") {
              "Augment<Cutout<8>> | Model<ResNet18> | Loss<CrossEntropy>");
     CHECK(name_of<RandomCrop<32, 4, Padding::zero>>()
           == "RandomCrop<32, 4, Padding::zero>");
-    CHECK(name_of<MixUp<0.2>>() == "MixUp<0.2>");
-    CHECK(name_of<CutMix<1.0, 0.1>>() == "CutMix<1, 0.1>");
-    CHECK(name_of<MixUpCutMix<>>() == "MixUpCutMix<>");
-    CHECK(name_of<MixUpCutMix<{.switch_prob = 0.3}>>()
-          == "MixUpCutMix<{.switch_prob = 0.3}>");
+    CHECK(name_of<MixUp>() == "MixUp");
+    CHECK(name_of<MixUp::with<{.alpha = 0.2}>>() == "MixUp, {.alpha = 0.2}");
+    CHECK(name_of<CutMix::with<{.alpha = 1.0, .smoothing = 0.1}>>()
+          == "CutMix, {.smoothing = 0.1}");
+    CHECK(name_of<MixUpCutMix>() == "MixUpCutMix");
+    CHECK(name_of<MixUpCutMix::with<{.switch_prob = 0.3}>>()
+          == "MixUpCutMix, {.switch_prob = 0.3}");
     CHECK(name_of<Normalize<>>() == "Normalize<>");
     CHECK(name_of<Normalize<{0.5, 0.25, 0.5}, {0.5, 0.5, 0.5}>>()
           == "Normalize<{0.5, 0.25, 0.5}, {0.5, 0.5, 0.5}>");

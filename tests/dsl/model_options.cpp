@@ -26,6 +26,37 @@ TEST_CASE("dsl/model_options: settings of Model<B, Options...>") {
     CHECK(true);
 }
 
+TEST_CASE(
+    "dsl/model_options: Frozen<...> without Pretrained<...> implies ImageNet weights") {
+    using implied = decltype(Model<ResNet18, Frozen<Stem>>)::settings;
+    static_assert(implied::implied_pretrained && implied::pretrained);
+    static_assert(std::is_same_v<implied::source, ImageNet>);
+    // An explicit source wins; FreezeRandomInit keeps the random initialisation.
+    using file =
+        decltype(Model<ResNet18, Frozen<Stem>, Pretrained<File<"w.pth">>>)::settings;
+    static_assert(!file::implied_pretrained && file::source::path == "w.pth");
+    using random = decltype(Model<ResNet18, Frozen<Stem>, FreezeRandomInit>)::settings;
+    static_assert(!random::pretrained && std::is_void_v<random::source>);
+    // The resolved pipeline writes the implied weights out, after the backbone, so it is
+    // the same experiment, and prints the same, as the explicit spelling.
+    // clang-format off
+    constexpr auto implicit = Load<FashionMNIST>
+                            | Model<ResNet18, Frozen<Stem>>
+                            | Loss<CrossEntropy>;
+    constexpr auto spelled = Load<FashionMNIST>
+                           | Model<ResNet18, Pretrained<ImageNet>, Frozen<Stem>>
+                           | Loss<CrossEntropy>;
+    // clang-format on
+    static_assert(std::is_same_v<resolved_t<std::remove_cvref_t<decltype(implicit)>>,
+                                 resolved_t<std::remove_cvref_t<decltype(spelled)>>>);
+    CHECK(describe(implicit) == describe(spelled));
+    CHECK(describe_as_written(implicit).find("Pretrained") == std::string::npos);
+    // NonStrict loosens the implied load too.
+    static_assert(rules::non_strict_needs_pretrained<Frozen<Stem>, NonStrict>);
+    static_assert(
+        !rules::non_strict_needs_pretrained<Frozen<Stem>, FreezeRandomInit, NonStrict>);
+}
+
 TEST_CASE("dsl/model_options: rules") {
     static_assert(rules::cifar_stem_fits<ResNet50, CifarStem>);
     static_assert(!rules::cifar_stem_fits<MobileNetV2, CifarStem>);

@@ -13,8 +13,8 @@ namespace {
 constexpr auto full = Load<FashionMNIST>
                     | Model<ResNet18>
                     | Loss<CrossEntropy>
-                    | Optimizer<SGD<>>
-                    | Schedule<Cosine<>>
+                    | Optimizer<SGD>
+                    | Schedule<Cosine>
                     | Train<>;
 // clang-format on
 using Full = std::remove_cvref_t<decltype(full)>;
@@ -54,8 +54,9 @@ TEST_CASE("dsl/rules: argument categories") {
     static_assert(
         is_backbone<ResNet18> && is_backbone<ResNet50> && !is_backbone<FashionMNIST>);
     static_assert(is_dataset<FashionMNIST> && !is_dataset<CrossEntropy>);
-    static_assert(is_optimizer<SGD<>> && is_optimizer<AdamW<>> && !is_optimizer<Cosine<>>);
-    static_assert(is_schedule<Cosine<>> && is_schedule<Constant> && !is_schedule<SGD<>>);
+    static_assert(is_optimizer<SGD> && is_optimizer<AdamW> && !is_optimizer<Cosine>);
+    static_assert(is_schedule<Cosine> && is_schedule<Constant> && !is_schedule<SGD>);
+    static_assert(is_schedule<Step> && is_schedule<OneCycle> && is_augmentation<MixUp>);
     static_assert(is_load_option<Subset<10>> && is_load_option<Split<0.2>>);
     CHECK(is_block<Layer3>);
 }

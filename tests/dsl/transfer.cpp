@@ -52,10 +52,6 @@ TEST_CASE("dsl/transfer: rules hold and break as documented") {
     static_assert(something_trains<ResNet18, Frozen<Stem, Layer1, Layer2, Layer3, Layer4>>);
     static_assert(
         !something_trains<ResNet18, Frozen<Stem, Layer1, Layer2, Layer3, Layer4, Head>>);
-    static_assert(!frozen_weights_pretrained<ResNet18, Frozen<Stem>>);
-    static_assert(frozen_weights_pretrained<ResNet18, Frozen<Stem>, FreezeRandomInit>);
-    static_assert(frozen_weights_pretrained<ResNet18, FakePretrained, Frozen<Stem>>);
-    static_assert(frozen_weights_pretrained<ResNet18>);
     static_assert(model_options_hold<ResNet18, FakePretrained, Frozen<Stem>>());
 
     // clang-format off
@@ -74,6 +70,62 @@ TEST_CASE("dsl/transfer: rules hold and break as documented") {
         LossStage<CrossEntropy>>; // default Train<>: 10 epochs
     static_assert(!unfreeze_within_run<Late>);
     CHECK(validate(ok));
+}
+
+TEST_CASE("dsl/transfer: frozen blocks hold weights something loads") {
+    using namespace rules;
+    // A frozen head is never loaded: an error with weights (written or implied) ...
+    static_assert(!frozen_head_loaded<Pretrained<ImageNet>, Frozen<Layer4, Head>>);
+    static_assert(!frozen_head_loaded<Frozen<Stem, Head>>);
+    static_assert(!frozen_head_loaded<FakePretrained, Frozen<Head>>);
+    // ... unless FreezeRandomInit says a fixed random head is meant.
+    static_assert(frozen_head_loaded<Pretrained<ImageNet>, Frozen<Head>, FreezeRandomInit>);
+    static_assert(frozen_head_loaded<Frozen<Stem, Head>, FreezeRandomInit>);
+    static_assert(frozen_head_loaded<Pretrained<ImageNet>, Frozen<Stem, Layer4>>);
+    // The stem under CifarStem likewise; without CifarStem the stem loads.
+    static_assert(!frozen_stem_loaded<CifarStem, Pretrained<ImageNet>, Frozen<Stem>>);
+    static_assert(!frozen_stem_loaded<CifarStem, Frozen<Stem>>);
+    static_assert(frozen_stem_loaded<CifarStem, Frozen<Stem>, FreezeRandomInit>);
+    static_assert(frozen_stem_loaded<Pretrained<ImageNet>, Frozen<Stem>>);
+    static_assert(frozen_stem_loaded<CifarStem, Pretrained<ImageNet>, Frozen<Layer1>>);
+    // FreezeRandomInit needs a frozen block that is random.
+    static_assert(freeze_random_init_has_effect<ResNet18, Frozen<Stem>, FreezeRandomInit>);
+    static_assert(!freeze_random_init_has_effect<ResNet18, FreezeRandomInit>);
+    static_assert(!freeze_random_init_has_effect<ResNet18, Pretrained<ImageNet>,
+                                                 Frozen<Stem>, FreezeRandomInit>);
+    static_assert(freeze_random_init_has_effect<ResNet18, Pretrained<ImageNet>, CifarStem,
+                                                Frozen<Stem>, FreezeRandomInit>);
+    static_assert(freeze_random_init_has_effect<ResNet18>);
+    CHECK(model_options_hold<ResNet18, Pretrained<ImageNet>, Frozen<Head>,
+                             FreezeRandomInit>());
+}
+
+TEST_CASE("dsl/transfer: options that would have no effect") {
+    using namespace rules;
+    // LrScale on a block frozen for the whole run does nothing; on one unfrozen later, or
+    // one never frozen, it scales its rate.
+    static_assert(
+        !lr_scale_on_trained_block<ResNet18, Frozen<Stem, Layer1>, LrScale<Layer1, 0.1>>);
+    static_assert(
+        lr_scale_on_trained_block<ResNet18, Frozen<Stem, Layer1>,
+                                  Unfreeze<Layer1, AtEpoch<10>>, LrScale<Layer1, 0.1>>);
+    static_assert(lr_scale_on_trained_block<ResNet18, Frozen<Stem>, LrScale<Layer1, 0.1>>);
+    // BatchNorm<TrainMode> acts on frozen blocks only; EvalMode is the default written out.
+    static_assert(!batch_norm_mode_has_effect<ResNet18, BatchNorm<TrainMode>>);
+    static_assert(batch_norm_mode_has_effect<ResNet18, Frozen<Stem>, BatchNorm<TrainMode>>);
+    static_assert(batch_norm_mode_has_effect<ResNet18, BatchNorm<EvalMode>>);
+    // LayerDecay with a block frozen for the whole run is fine (the others keep their
+    // factors); with every block below the head frozen throughout, it changes nothing.
+    static_assert(layer_decay_has_effect<ResNet18, Frozen<Stem, Layer1>, LayerDecay<0.8>>);
+    static_assert(
+        layer_decay_has_effect<ResNet18, Frozen<Stem, Layer1, Layer2, Layer3, Layer4>,
+                               Unfreeze<Layer4, AtEpoch<3>>, LayerDecay<0.8>>);
+    static_assert(
+        !layer_decay_has_effect<ResNet18, Frozen<Stem, Layer1, Layer2, Layer3, Layer4>,
+                                LayerDecay<0.8>>);
+    static_assert(
+        layer_decay_has_effect<ResNet18, Frozen<Stem, Layer1, Layer2, Layer3, Layer4>>);
+    CHECK(layer_decay_has_effect<ResNet18>);
 }
 
 TEST_CASE("dsl/transfer: options print as written") {

@@ -16,12 +16,12 @@ GOOD_CPP = """\
 using namespace pipeline;
 // clang-format off
 constexpr auto experiment = Load<FashionMNIST, Subset<30'000>>
-                          | Augment<MixUp<0.2>>  // a comment: Load<A> | Model<B>
+                          | Augment<MixUp, {.alpha = 0.2}>  // a comment: Load<A> | Model<B>
                           | Model<ResNet18,
                                   Frozen<Stem>,
                                   FreezeRandomInit>
                           | Loss<SoftTargetCE>
-                          | Optimizer<SGD<{.lr = 0.1}>>;
+                          | Optimizer<SGD, {.lr = 0.1}>;
 constexpr auto tail = cifar
                     | Augment<HorizontalFlip>
                     | tail;

@@ -61,7 +61,7 @@ struct augment_chain {
     static void step(training_batch& out, torch::Generator& gen, int classes) {
         using X = at<I>;
         if constexpr (is_mixing<X>) {
-            auto m = mix<X::params>(out.x, out.y, classes, gen);
+            auto m = mix<X::mixing>(out.x, out.y, classes, gen);
             out.x = m.x;
             out.target = m.target;
         } else {

@@ -1,7 +1,8 @@
-// Augment<MixUp<alpha>>, Augment<CutMix<alpha>>, Augment<MixUpCutMix<{...}>>: each example
-// is mixed with its neighbour in the (already shuffled) batch, with its own coefficient
-// l ~ Beta(alpha, alpha) drawn on the device, and the targets become the matching
-// distributions. Works for any batch size: with B = 1 the example is its own partner.
+// Augment<MixUp>, Augment<CutMix>, Augment<MixUpCutMix> (tuned as Augment<MixUp, {...}>):
+// each example is mixed with its neighbour in the (already shuffled) batch, with its own
+// coefficient l ~ Beta(alpha, alpha) drawn on the device, and the targets become the
+// matching distributions. Works for any batch size: with B = 1 the example is its own
+// partner.
 #pragma once
 
 #include <cstdint>

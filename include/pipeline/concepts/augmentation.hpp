@@ -8,7 +8,9 @@
 //     (`RandomCrop<32, 4>`); its hyperparameters are template arguments, range-checked by
 //     static_asserts in the tag. A stage that changes the image side declares it (`size`)
 //     and the crop/size rules (dsl/augment_rules.hpp) follow it. Mixing stages (MixUp,
-//     CutMix) derive from `detail::mixing_tag` and carry `MixParams params`.
+//     CutMix) derive from `detail::mixing_tag` and carry `MixParams mixing`. A name with
+//     sensible defaults is a type tuned by the stage's second argument (its template
+//     derives from `tuned_by`, dsl/tunable.hpp); one that needs a value stays a template.
 //
 //  2. Its tensor side (augment/<name>.hpp), a specialisation of `augmentation_impl<A>`:
 //       static torch::Tensor train(torch::Tensor const& x, torch::Generator& gen);
@@ -19,7 +21,7 @@
 //       static torch::Tensor eval(torch::Tensor const& x);
 //           what evaluation batches get: the deterministic part (a centre crop, a resize),
 //           the identity for purely random stages.
-//     Mixing stages are implemented once, by `mix<params>` (augment/mixup.hpp).
+//     Mixing stages are implemented once, by `mix<A::mixing>` (augment/mixup.hpp).
 //
 // `Augment<A>` checks `augmentation_spec<A>`; the loop checks `implemented_augmentation<A>`.
 #pragma once
@@ -41,9 +43,9 @@ concept augmentation_spec = is_augmentation<A> && requires {
     { A::name() } -> std::convertible_to<std::string>;
 };
 
-//! An augmentation whose tensor side is visible (for mixing stages, `mix<params>`).
+//! An augmentation whose tensor side is visible (for mixing stages, `mix<A::mixing>`).
 template <class A>
 concept implemented_augmentation =
-    augmentation_spec<A> && (requires { A::params; } || requires { sizeof(augmentation_impl<A>); });
+    augmentation_spec<A> && (requires { A::mixing; } || requires { sizeof(augmentation_impl<A>); });
 
 } // namespace pipeline

@@ -6,6 +6,9 @@
 //  1. A tag (type layer, dsl/datasets.hpp): an empty type deriving from `dataset_tag` and
 //     `named<"Name">` (or with its own `static std::string name()`) that fixes, at compile
 //     time, what heads and rules need without reading a file:
+//       train_size, test_size      std::int64_t; the official splits' example counts, 0
+//                                  when known only once loaded (the size rules then run
+//                                  at run time, dsl/run_checks.hpp)
 //       classes, channels          ints; the head's outputs, the stem's inputs
 //       height, width              the images' side, 0 when known only once loaded
 //       class_names                std::array<std::string_view, classes>, where fixed
@@ -26,6 +29,7 @@
 #pragma once
 
 #include <concepts>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -43,6 +47,8 @@ struct dataset_loader;
 template <class D>
 concept dataset_spec = is_dataset<D> && requires {
     { D::name() } -> std::convertible_to<std::string>;
+    { D::train_size } -> std::convertible_to<std::int64_t>;
+    { D::test_size } -> std::convertible_to<std::int64_t>;
     { D::classes } -> std::convertible_to<int>;
     { D::channels } -> std::convertible_to<int>;
     { D::height } -> std::convertible_to<int>;

@@ -4,9 +4,12 @@
 // An optimizer is two pieces:
 //
 //  1. A tag (type layer, dsl/optimizers.hpp): an empty type deriving from `optimizer_tag`,
-//     its hyperparameters a structural struct given as the template argument
-//     (`SGD<{.lr = 0.1}>`), range-checked by static_asserts, with
-//       static std::string name();        the fields that differ from their defaults
+//     a class template over its hyperparameters' structural struct whose user-facing name
+//     is its default (`using SGD = detail::sgd<SgdParams{}>`), tunable as
+//     `Optimizer<SGD, {.lr = 0.1}>` (it derives from `tuned_by<sgd, P>`,
+//     dsl/tunable.hpp), range-checked by static_asserts, with
+//       static std::string name();        the name and the fields that differ from their
+//                                         defaults, as the stage's arguments
 //       static constexpr double lr;       the base rate the schedule scales
 //
 //  2. Its tensor side (train/optimizer.hpp), a specialisation of `optimizer_builder<O>`:

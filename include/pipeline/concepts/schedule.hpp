@@ -4,8 +4,12 @@
 // A schedule is two pieces:
 //
 //  1. A tag (type layer, dsl/schedules.hpp): an empty type deriving from `schedule_tag`,
-//     its hyperparameters a structural struct given as the template argument
-//     (`Cosine<{.warmup_epochs = 1}>`), with `static std::string name()`.
+//     with `static std::string name()` (the stage's arguments as written). Its
+//     hyperparameters, if any, are a structural struct: the tag is then a class template
+//     over it (`detail::cosine<CosineParams P>`), the user-facing name its default
+//     (`using Cosine = detail::cosine<CosineParams{}>`), and it derives from
+//     `tuned_by<cosine, P>` (dsl/tunable.hpp: `params_type`, `params`, `with<Q>`), so
+//     that `Schedule<Cosine, {.warmup_epochs = 1}>` tunes it.
 //
 //  2. Its formula (train/schedule.hpp), a specialisation of `schedule_formula<S>`:
 //       static double lr(double base_lr, schedule_clock const& clock);

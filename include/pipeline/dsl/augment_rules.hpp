@@ -63,7 +63,7 @@ struct dataset_of<LoadStage<D, O...>> {
 template <class A>
 constexpr double mixing_smoothing() {
     if constexpr (is_mixing<A>)
-        return A::params.smoothing;
+        return A::mixing.smoothing;
     else
         return 0.0;
 }
@@ -76,9 +76,14 @@ constexpr int normalize_channel_count() {
         return 0;
 }
 
+//! What `first_oversized` looks for: a RandomCrop larger than its input, a Cutout larger
+//! than its input, or a RandomCrop whose reflect padding is not smaller than its input
+//! (reflection needs pad < side).
+enum class size_check { crop, cutout, reflect_pad };
+
 //! The image side each stage receives, checked stage by stage: 0 all fit, otherwise
-//! 1 + the index of the first RandomCrop (or Cutout, for `cutout`) larger than its input.
-template <bool cutout, class Augs>
+//! 1 + the index of the first stage that `check` finds too large for its input.
+template <size_check check, class Augs>
 constexpr int first_oversized(Augs const& augs, int height, int width) {
     // A side of 0 is not known before loading (ImageFolder without a resize).
     if (height <= 0 || width <= 0)
@@ -89,13 +94,16 @@ constexpr int first_oversized(Augs const& augs, int height, int width) {
         if (found)
             return;
         if constexpr (is_random_crop<X>) {
-            if (!cutout && (X::size > height || X::size > width))
+            if (check == size_check::crop && (X::size > height || X::size > width))
+                found = index + 1;
+            if (check == size_check::reflect_pad && X::padding == Padding::reflect
+                && X::pad > 0 && (X::pad >= height || X::pad >= width))
                 found = index + 1;
             height = width = X::size;
         } else if constexpr (is_resize<X>) {
             height = width = X::size;
         } else if constexpr (is_cutout<X>) {
-            if (cutout && (X::size > height || X::size > width))
+            if (check == size_check::cutout && (X::size > height || X::size > width))
                 found = index + 1;
         }
         ++index;
@@ -126,18 +134,16 @@ struct augment_facts {
                                      || normalize_channel_count<A>() == D::channels)>;
             });
     }();
-    static constexpr int oversized_crop = [] {
+    template <size_check check>
+    static constexpr int first_too_large() {
         if constexpr (std::is_void_v<D>)
             return 0;
         else
-            return first_oversized<false>(augs, D::height, D::width);
-    }();
-    static constexpr int oversized_cutout = [] {
-        if constexpr (std::is_void_v<D>)
-            return 0;
-        else
-            return first_oversized<true>(augs, D::height, D::width);
-    }();
+            return first_oversized<check>(augs, D::height, D::width);
+    }
+    static constexpr int oversized_crop = first_too_large<size_check::crop>();
+    static constexpr int oversized_cutout = first_too_large<size_check::cutout>();
+    static constexpr int overpadded_crop = first_too_large<size_check::reflect_pad>();
 };
 
 template <class P>
@@ -148,6 +154,8 @@ struct pipeline_parts<Pipeline<S...>> {
     using loss = typename loss_of<stage_t<stage_kind::loss, Pipeline<S...>>>::type;
     using dataset = typename dataset_of<stage_t<stage_kind::load, Pipeline<S...>>>::type;
     using facts = augment_facts<dataset, augmentations>;
+    static constexpr int batch_size =
+        stage_t<stage_kind::train, resolved_t<Pipeline<S...>>>::params.batch_size;
 };
 
 } // namespace detail
@@ -187,6 +195,17 @@ inline constexpr bool crop_fits = augment_facts_t<P>::oversized_crop == 0;
 template <class P>
 inline constexpr bool cutout_fits = augment_facts_t<P>::oversized_cutout == 0;
 
+//! A RandomCrop's reflect padding is smaller than the images it receives (reflection
+//! mirrors pixels inside the image, so it needs pad < side; the tensor side would throw).
+template <class P>
+inline constexpr bool reflect_pad_fits = augment_facts_t<P>::overpadded_crop == 0;
+
+//! A mixing stage has a partner for each example: with Train<{.batch_size = 1}> every
+//! example is mixed with itself, which changes nothing.
+template <class P>
+inline constexpr bool mixing_has_partner =
+    augment_facts_t<P>::mixings == 0 || detail::pipeline_parts<P>::batch_size >= 2;
+
 //! Soft targets (any mixing stage) meet a loss that accepts them.
 template <class P>
 inline constexpr bool soft_targets_accepted =
@@ -200,9 +219,10 @@ inline constexpr bool smoothing_once = augment_facts_t<P>::smoothing == 0.0
 
 //! All augmentation rules.
 template <class P>
-inline constexpr bool augmentation_valid = one_mixing<P>&& mixing_last<P>&&
-    one_normalize<P>&& normalize_first<P>&& normalize_channels<P>&& crop_fits<P>&&
-        cutout_fits<P>&& soft_targets_accepted<P>&& smoothing_once<P>;
+inline constexpr bool augmentation_valid =
+    one_mixing<P>&& mixing_last<P>&& one_normalize<P>&& normalize_first<P>&&
+        normalize_channels<P>&& crop_fits<P>&& cutout_fits<P>&& reflect_pad_fits<P>&&
+            mixing_has_partner<P>&& soft_targets_accepted<P>&& smoothing_once<P>;
 
 } // namespace rules
 
@@ -214,8 +234,8 @@ constexpr bool validate_augmentation(Pipeline<S...>) {
     static_assert(rules::one_mixing<P>,
                   "pipeline: two mixing stages (MixUp, CutMix, MixUpCutMix); to choose "
                   "between MixUp and CutMix per example as timm does, write one "
-                  "Augment<MixUpCutMix<{.mixup_alpha = 0.8, .cutmix_alpha = 1.0, "
-                  ".switch_prob = 0.5}>>");
+                  "Augment<MixUpCutMix, {.mixup_alpha = 0.8, .cutmix_alpha = 1.0, "
+                  ".switch_prob = 0.5}>");
     // A crop or cutout after CutMix would change the pasted area the targets are
     // weighted by.
     static_assert(rules::mixing_last<P>,
@@ -239,6 +259,15 @@ constexpr bool validate_augmentation(Pipeline<S...>) {
     static_assert(rules::cutout_fits<P>,
                   "pipeline: Cutout<n> is larger than the images it receives; use a "
                   "smaller square");
+    static_assert(rules::reflect_pad_fits<P>,
+                  "pipeline: RandomCrop<size, pad> pads by reflection, which needs pad "
+                  "smaller than the images it receives (the dataset's size, or the last "
+                  "Resize<N> or RandomCrop before it); use a smaller pad or Padding::zero");
+    // Each example's partner is its neighbour in the batch; alone in a batch, its own.
+    static_assert(rules::mixing_has_partner<P>,
+                  "pipeline: MixUp/CutMix mix each example with another of its batch, but "
+                  "Train<{.batch_size = 1}> leaves every example alone (mixed with itself, "
+                  "nothing changes); use batch_size >= 2 or drop the mixing stage");
     // The bug timm selects around with a runtime if/elif chain (deit PR 91).
     static_assert(
         rules::soft_targets_accepted<P>,
@@ -246,8 +275,8 @@ constexpr bool validate_augmentation(Pipeline<S...>) {
         "hard labels only; use Loss<SoftTargetCE> or Loss<SmoothedCE<eps>>");
     static_assert(rules::smoothing_once<P>,
                   "pipeline: label smoothing applied twice (in the mixed targets and in "
-                  "Loss<SmoothedCE<eps>>); keep one: MixUp<alpha, eps> with "
-                  "Loss<SoftTargetCE>, or MixUp<alpha> with Loss<SmoothedCE<eps>>");
+                  "Loss<SmoothedCE<eps>>); keep one: Augment<MixUp, {.smoothing = eps}> "
+                  "with Loss<SoftTargetCE>, or Augment<MixUp> with Loss<SmoothedCE<eps>>");
     return rules::augmentation_valid<P>;
 }
 

@@ -1,7 +1,9 @@
 // Augmentation tags, the arguments of Augment<...>: pixel stages (RandomCrop,
 // HorizontalFlip, Cutout, Resize, Normalize) and the mixing stages that produce soft
-// targets (MixUp, CutMix, MixUpCutMix). Hyperparameters live in the type. Torch-free: the
-// tensors are in pipeline/augment/.
+// targets (MixUp, CutMix, MixUpCutMix). Hyperparameters live in the type: names that need
+// a value are templates (`RandomCrop<32, 4>`), names with defaults are types tuned with the
+// stage's second argument (`Augment<MixUp, {.alpha = 0.2}>`). Torch-free: the tensors are
+// in pipeline/augment/.
 #pragma once
 
 #include <array>
@@ -11,6 +13,7 @@
 
 #include <pipeline/dsl/fixed_string.hpp>
 #include <pipeline/dsl/tags.hpp>
+#include <pipeline/dsl/tunable.hpp>
 
 namespace pipeline {
 
@@ -106,9 +109,10 @@ struct Normalize : augmentation_tag {
     }
 };
 
-//! What a mixing stage does; MixUp, CutMix and MixUpCutMix are its three spellings.
-//! `switch_prob` is the probability that an example uses CutMix when both are enabled
-//! (timm's Mixup); `smoothing` is label smoothing folded into the mixed targets.
+//! What a mixing stage does, as the tensor side reads it (`mix<P>`, augment/mixup.hpp):
+//! MixUp where `mixup_alpha` > 0, CutMix where `cutmix_alpha` > 0, per example CutMix with
+//! probability `switch_prob` when both are (timm's Mixup); `smoothing` is label smoothing
+//! folded into the mixed targets. Also MixUpCutMix's hyperparameters.
 struct MixParams {
     double mixup_alpha = 0.8;
     double cutmix_alpha = 1.0;
@@ -116,74 +120,97 @@ struct MixParams {
     double smoothing = 0.0;
 };
 
-namespace detail {
-template <MixParams P>
-struct mixing_checks {
-    static_assert(
-        P.mixup_alpha >= 0.0 && P.cutmix_alpha >= 0.0,
-        "pipeline: MixUp<alpha> and CutMix<alpha> need alpha > 0 (the Beta(alpha, "
-        "alpha) distribution of the mixing coefficient)");
-    static_assert(P.mixup_alpha > 0.0 || P.cutmix_alpha > 0.0,
-                  "pipeline: MixUpCutMix<{...}> needs mixup_alpha > 0 or cutmix_alpha > 0");
-    static_assert(P.switch_prob >= 0.0 && P.switch_prob <= 1.0,
-                  "pipeline: MixUpCutMix<{.switch_prob}> is a probability (0 <= p <= 1)");
-    static_assert(P.smoothing >= 0.0 && P.smoothing < 1.0,
-                  "pipeline: the smoothing of MixUp/CutMix needs 0 <= eps < 1");
-    static constexpr bool ok = true;
+//! MixUp's hyperparameters: the Beta(alpha, alpha) of the mixing coefficient (0.4 as
+//! fastai's MixUp) and label smoothing folded into the mixed targets.
+struct MixUpParams {
+    double alpha = 0.4;
+    double smoothing = 0.0;
 };
+
+//! CutMix's hyperparameters: the Beta(alpha, alpha) of the kept area (1.0 as the paper
+//! and fastai) and label smoothing folded into the mixed targets.
+struct CutMixParams {
+    double alpha = 1.0;
+    double smoothing = 0.0;
+};
+
+namespace detail {
 struct mixing_tag {};
+
+template <MixUpParams P>
+struct mixup : augmentation_tag, mixing_tag, tuned_by<mixup, P> {
+    static_assert(P.alpha > 0.0, "pipeline: Augment<MixUp, {.alpha}> needs alpha > 0 (the "
+                                 "Beta(alpha, alpha) distribution of the mixing "
+                                 "coefficient)");
+    static_assert(P.smoothing >= 0.0 && P.smoothing < 1.0,
+                  "pipeline: Augment<MixUp, {.smoothing}> needs 0 <= eps < 1");
+    static constexpr MixParams mixing{P.alpha, 0.0, 0.0, P.smoothing};
+    static std::string name() {
+        constexpr MixUpParams d{};
+        return tuned_name("MixUp", field_printer{}("alpha", P.alpha, d.alpha)(
+                                       "smoothing", P.smoothing, d.smoothing)
+                                       .braced());
+    }
+};
+
+template <CutMixParams P>
+struct cutmix : augmentation_tag, mixing_tag, tuned_by<cutmix, P> {
+    static_assert(P.alpha > 0.0, "pipeline: Augment<CutMix, {.alpha}> needs alpha > 0 (the "
+                                 "Beta(alpha, alpha) distribution of the kept area)");
+    static_assert(P.smoothing >= 0.0 && P.smoothing < 1.0,
+                  "pipeline: Augment<CutMix, {.smoothing}> needs 0 <= eps < 1");
+    static constexpr MixParams mixing{0.0, P.alpha, 1.0, P.smoothing};
+    static std::string name() {
+        constexpr CutMixParams d{};
+        return tuned_name("CutMix", field_printer{}("alpha", P.alpha, d.alpha)(
+                                        "smoothing", P.smoothing, d.smoothing)
+                                        .braced());
+    }
+};
+
+template <MixParams P>
+struct mixup_cutmix : augmentation_tag, mixing_tag, tuned_by<mixup_cutmix, P> {
+    static_assert(P.mixup_alpha >= 0.0 && P.cutmix_alpha >= 0.0,
+                  "pipeline: Augment<MixUpCutMix, {.mixup_alpha, .cutmix_alpha}> need "
+                  "alpha >= 0 (0 turns that half off)");
+    static_assert(P.mixup_alpha > 0.0 || P.cutmix_alpha > 0.0,
+                  "pipeline: Augment<MixUpCutMix, {...}> needs mixup_alpha > 0 or "
+                  "cutmix_alpha > 0");
+    static_assert(P.switch_prob >= 0.0 && P.switch_prob <= 1.0,
+                  "pipeline: Augment<MixUpCutMix, {.switch_prob}> is a probability "
+                  "(0 <= p <= 1)");
+    static_assert(P.smoothing >= 0.0 && P.smoothing < 1.0,
+                  "pipeline: Augment<MixUpCutMix, {.smoothing}> needs 0 <= eps < 1");
+    static constexpr MixParams mixing = P;
+    static std::string name() {
+        constexpr MixParams d{};
+        return tuned_name("MixUpCutMix",
+                          field_printer{}("mixup_alpha", P.mixup_alpha, d.mixup_alpha)(
+                              "cutmix_alpha", P.cutmix_alpha,
+                              d.cutmix_alpha)("switch_prob", P.switch_prob, d.switch_prob)(
+                              "smoothing", P.smoothing, d.smoothing)
+                              .braced());
+    }
+};
 } // namespace detail
 
 //! Blends each example with another of the batch: x = l x_i + (1 - l) x_j, and the same
 //! for the targets, with l ~ Beta(alpha, alpha) drawn per example (Zhang et al. 2018).
 //! Produces soft targets: the loss must accept them (SoftTargetCE, SmoothedCE<eps>).
-template <double Alpha, double Smoothing = 0.0>
-struct MixUp : augmentation_tag, detail::mixing_tag {
-    static_assert(Alpha > 0.0, "pipeline: MixUp<alpha> needs alpha > 0 (the Beta(alpha, "
-                               "alpha) distribution of the mixing coefficient)");
-    static_assert(Smoothing >= 0.0 && Smoothing < 1.0,
-                  "pipeline: MixUp<alpha, eps> needs 0 <= eps < 1");
-    static constexpr MixParams params{Alpha, 0.0, 0.0, Smoothing};
-    static std::string name() {
-        return "MixUp<" + detail::format_number(Alpha)
-               + (Smoothing > 0.0 ? ", " + detail::format_number(Smoothing) : "") + ">";
-    }
-};
+//! `Augment<MixUp>`, `Augment<MixUp, {.alpha = 0.2, .smoothing = 0.1}>`.
+using MixUp = detail::mixup<MixUpParams{}>;
 
 //! Pastes a random box of another example of the batch into each example (Yun et al.
 //! 2019), with the box area 1 - l for l ~ Beta(alpha, alpha) per example; the targets mix
-//! by the exact pasted area. Produces soft targets.
-template <double Alpha, double Smoothing = 0.0>
-struct CutMix : augmentation_tag, detail::mixing_tag {
-    static_assert(Alpha > 0.0, "pipeline: CutMix<alpha> needs alpha > 0 (the Beta(alpha, "
-                               "alpha) distribution of the kept area)");
-    static_assert(Smoothing >= 0.0 && Smoothing < 1.0,
-                  "pipeline: CutMix<alpha, eps> needs 0 <= eps < 1");
-    static constexpr MixParams params{0.0, Alpha, 1.0, Smoothing};
-    static std::string name() {
-        return "CutMix<" + detail::format_number(Alpha)
-               + (Smoothing > 0.0 ? ", " + detail::format_number(Smoothing) : "") + ">";
-    }
-};
+//! by the exact pasted area. Produces soft targets. `Augment<CutMix>`,
+//! `Augment<CutMix, {.alpha = 0.5}>`.
+using CutMix = detail::cutmix<CutMixParams{}>;
 
 //! MixUp or CutMix, chosen per example (CutMix with probability `switch_prob`), as timm's
-//! Mixup does when both alphas are given: `MixUpCutMix<{.mixup_alpha = 0.8,
-//! .cutmix_alpha = 1.0, .switch_prob = 0.5, .smoothing = 0.1}>`.
-template <MixParams P = MixParams{}>
-struct MixUpCutMix : augmentation_tag, detail::mixing_tag {
-    static_assert(detail::mixing_checks<P>::ok);
-    static constexpr MixParams params = P;
-    static std::string name() {
-        constexpr MixParams d{};
-        return "MixUpCutMix<"
-               + detail::field_printer{}("mixup_alpha", P.mixup_alpha, d.mixup_alpha)(
-                     "cutmix_alpha", P.cutmix_alpha,
-                     d.cutmix_alpha)("switch_prob", P.switch_prob,
-                                     d.switch_prob)("smoothing", P.smoothing, d.smoothing)
-                     .braced()
-               + ">";
-    }
-};
+//! Mixup does when both alphas are given: `Augment<MixUpCutMix>`,
+//! `Augment<MixUpCutMix, {.mixup_alpha = 0.8, .cutmix_alpha = 1.0, .switch_prob = 0.5,
+//! .smoothing = 0.1}>`.
+using MixUpCutMix = detail::mixup_cutmix<MixParams{}>;
 
 //! Stage-kind traits of augmentations.
 template <class A>

@@ -1,6 +1,7 @@
-// Dataset tags and the options of Load<...>. Everything fixed about a dataset (classes,
-// channels, native size, class names, normalisation statistics) is known here at compile
-// time, so heads and checks can use it without reading a file. Torch-free.
+// Dataset tags and the options of Load<...>. Everything fixed about a dataset (the number
+// of training and test examples, classes, channels, native size, class names,
+// normalisation statistics) is known here at compile time, so heads and checks can use it
+// without reading a file. Torch-free.
 #pragma once
 
 #include <array>
@@ -17,6 +18,8 @@ namespace pipeline {
 //! classes. Debian ships it (`apt-get install dataset-fashion-mnist`), which makes it the
 //! embedded default of the quick start.
 struct FashionMNIST : dataset_tag, named<"FashionMNIST"> {
+    static constexpr std::int64_t train_size = 60000;
+    static constexpr std::int64_t test_size = 10000;
     static constexpr int classes = 10;
     static constexpr int channels = 1;
     static constexpr int height = 28;
@@ -32,6 +35,8 @@ struct FashionMNIST : dataset_tag, named<"FashionMNIST"> {
 //! CIFAR-10 (Krizhevsky 2009): 50,000 training and 10,000 test images, 32x32 RGB, 10
 //! classes, read from the official binary release (`cifar-10-batches-bin/`).
 struct CIFAR10 : dataset_tag, named<"CIFAR10"> {
+    static constexpr std::int64_t train_size = 50000;
+    static constexpr std::int64_t test_size = 10000;
     static constexpr int classes = 10;
     static constexpr int channels = 3;
     static constexpr int height = 32;
@@ -77,6 +82,10 @@ struct ImageFolder : dataset_tag {
                   "pipeline: ImageFolder<name, {.test_fraction}> needs 0 < f < 1");
     static constexpr ImageFolderParams params = P;
     static constexpr std::string_view folder = Name.view();
+    //! Known only once the folder is read (the size rules then run before any model work:
+    //! dsl/run_checks.hpp).
+    static constexpr std::int64_t train_size = 0;
+    static constexpr std::int64_t test_size = 0;
     static constexpr int classes = P.classes;
     static constexpr int channels = P.channels;
     //! 0 when the images keep their own size (known only once loaded).

@@ -25,7 +25,7 @@ std::string describe_as_written(Pipeline<S...>) {
 //!                      | Model<ResNet18>
 //!                      | Loss<CrossEntropy>;
 //!     describe(p); // "Load<FashionMNIST> | Model<ResNet18> | Loss<CrossEntropy> |
-//!                  //  Optimizer<SGD<>> | Schedule<Cosine<>> | Train<>"
+//!                  //  Optimizer<SGD> | Schedule<Cosine> | Train<>"
 template <class... S>
 std::string describe(Pipeline<S...> p) {
     return describe_as_written(resolved_t<decltype(p)>{});

@@ -64,8 +64,8 @@ inline std::string format_number(bool value) {
 }
 
 //! Prints designated initialisers for the fields that differ from their defaults, so
-//! the printed form of `SGD<{.lr = 0.1}>` is what the user wrote, and `SGD<>` when every
-//! field keeps its default.
+//! the printed form of `Optimizer<SGD, {.lr = 0.1}>` is what the user wrote, and
+//! `Optimizer<SGD>` when every field keeps its default.
 class field_printer {
 public:
     template <class T>

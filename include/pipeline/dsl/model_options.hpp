@@ -1,7 +1,9 @@
 // The options of Model<B, Options...> that shape the network and its starting weights:
-// Pretrained<ImageNet> or Pretrained<File<"...">>, NonStrict, CifarStem, HeadDropout<p>.
-// Each is a model option tag; `model_settings<B, Options...>` folds them into the plain
-// values the tensor layer reads, after `check_model_options` has checked them. Torch-free.
+// Pretrained<ImageNet> or Pretrained<File<"...">>, NonStrict, FreezeRandomInit, CifarStem,
+// HeadDropout<p>. Each is a model option tag; `model_settings<B, Options...>` folds them
+// into the plain values the tensor layer reads, after `check_model_options` has checked
+// them. Frozen<...> without Pretrained<...> implies Pretrained<ImageNet> (a frozen block
+// must hold weights something loads) unless FreezeRandomInit says otherwise. Torch-free.
 #pragma once
 
 #include <string>
@@ -48,6 +50,12 @@ struct Pretrained : model_option_tag {
 //! Load what matches and report, by name, what stays freshly initialised (default:
 //! strict, every expected tensor present with the right shape).
 struct NonStrict : model_option_tag, named<"NonStrict"> {};
+
+//! The explicit opt-in for frozen blocks that hold random weights: without
+//! `Pretrained<...>`, `Frozen<...>` then freezes the random initialisation instead of
+//! implying `Pretrained<ImageNet>`; with it, a frozen `Head` (never loaded) or a frozen
+//! `Stem` under `CifarStem` (its conv never loaded) is allowed.
+struct FreezeRandomInit : model_option_tag, named<"FreezeRandomInit"> {};
 
 //! ResNets on 32x32 inputs: a 3x3 stride-1 first conv and no max-pool (that conv is then
 //! never loaded from ImageNet weights, and the loader says so).
@@ -98,7 +106,7 @@ inline constexpr auto is_head_dropout_fn = []<class T>(hana::basic_type<T>) {
 };
 
 //! The source S of the first Pretrained<S> among the options as `hana::type_c<S>`,
-//! `hana::type_c<void>` without one.
+//! `hana::type_c<void>` without one (or `ImageNet` when implied, see model_settings).
 template <class... Options>
 constexpr auto weights_source() {
     return hana::transform(hana::find_if(hana::tuple_t<Options...>, is_pretrained_fn),
@@ -121,10 +129,21 @@ template <class B, class... Options>
 inline constexpr bool cifar_stem_fits =
     !(std::is_same_v<Options, CifarStem> || ...)
     || std::is_same_v<typename B::family, resnet_family>;
-//! NonStrict loosens loading, so without Pretrained<...> it would silently do nothing.
+//! Whether the options load weights: a Pretrained<...>, or Frozen<...> without one and
+//! without FreezeRandomInit, which implies Pretrained<ImageNet> (the weights a frozen
+//! block must hold come from somewhere, and the backbone's default weights are what
+//! "freeze the stem" means in transfer learning).
+template <class... Options>
+inline constexpr bool implies_pretrained =
+    !(is_pretrained_option<Options> || ...) && (is_freeze_option<Options> || ...)
+    && !(std::is_same_v<Options, FreezeRandomInit> || ...);
+template <class... Options>
+inline constexpr bool loads_weights = (is_pretrained_option<Options> || ...)
+                                      || implies_pretrained<Options...>;
+//! NonStrict loosens loading, so without weights to load it would silently do nothing.
 template <class... Options>
 inline constexpr bool non_strict_needs_pretrained =
-    !(std::is_same_v<Options, NonStrict> || ...) || (is_pretrained<Options> || ...);
+    !(std::is_same_v<Options, NonStrict> || ...) || loads_weights<Options...>;
 } // namespace rules
 
 //! Checks Model<B, Options...>'s options; a stage calls it before anything else.
@@ -146,9 +165,16 @@ constexpr bool check_model_options() {
 //! The plain values the tensor layer reads from Model<B, Options...>.
 template <class B, class... Options>
 struct model_settings {
-    static constexpr bool pretrained = (is_pretrained<Options> || ...);
+    //! Frozen<...> without Pretrained<...> (and without FreezeRandomInit) loads the
+    //! backbone's ImageNet weights, as if Pretrained<ImageNet> were written; the resolved
+    //! pipeline (resolved_t) writes it out, so the printed experiment says so.
+    static constexpr bool implied_pretrained = rules::implies_pretrained<Options...>;
+    static constexpr bool pretrained =
+        (is_pretrained<Options> || ...) || implied_pretrained;
     //! ImageNet, File<"...">, or void when not pretrained.
-    using source = typename decltype(detail::weights_source<Options...>())::type;
+    using source =
+        std::conditional_t<implied_pretrained, ImageNet,
+                           typename decltype(detail::weights_source<Options...>())::type>;
     static constexpr bool strict = !(std::is_same_v<Options, NonStrict> || ...);
     static constexpr bool cifar_stem = (std::is_same_v<Options, CifarStem> || ...);
     static constexpr bool has_head_dropout = (is_head_dropout<Options> || ...);

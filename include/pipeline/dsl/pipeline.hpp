@@ -12,6 +12,7 @@
 #include <boost/hana/filter.hpp>
 #include <boost/hana/find_if.hpp>
 #include <boost/hana/optional.hpp>
+#include <boost/hana/transform.hpp>
 #include <boost/hana/tuple.hpp>
 #include <boost/hana/type.hpp>
 #include <boost/hana/unpack.hpp>
@@ -164,8 +165,8 @@ template <stage_kind K, class P>
 using stage_t = typename decltype(detail::find_stage<K>(P{}))::type;
 
 //! The defaults used where a stage is omitted. They are documented in docs/stages.md.
-using default_optimizer = OptimizerStage<SGD<>>;
-using default_schedule = ScheduleStage<Cosine<>>;
+using default_optimizer = OptimizerStage<SGD>;
+using default_schedule = ScheduleStage<Cosine>;
 using default_train = TrainStage<TrainParams{}>;
 
 namespace detail {
@@ -184,7 +185,8 @@ constexpr auto resolve(Pipeline<S...> p) {
         hana::concat(hana::filter(all, is_kind<stage_kind::load>),
                      hana::filter(all, is_kind<stage_kind::augment>)),
         hana::concat(
-            hana::concat(hana::filter(all, is_kind<stage_kind::model>),
+            hana::concat(hana::transform(hana::filter(all, is_kind<stage_kind::model>),
+                                         hana::metafunction<resolved_stage>),
                          hana::filter(all, is_kind<stage_kind::loss>)),
             hana::concat(hana::concat(stage_or<stage_kind::optimizer, default_optimizer>(p),
                                       stage_or<stage_kind::schedule, default_schedule>(p)),
@@ -196,7 +198,8 @@ constexpr auto resolve(Pipeline<S...> p) {
 } // namespace detail
 
 //! The pipeline with the documented defaults filled in for omitted Optimizer, Schedule
-//! and Train stages: what actually runs.
+//! and Train stages, and the Pretrained<ImageNet> that Frozen<...> implies written out in
+//! the Model stage: what actually runs.
 template <class P>
 using resolved_t = typename decltype(detail::resolve(P{}))::type;
 

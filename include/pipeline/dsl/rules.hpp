@@ -1,11 +1,15 @@
-// Whole-pipeline rules: what a pipeline needs before it can run. Each rule is a trait
-// first (`pipeline::rules::...`, testable with static_assert either way) and a
-// static_assert in `validate` second. `run` calls `validate` before it expands anything,
-// so a broken pipeline stops at the rule's message, not in the training loop.
+// Whole-pipeline rules: what a pipeline needs before it can run, and (through the rule
+// headers it calls: schedule_rules, size_rules, augment_rules) what its stages must agree
+// on. Each rule is a trait first (`pipeline::rules::...`, testable with static_assert
+// either way) and a static_assert in `validate` second. `run` calls `validate` before it
+// expands anything, so a broken pipeline stops at the rule's message, not in the training
+// loop.
 #pragma once
 
 #include <pipeline/dsl/augment_rules.hpp>
 #include <pipeline/dsl/pipeline.hpp>
+#include <pipeline/dsl/schedule_rules.hpp>
+#include <pipeline/dsl/size_rules.hpp>
 
 namespace pipeline {
 namespace rules {
@@ -62,8 +66,8 @@ constexpr bool validate(Pipeline<S...>) {
     static_assert(rules::unfreeze_within_run<P>,
                   "pipeline: an Unfreeze<Block, AtEpoch<N>> comes after the last epoch of "
                   "Train<{.epochs}> (10 when Train is omitted); lower N or train longer");
-    return rules::complete<
-               P> && rules::unfreeze_within_run<P> && validate_augmentation(P{});
+    return rules::complete<P> && rules::unfreeze_within_run<P> && validate_schedule(P{})
+           && validate_sizes(P{}) && validate_augmentation(P{});
 }
 
 } // namespace pipeline

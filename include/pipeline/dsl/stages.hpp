@@ -1,5 +1,7 @@
 // The seven stage kinds and their variable templates: `Load<D>`, `Augment<A>`,
 // `Model<B, Options...>`, `Loss<L>`, `Optimizer<O>`, `Schedule<S>`, `Train<{...}>`.
+// Augment, Optimizer and Schedule take an optional second argument, the hyperparameters
+// of a name with defaults (`Schedule<Cosine, {.warmup_epochs = 1}>`, dsl/tunable.hpp).
 // A stage is an empty constexpr object; composing stages runs nothing. Each stage checks
 // the category of its argument first, so a misplaced argument is one readable error.
 #pragma once
@@ -8,19 +10,20 @@
 #include <cstdint>
 #include <string>
 
-#include <pipeline/dsl/at_most_one.hpp>
 #include <pipeline/concepts/augmentation.hpp>
 #include <pipeline/concepts/backbone.hpp>
 #include <pipeline/concepts/dataset.hpp>
 #include <pipeline/concepts/loss.hpp>
 #include <pipeline/concepts/optimizer.hpp>
 #include <pipeline/concepts/schedule.hpp>
+#include <pipeline/dsl/at_most_one.hpp>
 #include <pipeline/dsl/datasets.hpp>
 #include <pipeline/dsl/fixed_string.hpp>
 #include <pipeline/dsl/model_options.hpp>
 #include <pipeline/dsl/tags.hpp>
 #include <pipeline/dsl/train_params.hpp>
 #include <pipeline/dsl/transfer.hpp>
+#include <pipeline/dsl/tunable.hpp>
 
 namespace pipeline {
 
@@ -58,6 +61,17 @@ inline constexpr bool one_subset = at_most_one(hana::tuple_t<Options...>,
 template <class... Options>
 inline constexpr bool one_split = at_most_one(hana::tuple_t<Options...>,
                                               detail::is_split_fn);
+//! A Subset<N> keeps at most the dataset's training examples: more would print N while
+//! the run trains on fewer. Checked where the size is known at compile time
+//! (D::train_size > 0); an ImageFolder's is checked once read (dsl/run_checks.hpp).
+template <class D, class... Options>
+inline constexpr bool subset_within_dataset = [] {
+    if constexpr (dataset_spec<D>)
+        return D::train_size <= 0
+               || (std::int64_t{0} + ... + option_count<Options>) <= D::train_size;
+    else
+        return true; // not a dataset: the kind check reports it
+}();
 } // namespace rules
 
 template <class D, class... Options>
@@ -65,10 +79,11 @@ struct LoadStage {
     static_assert(is_dataset<D>,
                   "pipeline: Load<D> takes a dataset (FashionMNIST, CIFAR10, "
                   "ImageFolder<...>) as its first argument");
-    static_assert(!is_dataset<D> || dataset_spec<D>,
-                  "pipeline: this dataset tag lacks what a dataset declares (name(), "
-                  "classes, channels, height, width, mean, std); see "
-                  "pipeline/concepts/dataset.hpp");
+    static_assert(
+        !is_dataset<D> || dataset_spec<D>,
+        "pipeline: this dataset tag lacks what a dataset declares (name(), "
+        "train_size, test_size, classes, channels, height, width, mean, std); see "
+        "pipeline/concepts/dataset.hpp");
     static_assert((is_load_option<Options> && ...),
                   "pipeline: Load<D, Options...> takes load options (Subset<N>, Split<f>) "
                   "after the dataset");
@@ -76,6 +91,10 @@ struct LoadStage {
                   "pipeline: Load<D, ...> takes at most one Subset<N>");
     static_assert(rules::one_split<Options...>,
                   "pipeline: Load<D, ...> takes at most one Split<f>");
+    static_assert(rules::subset_within_dataset<D, Options...>,
+                  "pipeline: Load<D, Subset<N>> keeps more training examples than the "
+                  "dataset has (FashionMNIST 60,000, CIFAR10 50,000), so the run would "
+                  "train on fewer than it prints; lower N or drop Subset<N>");
     static constexpr stage_kind kind = stage_kind::load;
     using dataset = D;
     //! Training examples kept (Subset<N>), 0 for all.
@@ -143,8 +162,9 @@ struct LossStage {
 
 template <class O>
 struct OptimizerStage {
-    static_assert(is_optimizer<O>, "pipeline: Optimizer<O> takes an optimizer (SGD<{...}>, "
-                                   "AdamW<{...}>); the argument is not one");
+    static_assert(is_optimizer<O>,
+                  "pipeline: Optimizer<O> takes an optimizer (SGD, AdamW; tuned as "
+                  "Optimizer<SGD, {.lr = 0.1}>); the argument is not one");
     static_assert(!is_optimizer<O> || optimizer_spec<O>,
                   "pipeline: this optimizer tag lacks what an optimizer declares (name(), "
                   "lr); see pipeline/concepts/optimizer.hpp");
@@ -155,9 +175,10 @@ struct OptimizerStage {
 
 template <class S>
 struct ScheduleStage {
-    static_assert(is_schedule<S>, "pipeline: Schedule<S> takes a schedule (Cosine<{...}>, "
-                                  "OneCycle<{...}>, Step<{...}>, Constant); the "
-                                  "argument is not one");
+    static_assert(is_schedule<S>,
+                  "pipeline: Schedule<S> takes a schedule (Cosine, OneCycle, Step, "
+                  "Constant; tuned as Schedule<Cosine, {.warmup_epochs = 1}>); the "
+                  "argument is not one");
     static_assert(!is_schedule<S> || schedule_spec<S>,
                   "pipeline: this schedule tag lacks a name(); see "
                   "pipeline/concepts/schedule.hpp");
@@ -188,15 +209,33 @@ struct TrainStage {
     }
 };
 
+namespace detail {
+//! A stage as it runs: a Model stage whose Frozen<...> implies Pretrained<ImageNet> gets it
+//! written out (after the backbone, where it is usually written), so the printed
+//! experiment never claims less than what runs; every other stage is itself.
+template <class S>
+struct resolved_stage {
+    using type = S;
+};
+template <class B, class... Options>
+requires(model_settings<B, Options...>::implied_pretrained) struct resolved_stage<
+    ModelStage<B, Options...>> {
+    using type = ModelStage<B, Pretrained<ImageNet>, Options...>;
+};
+} // namespace detail
+
 //! `Load<FashionMNIST>`, `Load<FashionMNIST, Subset<20000>, Split<0.1>>`.
 template <class D, class... Options>
 inline constexpr LoadStage<D, Options...> Load{};
 
-//! `Augment<A>`: may appear several times, applied in the order written.
-template <class A>
-inline constexpr AugmentStage<A> Augment{};
+//! `Augment<HorizontalFlip>`, `Augment<RandomCrop<32, 4>>`, `Augment<MixUp>`,
+//! `Augment<MixUp, {.alpha = 0.2}>`: may appear several times, applied in the order
+//! written. The second argument tunes a name with defaults (dsl/tunable.hpp).
+template <class A, params_type_t<A> P = params_of_v<A>>
+inline constexpr AugmentStage<tuned_t<A, P>> Augment{};
 
-//! `Model<ResNet18>`, later `Model<ResNet18, Pretrained<ImageNet>, Frozen<Stem>>`.
+//! `Model<ResNet18>`, `Model<ResNet18, Pretrained<ImageNet>, Frozen<Stem>>`;
+//! `Model<ResNet18, Frozen<Stem>>` runs (and prints, resolved) as the latter.
 template <class B, class... Options>
 inline constexpr ModelStage<B, Options...> Model{};
 
@@ -204,13 +243,15 @@ inline constexpr ModelStage<B, Options...> Model{};
 template <class L>
 inline constexpr LossStage<L> Loss{};
 
-//! `Optimizer<SGD<{.lr = 0.1}>>`; default `Optimizer<SGD<>>`.
-template <class O>
-inline constexpr OptimizerStage<O> Optimizer{};
+//! `Optimizer<SGD>`, `Optimizer<SGD, {.lr = 0.1}>`, `Optimizer<AdamW, {.lr = 3e-4}>`;
+//! default `Optimizer<SGD>`.
+template <class O, params_type_t<O> P = params_of_v<O>>
+inline constexpr OptimizerStage<tuned_t<O, P>> Optimizer{};
 
-//! `Schedule<Cosine<{.warmup_epochs = 1}>>`; default `Schedule<Cosine<>>`.
-template <class S>
-inline constexpr ScheduleStage<S> Schedule{};
+//! `Schedule<Cosine>`, `Schedule<Cosine, {.warmup_epochs = 1}>`, `Schedule<Constant>`;
+//! default `Schedule<Cosine>`.
+template <class S, params_type_t<S> P = params_of_v<S>>
+inline constexpr ScheduleStage<tuned_t<S, P>> Schedule{};
 
 //! `Train<{.epochs = 5, .batch_size = 256}>`; default `Train<>`.
 template <TrainParams P = TrainParams{}>

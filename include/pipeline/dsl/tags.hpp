@@ -38,9 +38,14 @@ template <class T>
 inline constexpr bool is_schedule = std::is_base_of_v<schedule_tag, T>;
 
 //! True for model options that load pretrained weights (`Pretrained<...>` specialises
-//! it): freezing blocks without one needs the explicit `FreezeRandomInit`.
+//! it): freezing blocks without one implies `Pretrained<ImageNet>` unless
+//! `FreezeRandomInit` is given.
 template <class T>
 inline constexpr bool is_pretrained_option = false;
+
+//! True for model options that freeze blocks (`Frozen<...>` specialises it).
+template <class T>
+inline constexpr bool is_freeze_option = false;
 
 //! The printed name of a vocabulary type (`ResNet18`, `SmoothedCE<0.1>`).
 template <class T>

@@ -55,6 +55,9 @@ struct AtEpoch {
     static std::string name() { return "AtEpoch<" + std::to_string(N) + ">"; }
 };
 
+template <class... Bs>
+inline constexpr bool is_freeze_option<Frozen<Bs...>> = true;
+
 template <class T>
 inline constexpr bool is_at_epoch = false;
 template <int N>
@@ -110,10 +113,6 @@ struct BatchNorm : model_option_tag {
                   "pipeline: BatchNorm<Mode> takes EvalMode or TrainMode");
     static std::string name() { return "BatchNorm<" + name_of<Mode>() + ">"; }
 };
-
-//! The explicit opt-in for freezing blocks of a randomly initialised backbone (without
-//! `Pretrained<...>`), which is almost always a mistake.
-struct FreezeRandomInit : model_option_tag, named<"FreezeRandomInit"> {};
 
 //! `Ema<0.999>`: an exponential moving average of the weights (timm's ModelEmaV2), updated
 //! after every step and evaluated as its own model.
@@ -221,6 +220,8 @@ struct transfer_table {
         [](auto block) { return hana::count(frozen_blocks<Options...>, block); });
     static constexpr std::array<int, size> times_unfrozen = per_block<int, B>(
         [](auto block) { return hana::count(unfrozen_blocks<Options...>, block); });
+    static constexpr std::array<int, size> times_scaled = per_block<int, B>(
+        [](auto block) { return hana::count(scaled_blocks<Options...>, block); });
     static constexpr std::array<int, size> unfreeze =
         per_block<int, B>([]<class Block>(hana::basic_type<Block>) {
             return (0 + ... + unfreeze_epoch_of<Block, Options>);
@@ -350,11 +351,92 @@ inline constexpr bool one_ema = at_most_one(hana::tuple_t<Options...>, detail::i
 template <class B, class... Options>
 inline constexpr bool something_trains = !transfer_plan<B, Options...>::all_frozen;
 
+//! Whether the options name `Block` in a Frozen<...>, and give FreezeRandomInit, CifarStem
+//! or a weights source of their own.
+template <class Block, class... Options>
+inline constexpr bool names_frozen = [] {
+    using times =
+        decltype(hana::count(detail::frozen_blocks<Options...>, hana::type_c<Block>));
+    return times::value > 0;
+}();
+template <class... Options>
+inline constexpr bool freezes_random_init =
+    [] { return (std::is_same_v<Options, FreezeRandomInit> || ...); }();
+template <class... Options>
+inline constexpr bool replaces_stem = (std::is_same_v<Options, CifarStem> || ...);
+template <class... Options>
+inline constexpr bool names_weights = (is_pretrained_option<Options> || ...);
+
+//! A frozen block must hold weights something loads. The head is replaced for the
+//! dataset's classes and never loaded, so Frozen<Head> with weights loaded (written, or
+//! implied by Frozen<...>) would keep a random head for the whole run, unless
+//! FreezeRandomInit says a fixed random head is meant.
+template <class... Options>
+inline constexpr bool frozen_head_loaded = [] {
+    bool const frozen = names_frozen<Head, Options...>;
+    bool const loaded = loads_weights<Options...>;
+    return !(frozen && loaded) || freezes_random_init<Options...>;
+}();
+
+//! The same for the stem of a ResNet under CifarStem: its 3x3 conv replaces the 7x7 one
+//! and is never loaded.
+template <class... Options>
+inline constexpr bool frozen_stem_loaded = [] {
+    bool const frozen = names_frozen<Stem, Options...>;
+    bool const replaced = replaces_stem<Options...>;
+    bool const loaded = loads_weights<Options...>;
+    return !(frozen && replaced && loaded) || freezes_random_init<Options...>;
+}();
+
+//! FreezeRandomInit has an effect: some frozen block holds random weights (without a
+//! weights source every frozen block does; with one, a frozen Head, or a frozen Stem under
+//! CifarStem).
 template <class B, class... Options>
-inline constexpr bool frozen_weights_pretrained =
-    !transfer_plan<B, Options...>::any_frozen
-    || (0 + ... + int(is_pretrained_option<Options>)) > 0
-    || (0 + ... + int(std::is_same_v<Options, FreezeRandomInit>)) > 0;
+inline constexpr bool freeze_random_init_has_effect = [] {
+    if (!freezes_random_init<Options...>)
+        return true;
+    if (!names_weights<Options...>)
+        return transfer_plan<B, Options...>::any_frozen;
+    bool const head = names_frozen<Head, Options...>;
+    bool const stem = names_frozen<Stem, Options...>;
+    return head || (stem && replaces_stem<Options...>);
+}();
+
+//! An LrScale<Block, x> scales a block that trains at some point of the run: on a block
+//! frozen for the whole run (in Frozen<...>, never unfrozen) it would do nothing.
+template <class B, class... Options>
+inline constexpr bool lr_scale_on_trained_block = [] {
+    using Plan = transfer_plan<B, Options...>;
+    for (std::size_t i = 0; i < Plan::blocks; ++i)
+        if (Plan::table::times_scaled[i] > 0 && Plan::trainable_from[i] == Plan::never)
+            return false;
+    return true;
+}();
+
+//! BatchNorm<TrainMode> changes BatchNorm in frozen blocks only: without any, it would do
+//! nothing.
+template <class B, class... Options>
+inline constexpr bool batch_norm_mode_has_effect = [] {
+    using Plan = transfer_plan<B, Options...>;
+    return !Plan::bn_train_when_frozen || Plan::any_frozen;
+}();
+
+//! LayerDecay<f> scales every block below the last (the head) by a power of f: if all of
+//! them are frozen for the whole run, it changes no rate. A block frozen for the whole run
+//! is otherwise fine: the decay counts blocks by their place in the network, as timm's
+//! does, and the blocks that train keep their factors.
+template <class B, class... Options>
+inline constexpr bool layer_decay_has_effect = [] {
+    using Plan = transfer_plan<B, Options...>;
+    if constexpr (Plan::layer_decay == 0.0) {
+        return true;
+    } else {
+        for (std::size_t i = 0; i + 1 < Plan::blocks; ++i)
+            if (Plan::trainable_from[i] != Plan::never)
+                return true;
+        return false;
+    }
+}();
 
 } // namespace rules
 
@@ -388,14 +470,53 @@ constexpr bool check_transfer_options() {
         static_assert(rules::something_trains<B, Options...>,
                       "pipeline: every block is frozen, so nothing would train; leave at "
                       "least one block (usually Head) out of Frozen<...>");
-        // Frozen random weights are random features forever: almost always a mistake.
-        static_assert(rules::frozen_weights_pretrained<B, Options...>,
-                      "pipeline: Frozen<...> without Pretrained<...> freezes random "
-                      "weights; load pretrained weights or add FreezeRandomInit to say "
-                      "it is meant");
-        return rules::frozen_blocks_unique<
-                   B,
-                   Options...> && rules::unfreeze_only_frozen<B, Options...> && rules::unfreeze_once<B, Options...> && rules::lr_scale_once<B, Options...> && rules::something_trains<B, Options...> && rules::frozen_weights_pretrained<B, Options...>;
+        static_assert(
+            rules::frozen_head_loaded<Options...>,
+            "pipeline: Frozen<Head> with Pretrained<...> (written, or implied by "
+            "Frozen<...>) freezes a random head: the head is replaced for the "
+            "dataset's classes and never loaded; leave Head out of Frozen<...>, or "
+            "add FreezeRandomInit if a fixed random head is meant");
+        static_assert(
+            rules::frozen_stem_loaded<Options...>,
+            "pipeline: Frozen<Stem> with CifarStem and Pretrained<...> (written, or "
+            "implied by Frozen<...>) freezes a random stem: CifarStem replaces the "
+            "first convolution, which is then never loaded; leave Stem out of "
+            "Frozen<...>, drop CifarStem, or add FreezeRandomInit if a fixed random "
+            "stem is meant");
+        static_assert(
+            rules::freeze_random_init_has_effect<B, Options...>,
+            "pipeline: FreezeRandomInit has no effect here: no block in "
+            "Frozen<...> holds random weights (without Pretrained<...> every frozen "
+            "block would; with it, only a frozen Head, or a frozen Stem under "
+            "CifarStem); drop FreezeRandomInit");
+        static_assert(
+            rules::lr_scale_on_trained_block<B, Options...>,
+            "pipeline: LrScale<Block, x> scales a block that Frozen<...> freezes "
+            "for the whole run (no Unfreeze<Block, ...>), so it has no effect; drop "
+            "the LrScale, or unfreeze the block with Unfreeze<Block, AtEpoch<N>>");
+        static_assert(rules::batch_norm_mode_has_effect<B, Options...>,
+                      "pipeline: BatchNorm<TrainMode> changes BatchNorm in frozen blocks "
+                      "only, and Frozen<...> names none, so it has no effect; drop it or "
+                      "freeze blocks");
+        static_assert(rules::layer_decay_has_effect<B, Options...>,
+                      "pipeline: LayerDecay<f> scales the blocks below the head, but "
+                      "Frozen<...> freezes all of them for the whole run, so it has no "
+                      "effect; drop it or unfreeze a block");
+        constexpr bool held[] = {rules::frozen_blocks_unique<B, Options...>,
+                                 rules::unfreeze_only_frozen<B, Options...>,
+                                 rules::unfreeze_once<B, Options...>,
+                                 rules::lr_scale_once<B, Options...>,
+                                 rules::something_trains<B, Options...>,
+                                 rules::frozen_head_loaded<Options...>,
+                                 rules::frozen_stem_loaded<Options...>,
+                                 rules::freeze_random_init_has_effect<B, Options...>,
+                                 rules::lr_scale_on_trained_block<B, Options...>,
+                                 rules::batch_norm_mode_has_effect<B, Options...>,
+                                 rules::layer_decay_has_effect<B, Options...>};
+        for (bool const h : held)
+            if (!h)
+                return false;
+        return true;
     }
 }
 

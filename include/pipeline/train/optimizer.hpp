@@ -102,7 +102,7 @@ built_optimizer make_grouped(std::vector<block_parameters> const& blocks, double
 } // namespace detail
 
 template <SgdParams P>
-struct optimizer_builder<SGD<P>> {
+struct optimizer_builder<detail::sgd<P>> {
     static constexpr double weight_decay = P.weight_decay;
 
     static torch::optim::SGDOptions options(double lr, bool decay) {
@@ -121,7 +121,7 @@ struct optimizer_builder<SGD<P>> {
 };
 
 template <AdamWParams P>
-struct optimizer_builder<AdamW<P>> {
+struct optimizer_builder<detail::adamw<P>> {
     static constexpr double weight_decay = P.weight_decay;
 
     static torch::optim::AdamWOptions options(double lr, bool decay) {

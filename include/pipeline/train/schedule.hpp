@@ -26,7 +26,7 @@ struct schedule_formula<Constant> {
 };
 
 template <CosineParams P>
-struct schedule_formula<Cosine<P>> {
+struct schedule_formula<detail::cosine<P>> {
     //! Linear warm-up to `base_lr` over `warmup_epochs` (reaching it on the last warm-up
     //! step), then half a cosine from `base_lr` to `min_lr` over the remaining steps.
     static double lr(double base_lr, schedule_clock const& c) {
@@ -56,7 +56,7 @@ inline double anneal_cos(double start, double end, double pct) {
 } // namespace detail
 
 template <OneCycleParams P>
-struct schedule_formula<OneCycle<P>> {
+struct schedule_formula<detail::one_cycle<P>> {
     //! torch.optim.lr_scheduler.OneCycleLR's formula (anneal_strategy 'cos',
     //! three_phase False), with `base_lr` as max_lr.
     static double lr(double base_lr, schedule_clock const& c) {
@@ -74,7 +74,7 @@ struct schedule_formula<OneCycle<P>> {
 };
 
 template <StepParams P>
-struct schedule_formula<Step<P>> {
+struct schedule_formula<detail::step_decay<P>> {
     //! Warm-up as Cosine's, then base_lr * gamma^floor(epoch / every_epochs) with the
     //! epoch of the step counted from 0.
     static double lr(double base_lr, schedule_clock const& c) {

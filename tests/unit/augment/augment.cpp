@@ -121,7 +121,7 @@ TEST_CASE("augment/augment: MixUp targets sum to one and match the mixing coeffi
         auto x = ramp(b, 3, 4, 4);
         auto labels = torch::arange(b, torch::kInt64).remainder(10);
         auto g = gen(11);
-        auto m = mix<MixUp<0.4>::params>(x, labels, 10, g);
+        auto m = mix<MixUp::mixing>(x, labels, 10, g);
         REQUIRE(m.target.sizes() == torch::IntArrayRef{b, 10});
         CHECK(torch::allclose(m.target.sum(1), torch::ones({b})));
         CHECK(m.lambda.ge(0).all().item<bool>());
@@ -153,7 +153,7 @@ TEST_CASE("augment/augment: CutMix pastes exactly the area 1 - lambda from the p
                      .contiguous();
         auto labels = torch::arange(b, torch::kInt64).remainder(10);
         auto g = gen(13);
-        auto m = mix<CutMix<1.0, 0.1>::params>(x, labels, 10, g);
+        auto m = mix<CutMix::with<{.smoothing = 0.1}>::mixing>(x, labels, 10, g);
         CHECK(torch::allclose(m.target.sum(1), torch::ones({b})));
         for (std::int64_t i = 0; i < b; ++i) {
             auto own = m.x[i].eq(static_cast<float>(i + 1)).to(torch::kFloat32).mean();
@@ -174,19 +174,19 @@ TEST_CASE("augment/augment: CutMix pastes exactly the area 1 - lambda from the p
                  .contiguous();
     auto labels = torch::zeros({32}, torch::kInt64);
     auto g = gen(2);
-    auto cut = mix<MixUpCutMix<{.switch_prob = 1.0}>::params>(x, labels, 10, g);
+    auto cut = mix<MixUpCutMix::with<{.switch_prob = 1.0}>::mixing>(x, labels, 10, g);
     CHECK(torch::equal(cut.x, cut.x.round()));
-    auto both = mix<MixUpCutMix<{.switch_prob = 0.5}>::params>(x, labels, 10, g);
+    auto both = mix<MixUpCutMix::mixing>(x, labels, 10, g);
     CHECK(torch::allclose(both.target.sum(1), torch::ones({32})));
 }
 
 namespace {
 using FlipOnly = Pipeline<LoadStage<CIFAR10>, AugmentStage<HorizontalFlip>,
                           ModelStage<ResNet18>, LossStage<CrossEntropy>>;
-using CropFlipCut =
-    Pipeline<LoadStage<CIFAR10>, AugmentStage<RandomCrop<8, 2>>,
-             AugmentStage<HorizontalFlip>, AugmentStage<Cutout<2>>,
-             AugmentStage<MixUp<0.5>>, ModelStage<ResNet18>, LossStage<SoftTargetCE>>;
+using CropFlipCut = Pipeline<LoadStage<CIFAR10>, AugmentStage<RandomCrop<8, 2>>,
+                             AugmentStage<HorizontalFlip>, AugmentStage<Cutout<2>>,
+                             AugmentStage<MixUp::with<{.alpha = 0.5}>>,
+                             ModelStage<ResNet18>, LossStage<SoftTargetCE>>;
 using TwoFlips =
     Pipeline<LoadStage<CIFAR10>, AugmentStage<HorizontalFlip>, AugmentStage<HorizontalFlip>,
              ModelStage<ResNet18>, LossStage<CrossEntropy>>;
@@ -215,7 +215,8 @@ TEST_CASE("augment/augment: same seed, identical batches; each stage has its own
     CHECK(torch::equal(alone, augmentation_impl<HorizontalFlip>::train(in.x, g)));
     CHECK(augmenter<CropFlipCut>::stream_names()
           == std::vector<std::string>{"augment:RandomCrop<8, 2>", "augment:HorizontalFlip",
-                                      "augment:Cutout<2>", "augment:MixUp<0.5>"});
+                                      "augment:Cutout<2>",
+                                      "augment:MixUp, {.alpha = 0.5}"});
     // A repeated stage draws from its own stream: two flips do not cancel out.
     CHECK(
         augmenter<TwoFlips>::stream_names()
@@ -272,7 +273,7 @@ TEST_CASE("augment/augment: a pipeline with crops, flips, resize and MixUp train
                      | Augment<Resize<32>>
                      | Augment<RandomCrop<32, 4>>
                      | Augment<HorizontalFlip>
-                     | Augment<MixUp<0.4>>
+                     | Augment<MixUp>
                      | Model<ResNet18>
                      | Loss<SoftTargetCE>
                      | Schedule<Constant>
@@ -292,5 +293,5 @@ TEST_CASE("augment/augment: a pipeline with crops, flips, resize and MixUp train
     CHECK(std::isfinite(a.test_loss));
     CHECK(a.history[0].metrics.train_loss == b.history[0].metrics.train_loss);
     CHECK(a.test_loss == b.test_loss);
-    CHECK(a.experiment.find("Augment<MixUp<0.4>>") != std::string::npos);
+    CHECK(a.experiment.find("Augment<MixUp>") != std::string::npos);
 }

@@ -41,7 +41,7 @@ TEST_CASE("train/ema: a run with Ema<decay> evaluates the average as its own mod
     constexpr auto averaged = Load<FashionMNIST, Subset<256>>
                             | Model<ResNet18, Ema<0.9>>
                             | Loss<CrossEntropy>
-                            | Optimizer<SGD<{.lr = 0.05}>>
+                            | Optimizer<SGD, {.lr = 0.05}>
                             | Schedule<Constant>
                             | Train<{.epochs = 2, .batch_size = 64, .eval_batch_size = 256}>;
     // clang-format on

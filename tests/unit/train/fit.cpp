@@ -21,7 +21,7 @@ namespace {
 constexpr auto tiny = Load<FashionMNIST, Subset<512>>
                     | Model<ResNet18>
                     | Loss<CrossEntropy>
-                    | Optimizer<SGD<{.lr = 0.05}>>
+                    | Optimizer<SGD, {.lr = 0.05}>
                     | Schedule<Constant>
                     | Train<{.epochs = 4, .batch_size = 64, .eval_batch_size = 256}>;
 // clang-format on
@@ -138,7 +138,7 @@ TEST_CASE("train/fit: a diverging run stops with one error and keeps its earlier
     constexpr auto diverging = Load<FashionMNIST, Subset<256>>
                              | Model<ResNet18>
                              | Loss<CrossEntropy>
-                             | Optimizer<SGD<{.lr = 1e12, .nesterov = false}>>
+                             | Optimizer<SGD, {.lr = 1e12, .nesterov = false}>
                              | Schedule<Constant>
                              | Train<{.epochs = 2, .batch_size = 64}>;
     // clang-format on

@@ -52,9 +52,9 @@ void compare_steps() {
 } // namespace
 
 TEST_CASE("train/multi_tensor: SGD with Nesterov momentum and weight decay, bit for bit") {
-    compare_steps<SGD<{.lr = 0.01, .weight_decay = 1e-3}>>();
+    compare_steps<SGD::with<{.lr = 0.01, .weight_decay = 1e-3}>>();
 }
 
 TEST_CASE("train/multi_tensor: AdamW with per-parameter step counts, bit for bit") {
-    compare_steps<AdamW<{.lr = 0.01}>>();
+    compare_steps<AdamW::with<{.lr = 0.01}>>();
 }

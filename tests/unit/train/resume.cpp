@@ -95,8 +95,8 @@ TEST_CASE("train/resume: SGD with momentum, a staged unfreeze and Ema, bit for b
                                   Ema<0.9>,
                                   FreezeRandomInit>
                           | Loss<CrossEntropy>
-                          | Optimizer<SGD<{.lr = 0.05}>>
-                          | Schedule<Cosine<{.warmup_epochs = 1}>>
+                          | Optimizer<SGD, {.lr = 0.05}>
+                          | Schedule<Cosine, {.warmup_epochs = 1}>
                           | Train<{.epochs = 3, .batch_size = 64, .eval_batch_size = 256}>;
     // clang-format on
     check_resume_matches(staged, "sgd");
@@ -110,8 +110,8 @@ TEST_CASE("train/resume: AdamW moments and step counts survive the checkpoint") 
                                   Unfreeze<Layer3, AtEpoch<2>>,
                                   FreezeRandomInit>
                           | Loss<CrossEntropy>
-                          | Optimizer<AdamW<{.lr = 1e-3}>>
-                          | Schedule<OneCycle<>>
+                          | Optimizer<AdamW, {.lr = 1e-3}>
+                          | Schedule<OneCycle>
                           | Train<{.epochs = 3, .batch_size = 64, .eval_batch_size = 256}>;
     // clang-format on
     check_resume_matches(staged, "adamw");

@@ -16,7 +16,7 @@ TEST_CASE("train/schedule: Constant") {
 }
 
 TEST_CASE("train/schedule: Cosine without warm-up: start, midpoint, end") {
-    using S = Cosine<{.min_lr = 0.001}>;
+    using S = Cosine::with<{.min_lr = 0.001}>;
     schedule_clock c{.step = 0, .steps_per_epoch = 10, .total_steps = 100};
     CHECK(scheduled_lr<S>(0.1, c) == doctest::Approx(0.1));
     c.step = 50;
@@ -29,7 +29,7 @@ TEST_CASE("train/schedule: Cosine without warm-up: start, midpoint, end") {
 }
 
 TEST_CASE("train/schedule: Cosine with warm-up ramps linearly and peaks at warm-up end") {
-    using S = Cosine<{.warmup_epochs = 2}>;
+    using S = Cosine::with<{.warmup_epochs = 2}>;
     schedule_clock c{.step = 0, .steps_per_epoch = 10, .total_steps = 100};
     CHECK(scheduled_lr<S>(0.2, c) == doctest::Approx(0.2 / 20));
     c.step = 9;
@@ -48,7 +48,7 @@ TEST_CASE(
     "train/schedule: OneCycle matches torch's OneCycleLR: start, peak, midpoint, end") {
     // Reference values: torch 1.13 OneCycleLR(max_lr=0.1, total_steps=100,
     // cycle_momentum=False), read before each step.
-    using S = OneCycle<>;
+    using S = OneCycle;
     schedule_clock c{.step = 0, .steps_per_epoch = 10, .total_steps = 100};
     CHECK(scheduled_lr<S>(0.1, c) == doctest::Approx(0.1 / 25));
     c.step = 10;
@@ -64,7 +64,7 @@ TEST_CASE(
 }
 
 TEST_CASE("train/schedule: Step matches torch's StepLR and warms up like Cosine") {
-    using S = Step<{.every_epochs = 3, .gamma = 0.5}>;
+    using S = Step::with<{.every_epochs = 3, .gamma = 0.5}>;
     schedule_clock c{.step = 0, .steps_per_epoch = 10, .total_steps = 80};
     // torch StepLR(step_size=3, gamma=0.5), per epoch: 0.1 0.1 0.1 0.05 0.05 0.05 0.025 ...
     std::vector<double> const expected{0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025};
@@ -74,7 +74,7 @@ TEST_CASE("train/schedule: Step matches torch's StepLR and warms up like Cosine"
         c.step = e * 10;
         CHECK(scheduled_lr<S>(0.1, c) == doctest::Approx(expected[e]));
     }
-    using W = Step<{.every_epochs = 2, .gamma = 0.1, .warmup_epochs = 1}>;
+    using W = Step::with<{.every_epochs = 2, .gamma = 0.1, .warmup_epochs = 1}>;
     c.step = 4;
     CHECK(scheduled_lr<W>(0.1, c) == doctest::Approx(0.1 * 5 / 10));
     c.step = 9;

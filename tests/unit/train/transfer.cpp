@@ -71,7 +71,7 @@ TEST_CASE("train/transfer: parameters split by block into named decay groups") {
     CHECK(blocks[1].batchnorms.size() == 4); // layer1: 2 BasicBlocks x 2 BN
     CHECK(blocks[2].batchnorms.size() == 5); // layer2 adds the downsample's BN
     CHECK(blocks[5].count == 512 * 10 + 10);
-    auto opt = optimizer_builder<SGD<{.lr = 0.1}>>::make(blocks);
+    auto opt = optimizer_builder<SGD::with<{.lr = 0.1}>>::make(blocks);
     std::vector<std::string> names;
     for (auto const& g : opt.groups)
         names.push_back(g.name);
@@ -95,7 +95,7 @@ TEST_CASE(
     auto model = tiny_resnet(1);
     using P = plan<Frozen<Stem, Layer1>, FreezeRandomInit>;
     transfer_controller<ResNet18, P> transfer(*model);
-    auto opt = optimizer_builder<SGD<{.lr = 0.1}>>::make(transfer.blocks());
+    auto opt = optimizer_builder<SGD::with<{.lr = 0.1}>>::make(transfer.blocks());
     auto const before = snapshot(*model);
     train_steps(model, transfer, opt, 1, 3);
     auto const after = snapshot(*model);
@@ -123,7 +123,7 @@ TEST_CASE("train/transfer: BatchNorm<TrainMode> lets frozen statistics move, not
     auto model = tiny_resnet(2);
     using P = plan<Frozen<Stem>, BatchNorm<TrainMode>, FreezeRandomInit>;
     transfer_controller<ResNet18, P> transfer(*model);
-    auto opt = optimizer_builder<SGD<{.lr = 0.1}>>::make(transfer.blocks());
+    auto opt = optimizer_builder<SGD::with<{.lr = 0.1}>>::make(transfer.blocks());
     auto const before = snapshot(*model);
     train_steps(model, transfer, opt, 1, 2);
     CHECK(torch::equal(before.at("conv1.weight"), model->conv1->weight));
@@ -149,9 +149,9 @@ TEST_CASE("train/transfer: group rates are what the plan says, step by step") {
     auto model = tiny_resnet();
     using P = plan<Frozen<Stem>, Unfreeze<Stem, AtEpoch<2>>, LayerDecay<0.5>,
                    LrScale<Head, 2.0>, FreezeRandomInit>;
-    using S = Cosine<{.warmup_epochs = 1}>;
+    using S = Cosine::with<{.warmup_epochs = 1}>;
     transfer_controller<ResNet18, P> transfer(*model);
-    auto opt = optimizer_builder<AdamW<{.lr = 0.01}>>::make(transfer.blocks());
+    auto opt = optimizer_builder<AdamW::with<{.lr = 0.01}>>::make(transfer.blocks());
     schedule_clock clock{.step = 0, .steps_per_epoch = 10, .total_steps = 30};
     auto rates = [&] {
         std::vector<double> out;
@@ -186,7 +186,7 @@ TEST_CASE("train/transfer: a staged run keeps frozen blocks and unfreezes on tim
                                   Unfreeze<Layer2, AtEpoch<2>>,
                                   FreezeRandomInit>
                           | Loss<CrossEntropy>
-                          | Optimizer<SGD<{.lr = 0.05}>>
+                          | Optimizer<SGD, {.lr = 0.05}>
                           | Schedule<Constant>
                           | Train<{.epochs = 2, .batch_size = 64, .eval_batch_size = 256}>;
     // clang-format on
