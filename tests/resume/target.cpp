@@ -9,7 +9,7 @@ using namespace pipeline;
 constexpr auto experiment = Load<FashionMNIST, Subset<256>>
                           | Augment<RandomCrop<28, 2>>
                           | Augment<HorizontalFlip>
-                          | Augment<MixUp<0.4>>
+                          | Augment<MixUp>
                           | Model<ResNet18,
                                   Frozen<Stem, Layer1>,
                                   Unfreeze<Layer1, AtEpoch<3>>,
@@ -17,8 +17,8 @@ constexpr auto experiment = Load<FashionMNIST, Subset<256>>
                                   Ema<0.9>,
                                   FreezeRandomInit>
                           | Loss<SoftTargetCE>
-                          | Optimizer<SGD<{.lr = 0.05}>>
-                          | Schedule<Cosine<{.warmup_epochs = 1}>>
+                          | Optimizer<SGD, {.lr = 0.05}>
+                          | Schedule<Cosine, {.warmup_epochs = 1}>
                           | Train<{.epochs = 5, .batch_size = 64, .eval_batch_size = 256}>;
 // clang-format on
 

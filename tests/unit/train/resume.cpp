@@ -126,7 +126,7 @@ TEST_CASE("train/resume: every random stream is in the checkpoint: Augment stage
     constexpr auto everything = Load<FashionMNIST, Subset<192>>
                               | Augment<RandomCrop<28, 2>>
                               | Augment<HorizontalFlip>
-                              | Augment<MixUp<0.4>>
+                              | Augment<MixUp>
                               | Model<ResNet18,
                                       Frozen<Stem, Layer1>,
                                       Unfreeze<Layer1, AtEpoch<2>>,
@@ -134,8 +134,8 @@ TEST_CASE("train/resume: every random stream is in the checkpoint: Augment stage
                                       Ema<0.9>,
                                       FreezeRandomInit>
                               | Loss<SoftTargetCE>
-                              | Optimizer<SGD<{.lr = 0.05}>>
-                              | Schedule<Cosine<{.warmup_epochs = 1}>>
+                              | Optimizer<SGD, {.lr = 0.05}>
+                              | Schedule<Cosine, {.warmup_epochs = 1}>
                               | Train<{.epochs = 3, .batch_size = 64, .eval_batch_size = 256}>;
     // clang-format on
     check_resume_matches(everything, "augment");
@@ -155,7 +155,7 @@ TEST_CASE("train/resume: every random stream is in the checkpoint: Augment stage
     CHECK(streams
           == std::set<std::string>{"rng.cpu", "rng.shuffle",
                                    "rng.augment:RandomCrop<28, 2>",
-                                   "rng.augment:HorizontalFlip", "rng.augment:MixUp<0.4>"});
+                                   "rng.augment:HorizontalFlip", "rng.augment:MixUp"});
     fs::remove_all(root);
 }
 
