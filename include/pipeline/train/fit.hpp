@@ -54,15 +54,14 @@ run_splits read_splits(run_context const& ctx, std::filesystem::path const& dir)
     using X = experiment_types<P>;
     using D = typename X::dataset;
     auto const& o = ctx.options;
-    auto s = make_splits(dataset_loader<D>::load(dir),
-                         {o.limit.value_or(X::load::subset), X::load::split,
-                          derive_seed(o.seed, "split"), o.eval_limit});
-    if (s.train.size() < X::train.batch_size)
-        throw error("training set of " + D::name(),
-                    "at least one batch of " + std::to_string(X::train.batch_size)
-                        + " examples",
-                    std::to_string(s.train.size()));
-    return s;
+    auto all = dataset_loader<D>::load(dir);
+    // The sizes the type could not know (an ImageFolder's; a built-in dataset's copy cut
+    // short), checked before any model work.
+    if (auto const message = check_split_sizes<P>(all.train.size(), o.limit))
+        throw error("training set of " + D::name() + " in " + dir.string(),
+                    "a split that Load and Train fit", *message);
+    return make_splits(std::move(all), {o.limit.value_or(X::load::subset), X::load::split,
+                                        derive_seed(o.seed, "split"), o.eval_limit});
 }
 
 //! The splits on the run's device, normalised with `statistics` as batches are gathered,
@@ -163,6 +162,11 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
                   "(concepts/dataset.hpp says what a loader provides)");
     auto const started = std::chrono::steady_clock::now();
     auto const ctx = start_run(options, describe(P{}), X::train.epochs);
+    // An --epochs override the stages do not fit (a warm-up, a Step decay or an Unfreeze
+    // outside the run) stops here, before any data is read.
+    if (auto const message = check_run_length<P>(ctx.epochs))
+        throw error("--epochs " + std::to_string(ctx.epochs),
+                    "a run the pipeline's stages fit in", *message);
 
     // The data, then the weights, whose statistics (if any) normalise it instead of the
     // dataset's; a Normalize<mean, std> stage overrides both.

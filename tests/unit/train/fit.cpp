@@ -176,6 +176,26 @@ TEST_CASE("train/fit: bad options are errors that name the option") {
                          pipeline::error);
     o = quiet_options(0);
     o.limit = 10; // fewer than one batch of 64
-    CHECK_THROWS_WITH_AS(fit(tiny, o), doctest::Contains("at least one batch of 64"),
+    CHECK_THROWS_WITH_AS(fit(tiny, o), doctest::Contains("smaller than one batch"),
                          pipeline::error);
+    o = quiet_options(0);
+    o.epochs = 0; // caught by start_run
+    CHECK_THROWS_WITH_AS(fit(tiny, o), doctest::Contains("--epochs"), pipeline::error);
 }
+
+TEST_CASE("train/fit: an --epochs override the stages do not fit stops before the data") {
+    // clang-format off
+    constexpr auto warm = Load<FashionMNIST, Subset<512>>
+                        | Model<ResNet18>
+                        | Loss<CrossEntropy>
+                        | Schedule<Cosine, {.warmup_epochs = 2}>
+                        | Train<{.epochs = 4, .batch_size = 64}>;
+    // clang-format on
+    auto o = quiet_options(0);
+    o.epochs = 2; // the warm-up would take the whole run
+    o.data_dir = fs::temp_directory_path() / "pipeline-missing-data"; // never read
+    CHECK_THROWS_WITH_AS(fit(warm, o), doctest::Contains("--epochs 2: expected a run"),
+                         pipeline::error);
+    CHECK_THROWS_WITH_AS(fit(warm, o), doctest::Contains("the warm-up of"), pipeline::error);
+}
+
