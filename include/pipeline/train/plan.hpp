@@ -48,7 +48,7 @@ inline std::vector<int> plan_phases(std::vector<block_parameters> const& blocks,
 inline std::string format_plan(std::string const& backbone,
                                std::vector<block_parameters> const& blocks, int epochs,
                                double weight_decay, bool bn_train_when_frozen) {
-    auto const total = trainable_parameters(blocks);
+    auto const total = parameter_count(blocks);
     std::string out = fmt::format("plan: {} | {} parameters in {} blocks | {} epoch{}\n",
                                   backbone, detail::thousands(total), blocks.size(), epochs,
                                   epochs == 1 ? "" : "s");

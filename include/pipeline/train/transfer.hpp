@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <range/v3/numeric/accumulate.hpp>
+#include <range/v3/range/concepts.hpp>
 #include <range/v3/view/filter.hpp>
 #include <range/v3/view/transform.hpp>
 #include <torch/torch.h>
@@ -44,14 +45,18 @@ std::vector<std::string> block_names() {
     return {B::block_names.begin(), B::block_names.end()};
 }
 
-//! The parameters of `blocks` that train in `epoch` (all of them: epoch 0).
-inline std::int64_t trainable_parameters(std::vector<block_parameters> const& blocks,
-                                         int epoch = 0) {
-    namespace views = ranges::views;
-    return ranges::accumulate(blocks | views::filter([&](auto const& b) {
-                                  return !b.frozen_at(epoch);
-                              }) | views::transform(&block_parameters::count),
+//! How many parameters the blocks of `blocks` (a range of block_parameters) hold.
+template <ranges::input_range R>
+std::int64_t parameter_count(R&& blocks) {
+    return ranges::accumulate(blocks | ranges::views::transform(&block_parameters::count),
                               std::int64_t{0});
+}
+
+//! How many parameters of `blocks` train in `epoch`.
+inline std::int64_t trainable_parameters(std::vector<block_parameters> const& blocks,
+                                         int epoch) {
+    return parameter_count(
+        blocks | ranges::views::filter([&](auto const& b) { return !b.frozen_at(epoch); }));
 }
 
 namespace detail {
