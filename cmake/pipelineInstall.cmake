@@ -15,4 +15,5 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/pipelineConfigVersion.cma
 install(FILES ${PROJECT_BINARY_DIR}/pipelineConfig.cmake
               ${PROJECT_BINARY_DIR}/pipelineConfigVersion.cmake
               cmake/pipelineDependencies.cmake
+              cmake/pipelineExperiment.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/pipeline)

@@ -6,14 +6,21 @@
 #include <cstdint>
 #include <exception>
 #include <iostream>
+#include <optional>
+#include <utility>
+#include <vector>
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <pipeline/dsl.hpp>
 #include <pipeline/error.hpp>
+#include <pipeline/io/atomic_file.hpp>
 #include <pipeline/train/fit.hpp>
+#include <pipeline/train/seeds.hpp>
 
 namespace pipeline {
 
@@ -51,10 +58,112 @@ inline void add_run_options(CLI::App& app, run_options& options) {
     app.add_option("--stop-after", options.stop_after,
                    "end the run after epoch N, keeping its checkpoint for --resume")
         ->check(CLI::PositiveNumber);
+    app.add_flag_callback(
+        "--no-weights", [&options] { options.save_weights = false; },
+        "write no weights (no checkpoint, best.safetensors or model.safetensors): metrics, "
+        "curves and summaries only, for sweeps");
+}
+
+//! Runs `work`, turning what it throws into one line on stderr: returns the exit code
+//! (0, or 1 after an error).
+template <class F>
+int guarded(F&& work) {
+    try {
+        std::forward<F>(work)();
+        return 0;
+    } catch (pipeline::error const& e) {
+        std::cerr << "error: " << e.what() << "\n";
+    } catch (c10::Error const& e) {
+        std::cerr << "error: LibTorch: " << e.what_without_backtrace() << "\n";
+    } catch (std::exception const& e) {
+        std::cerr << "error: " << e.what() << "\n";
+    }
+    return 1;
+}
+
+//! Parses the standard command line and --seeds into `options` and `seeds`; returns the
+//! exit code when the program should stop (--help, a parse error).
+inline std::optional<int> parse_experiment_line(CLI::App& app, run_options& options,
+                                                int& seeds, int argc, char** argv) {
+    add_run_options(app, options);
+    app.add_option("--seeds", seeds, "run with N seeds: --seed, --seed + 1, ...")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    try {
+        app.parse(argc, argv);
+    } catch (CLI::ParseError const& e) {
+        return app.exit(e);
+    }
+    return std::nullopt;
+}
+
+//! What a finished run contributes to a summary over seeds.
+inline seed_figures figures_of(run_result const& r, std::uint64_t seed) {
+    seed_figures f;
+    f.seed = seed;
+    if (r.history.empty())
+        return f;
+    auto const& last = r.history.back().metrics;
+    f.final_val_acc = last.val_acc;
+    f.gap = last.gap();
+    f.best_epoch = r.best_epoch;
+    f.best_val_acc = r.history[static_cast<std::size_t>(r.best_epoch) - 1].metrics.val_acc;
+    f.test_acc = r.test_acc;
+    return f;
+}
+
+//! 8 hex digits naming an experiment in file names.
+inline std::string experiment_hash(std::string const& experiment) {
+    return fmt::format("{:08x}", derive_seed(0, experiment) & 0xffffffffU);
+}
+
+//! Trains pipeline `p` once per seed, `options.seed` to `options.seed + seeds - 1`, each run
+//! in its own directory; prints and (with an --out-dir) writes the summary as
+//! `seeds-<hash>.md` and `.json` beside the runs.
+template <class... S>
+seed_summary fit_seeds(Pipeline<S...> p, run_options const& options, int seeds) {
+    if (seeds < 1)
+        throw error("--seeds", "at least 1", std::to_string(seeds));
+    std::vector<seed_figures> runs;
+    for (int k = 0; k < seeds; ++k) {
+        auto o = options;
+        o.seed = options.seed + static_cast<std::uint64_t>(k);
+        if (o.log && seeds > 1)
+            *o.log << fmt::format("=== seed {} ({} of {})\n", o.seed, k + 1, seeds);
+        runs.push_back(figures_of(fit(p, o), o.seed));
+    }
+    auto summary = summarize(describe(p), std::move(runs));
+    if (seeds == 1)
+        return summary;
+    auto const table = seeds_markdown(summary);
+    if (options.log)
+        *options.log << "\n" << table;
+    if (!options.out_dir.empty()) {
+        auto const stem = options.out_dir / ("seeds-" + experiment_hash(summary.experiment));
+        write_file_atomically(stem.string() + ".md", table);
+        nlohmann::json j{{"experiment", summary.experiment}, {"runs", nlohmann::json::array()}};
+        for (auto const& r : summary.runs)
+            j["runs"].push_back({{"seed", r.seed},
+                                 {"final_val_acc", r.final_val_acc},
+                                 {"best_val_acc", r.best_val_acc},
+                                 {"best_epoch", r.best_epoch},
+                                 {"test_acc", r.test_acc},
+                                 {"gap", r.gap}});
+        for (auto const& [name, value] : {std::pair{"final_val_acc", summary.final_val_acc},
+                                          {"best_val_acc", summary.best_val_acc},
+                                          {"test_acc", summary.test_acc},
+                                          {"gap", summary.gap}}) {
+            j["mean"][name] = value.mean;
+            j["std"][name] = value.std;
+        }
+        write_file_atomically(stem.string() + ".json", j.dump(2) + "\n");
+    }
+    return summary;
 }
 
 // clang-format off
-//! Parses the command line and trains the experiment. Returns the process exit code.
+//! Parses the command line and trains the experiment (with --seeds N, once per seed, then
+//! the summary over the seeds). Returns the process exit code.
 //!
 //!     constexpr auto experiment = Load<FashionMNIST>
 //!                               | Model<ResNet18>
@@ -70,24 +179,11 @@ int run(Pipeline<S...>, int argc, char** argv) {
         return 2;
     } else {
         run_options options;
+        int seeds = 1;
         CLI::App app{"experiment: " + describe(Pipeline<S...>{})};
-        add_run_options(app, options);
-        try {
-            app.parse(argc, argv);
-        } catch (CLI::ParseError const& e) {
-            return app.exit(e);
-        }
-        try {
-            fit(Pipeline<S...>{}, options);
-            return 0;
-        } catch (pipeline::error const& e) {
-            std::cerr << "error: " << e.what() << "\n";
-        } catch (c10::Error const& e) {
-            std::cerr << "error: LibTorch: " << e.what_without_backtrace() << "\n";
-        } catch (std::exception const& e) {
-            std::cerr << "error: " << e.what() << "\n";
-        }
-        return 1;
+        if (auto code = parse_experiment_line(app, options, seeds, argc, argv))
+            return *code;
+        return guarded([&] { fit_seeds(Pipeline<S...>{}, options, seeds); });
     }
 }
 

@@ -1,7 +1,10 @@
 // From a dataset's official splits to the three a run uses: `Subset<N>` (or --limit) keeps
 // the first N training examples, `Split<f>` holds out a seeded random fraction of them for
 // validation (without it, validation is the test split, and the run says so), and
-// --eval-limit cuts validation and test for smoke runs.
+// --eval-limit cuts validation and test for smoke runs. A fixed subset of the training
+// split, as large as the validation split, is kept apart to be evaluated like it (clean,
+// in evaluation mode): the training side of a gap that means the same with and without
+// augmentation.
 #pragma once
 
 #include <algorithm>
@@ -26,6 +29,8 @@ struct split_plan {
     std::uint64_t seed = 0;
     //! Validation and test examples evaluated, from the start (none: all).
     std::optional<std::int64_t> eval_limit;
+    //! Seed of the clean training subset's draw.
+    std::uint64_t clean_seed = 1;
 };
 
 //! The splits a run trains and evaluates on.
@@ -35,11 +40,14 @@ struct run_splits {
     labelled_images test;
     //! No Split<f>: the validation columns are measured on the test split.
     bool val_is_test = true;
+    //! Training examples (a seeded draw, in storage order) evaluated clean after each
+    //! epoch: as many as `val` holds, at most the whole training split.
+    labelled_images clean_train;
 };
 
 //! Cuts `all` as `plan` says.
 inline run_splits make_splits(dataset_splits all, split_plan const& plan) {
-    run_splits out{std::move(all.train), all.test, all.test, plan.validation == 0.0};
+    run_splits out{std::move(all.train), all.test, all.test, plan.validation == 0.0, {}};
     if (plan.keep > 0 && plan.keep < out.train.size())
         out.train = out.train.first(plan.keep);
     if (!out.val_is_test) {
@@ -56,6 +64,11 @@ inline run_splits make_splits(dataset_splits all, split_plan const& plan) {
         out.val = out.val.first(std::min(*plan.eval_limit, out.val.size()));
         out.test = out.test.first(std::min(*plan.eval_limit, out.test.size()));
     }
+    auto gen = compat::make_cpu_generator(plan.clean_seed);
+    auto const n = out.train.size();
+    auto const clean = std::min(n, out.val.size());
+    auto const pick = std::get<0>(torch::randperm(n, gen, torch::kInt64).narrow(0, 0, clean).sort());
+    out.clean_train = out.train.select(pick);
     return out;
 }
 

@@ -64,6 +64,14 @@ struct backbone_descriptor : backbone_tag, named<Name> {
     template <class Block>
     static constexpr bool has_block = (std::is_same_v<Block, typename Owned::block> || ...);
 
+    //! File names of its ImageNet weights in torchvision's download cache
+    //! ($TORCH_HOME/hub/checkpoints), most preferred first; none by default.
+    static std::vector<std::string> torchvision_files() { return {}; }
+    //! Hugging Face repositories whose model.safetensors holds its ImageNet weights with
+    //! its own parameter names (timm's `resnet18.tv_in1k` has torchvision's), most
+    //! preferred first; none by default.
+    static std::vector<std::string> hf_repos() { return {}; }
+
     //! The state-dict name prefixes block `block` owns; empty for a block it lacks.
     static std::vector<std::string_view> parameter_prefixes(std::string_view block) {
         std::vector<std::string_view> out;

@@ -257,7 +257,8 @@ inline load_report load_weights(torch::nn::Module& model, weights_file const& w,
 //! The first of `names` that exists in `dir`, or an error listing where it looked.
 inline std::filesystem::path find_weights(std::filesystem::path const& dir,
                                           std::vector<std::string> const& names,
-                                          std::string const& what) {
+                                          std::string const& what,
+                                          std::string const& how_to_get = "see README") {
     std::string tried;
     for (auto const& n : names) {
         auto p =
@@ -267,8 +268,7 @@ inline std::filesystem::path find_weights(std::filesystem::path const& dir,
             return p;
         tried += (tried.empty() ? "" : ", ") + p.string();
     }
-    throw error(what, "a weights file (--weights-dir or PIPELINE_WEIGHTS_DIR; see README)",
-                "none of " + tried);
+    throw error(what, "a weights file (looked in " + tried + ")", "none; " + how_to_get);
 }
 
 } // namespace pipeline

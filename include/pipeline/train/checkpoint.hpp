@@ -25,6 +25,10 @@ namespace pipeline {
 //! The file name of a run's checkpoint inside its directory.
 inline constexpr char const* checkpoint_file_name = "checkpoint.safetensors";
 
+//! The checkpoint format this library writes and reads: 2 since epoch records carry the
+//! clean training metrics and every random stream is kept by name.
+inline constexpr char const* checkpoint_format = "pipeline-checkpoint-2";
+
 //! Where a run stands at the end of an epoch, besides its tensors.
 struct checkpoint_info {
     std::string experiment;
@@ -157,7 +161,7 @@ inline void save_checkpoint(std::filesystem::path const& path, checkpoint_info c
     for (auto const& s : streams)
         tensors.push_back({"rng." + s.name, compat::generator_state(s.generator)});
     std::map<std::string, std::string> meta{
-        {"format", "pipeline-checkpoint-1"},
+        {"format", checkpoint_format},
         {"experiment", info.experiment},
         {"seed", std::to_string(info.seed)},
         {"epoch", std::to_string(info.epoch)},
@@ -192,8 +196,11 @@ inline loaded_checkpoint read_checkpoint(std::filesystem::path path) {
                         "none (not a checkpoint of this library)");
         return it->second;
     };
-    if (field("format") != "pipeline-checkpoint-1")
-        throw error(path.string(), "format pipeline-checkpoint-1", field("format"));
+    if (field("format") != checkpoint_format)
+        throw error(path.string(), std::string("a checkpoint of format ") + checkpoint_format,
+                    field("format")
+                        + " (written by another version of this library: resume it with "
+                          "that version, or start the run again)");
     try {
         ck.info.experiment = field("experiment");
         ck.info.seed = std::stoull(field("seed"));

@@ -1,8 +1,13 @@
-// An exponential moving average of a model's weights (timm's ModelEmaV2): a second copy of
+// An exponential moving average of a model's weights (timm's ModelEmaV3): a second copy of
 // the model whose parameters and buffers follow the trained ones after every step,
-// ema = decay * ema + (1 - decay) * model, evaluated as a model of its own.
+// ema = d * ema + (1 - d) * model, evaluated as a model of its own. The decay d warms up
+// as timm's does, d_t = min(decay, 1 - (1 + t)^(-2/3)) at step t: without it a short run's
+// average (0.999 over 840 steps) would still be mostly the initial weights.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -55,12 +60,26 @@ public:
             a.copy_(m);
     }
 
-    //! One step: average = decay * average + (1 - decay) * model.
-    void update() {
+    //! The decay used at optimizer step `step` (counted from 0): the warm-up
+    //! 1 - (1 + step)^(-2/3), capped at the decay asked for.
+    [[nodiscard]] double decay_at(std::int64_t step) const {
+        double const warm = 1.0 - std::pow(1.0 + static_cast<double>(step), -2.0 / 3.0);
+        return std::min(decay_, warm);
+    }
+
+    //! The number of steps before the warm-up reaches the decay asked for.
+    [[nodiscard]] std::int64_t warmup_steps() const {
+        return static_cast<std::int64_t>(std::ceil(std::pow(1.0 - decay_, -1.5) - 1.0));
+    }
+
+    //! The update after optimizer step `step`: average = d * average + (1 - d) * model,
+    //! d = decay_at(step).
+    void update(std::int64_t step) {
         torch::NoGradGuard no_grad;
+        double const d = decay_at(step);
         if (!average_.empty()) {
-            torch::_foreach_mul_(average_, decay_);
-            torch::_foreach_add_(average_, model_, 1.0 - decay_);
+            torch::_foreach_mul_(average_, d);
+            torch::_foreach_add_(average_, model_, 1.0 - d);
         }
         for (auto& [a, m] : integral_)
             a.copy_(m);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <range/v3/view/transform.hpp>
 #include <torch/torch.h>
 
@@ -23,39 +24,41 @@
 
 namespace pipeline {
 
-//! What the metadata of an exported model says about the run that trained it.
-struct export_facts {
+//! What an exported model's metadata says about it: the experiment that trained it, its
+//! classes by name (in output order), the per-channel input statistics it expects, and
+//! results (test metrics, or the epoch and validation accuracy of a best checkpoint).
+struct model_card {
     std::string experiment;
-    int classes = 0;
-    double test_loss = 0.0;
-    double test_acc = 0.0;
-    std::int64_t test_examples = 0;
+    std::vector<std::string> class_names;
+    std::vector<double> mean;
+    std::vector<double> std;
+    std::map<std::string, std::string> results;
+
+    //! The metadata map written into the safetensors file.
+    [[nodiscard]] std::map<std::string, std::string> metadata() const {
+        auto const csv = [](std::vector<double> const& values) {
+            return join(values | ranges::views::transform([](double v) {
+                            return detail::format_number(v);
+                        }),
+                        ",");
+        };
+        std::map<std::string, std::string> out = results;
+        out.insert({{"format", "pt"},
+                    {"experiment", experiment},
+                    {"classes", std::to_string(class_names.size())},
+                    {"class_names", nlohmann::json(class_names).dump()},
+                    {"mean", csv(mean)},
+                    {"std", csv(std)}});
+        return out;
+    }
 };
 
-//! Writes `model` to `path` as a plain state dict, with `facts` and the input statistics
-//! the model expects (`statistics`: per-channel mean and std) in the metadata.
-template <std::size_t C>
-void export_model(
-    std::filesystem::path const& path, torch::nn::Module const& model,
-    export_facts const& facts,
-    std::pair<std::array<double, C>, std::array<double, C>> const& statistics) {
-    auto const csv = [](std::array<double, C> const& values) {
-        return join(values | ranges::views::transform([](double v) {
-                        return detail::format_number(v);
-                    }),
-                    ",");
-    };
+//! Writes `model` to `path` (atomically) as a plain state dict with `card` as metadata.
+inline void export_model(std::filesystem::path const& path, torch::nn::Module const& model,
+                         model_card const& card) {
     std::vector<named_tensor> tensors;
     detail::add_module_tensors(tensors, "", model);
-    write_safetensors(path, tensors,
-                      {{"format", "pt"},
-                       {"experiment", facts.experiment},
-                       {"classes", std::to_string(facts.classes)},
-                       {"mean", csv(statistics.first)},
-                       {"std", csv(statistics.second)},
-                       {"test_loss", fmt::format("{}", facts.test_loss)},
-                       {"test_acc", fmt::format("{}", facts.test_acc)},
-                       {"test_examples", std::to_string(facts.test_examples)}});
+    write_safetensors(path, tensors, card.metadata());
 }
 
 } // namespace pipeline

@@ -61,7 +61,8 @@ run_splits read_splits(run_context const& ctx, std::filesystem::path const& dir)
         throw error("training set of " + D::name() + " in " + dir.string(),
                     "a split that Load and Train fit", *message);
     return make_splits(std::move(all), {o.limit.value_or(X::load::subset), X::load::split,
-                                        derive_seed(o.seed, "split"), o.eval_limit});
+                                        derive_seed(o.seed, "split"), o.eval_limit,
+                                        derive_seed(o.seed, "clean-train")});
 }
 
 //! The splits on the run's device, normalised with `statistics` as batches are gathered,
@@ -75,9 +76,11 @@ to_device(run_context const& ctx, std::filesystem::path const& dir, run_splits s
     auto const view = augmenter<P>::eval_view();
     experiment_data data{device_batches(s.train.to(ctx.device), norm),
                          device_batches(s.val.to(ctx.device), norm, view),
-                         device_batches(s.test.to(ctx.device), norm, view), s.val_is_test};
-    ctx.say(fmt::format("data: {} from {} | train {} | {} {} | test {}\n", D::name(),
-                        dir.string(), data.train.size(),
+                         device_batches(s.test.to(ctx.device), norm, view),
+                         device_batches(s.clean_train.to(ctx.device), norm, view),
+                         s.val_is_test};
+    ctx.say(fmt::format("data: {} from {} | train {} (clean subset {}) | {} {} | test {}\n",
+                        D::name(), dir.string(), data.train.size(), data.clean_train.size(),
                         data.val_is_test ? "val (= test split; add Split<f> to hold out)"
                                          : "val",
                         data.val.size(), data.test.size()));
@@ -94,8 +97,26 @@ inline std::map<std::string, torch::Tensor> state_of(torch::nn::Module const& mo
     return state;
 }
 
+//! The card of a model of pipeline P trained on inputs normalised with `statistics`: the
+//! experiment, the dataset's class names (numbered where only the folders know them) and
+//! the statistics; the caller adds results.
+template <class P, class Statistics>
+model_card card_of(std::string const& experiment, Statistics const& statistics) {
+    using D = typename experiment_types<P>::dataset;
+    model_card card{experiment, {}, {}, {}, {}};
+    if constexpr (requires { D::class_names; })
+        card.class_names.assign(D::class_names.begin(), D::class_names.end());
+    else
+        for (int k = 0; k < D::classes; ++k)
+            card.class_names.push_back("class " + std::to_string(k));
+    card.mean.assign(statistics.first.begin(), statistics.first.end());
+    card.std.assign(statistics.second.begin(), statistics.second.end());
+    return card;
+}
+
 //! The end of a run that trained every epoch: the test pass (the weight average's too),
-//! summary.json and model.safetensors. Returns the result.
+//! summary.json and model.safetensors; the checkpoint, needed only to resume, goes.
+//! Returns the result.
 template <class P, class Statistics>
 run_result finish(run_context const& ctx, trainer<P>& t, run_log& log,
                   experiment_data const& data, Statistics const& statistics,
@@ -117,6 +138,7 @@ run_result finish(run_context const& ctx, trainer<P>& t, run_log& log,
                         result.seconds));
     if (auto const dir = log.dir()) {
         auto const& last = result.history.back().metrics;
+        auto const& best = result.history[result.best_epoch - 1].metrics;
         nlohmann::json summary{{"device", ctx.device.str()},
                                {"torch", compat::torch_version()},
                                {"seed", ctx.options.seed},
@@ -128,24 +150,39 @@ run_result finish(run_context const& ctx, trainer<P>& t, run_log& log,
                                {"test_loss", result.test_loss},
                                {"test_acc", result.test_acc},
                                {"seconds", result.seconds},
-                               {"final_epoch",
-                                {{"train_loss", last.train_loss},
-                                 {"train_acc", last.train_acc},
-                                 {"val_loss", last.val_loss},
-                                 {"val_acc", last.val_acc}}}};
+                               {"final_epoch", last},
+                               {"best_epoch", best},
+                               {"gap", last.gap()}};
         if (ctx.resume)
             summary["resumed_from"] = ctx.resume->path.string();
         if (t.has_average())
             summary["ema"] = {{"decay", X::plan::ema_decay},
                               {"test_loss", result.ema_test_loss},
                               {"test_acc", result.ema_test_acc}};
-        export_model(*dir / "model.safetensors", *t.model(),
-                     {result.experiment, X::dataset::classes, result.test_loss,
-                      result.test_acc, result.test_examples},
-                     statistics);
+        if (ctx.options.save_weights) {
+            auto card = card_of<P>(result.experiment, statistics);
+            card.results = {{"test_loss", fmt::format("{}", result.test_loss)},
+                            {"test_acc", fmt::format("{}", result.test_acc)},
+                            {"test_examples", std::to_string(result.test_examples)},
+                            {"epoch", std::to_string(ctx.epochs)}};
+            export_model(*dir / "model.safetensors", *t.model(), card);
+            std::error_code ec;
+            std::filesystem::remove(*dir / checkpoint_file_name, ec);
+        }
         log.finish(summary);
     }
     return result;
+}
+
+//! `best.safetensors`: the model after its best epoch by validation accuracy so far.
+template <class P, class Statistics>
+void save_best(std::filesystem::path const& dir, torch::nn::Module const& model,
+               epoch_metrics const& m, run_context const& ctx, Statistics const& statistics) {
+    auto card = card_of<P>(ctx.experiment, statistics);
+    card.results = {{"epoch", std::to_string(m.epoch)},
+                    {"val_acc", fmt::format("{}", m.val_acc)},
+                    {"val_loss", fmt::format("{}", m.val_loss)}};
+    export_model(dir / "best.safetensors", model, card);
 }
 
 } // namespace detail
@@ -178,11 +215,17 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
     auto const statistics = pipeline_statistics<P>(mean, stdev);
     auto const data = detail::to_device<P>(ctx, dir, std::move(splits), statistics);
     trainer<P> t(ctx, data, weights ? &*weights : nullptr);
-    run_log log(ctx, block_names<typename X::backbone>());
+    run_log log(ctx, block_names<typename X::backbone>(),
+                experiment_tag(D::name(), X::backbone::name(), ctx.experiment));
     int first_epoch = 1;
     if (ctx.resume) {
         first_epoch = t.restore(*ctx.resume);
         log.resumed(*ctx.resume);
+        // The best epoch so far may lie before the interruption: its weights come along.
+        auto const best = ctx.resume->path.parent_path() / "best.safetensors";
+        std::error_code ec;
+        if (auto const run_dir = log.dir(); run_dir && options.save_weights)
+            std::filesystem::copy_file(best, *run_dir / "best.safetensors", ec);
     }
 
     log.header();
@@ -192,9 +235,12 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
         log.require_finite(record);
         t.validate(record);
         record.metrics.seconds = detail::seconds_since(t0);
-        log.add(record);
-        if (auto const run_dir = log.dir())
+        bool const best = log.add(record);
+        if (auto const run_dir = log.dir(); run_dir && options.save_weights) {
             t.save_checkpoint(*run_dir / checkpoint_file_name, epoch, log.result().history);
+            if (best)
+                detail::save_best<P>(*run_dir, *t.model(), record.metrics, ctx, statistics);
+        }
         if (options.stop_after && epoch >= *options.stop_after && epoch < ctx.epochs)
             return log.stop(epoch, detail::state_of(*t.model()));
     }

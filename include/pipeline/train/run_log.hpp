@@ -18,6 +18,7 @@
 #include <pipeline/error.hpp>
 #include <pipeline/train/checkpoint.hpp>
 #include <pipeline/train/records.hpp>
+#include <pipeline/train/run_directory.hpp>
 #include <pipeline/train/run_options.hpp>
 
 namespace pipeline {
@@ -37,6 +38,9 @@ struct run_result {
     double seconds = 0.0;
     //! The backbone's blocks (the columns of every record's `block_lrs`).
     std::vector<std::string> blocks;
+    //! The epoch with the best validation accuracy (the first of equals), from 1; 0 before
+    //! any epoch finished.
+    int best_epoch = 0;
     //! The final model's parameters and buffers by state-dict name.
     std::map<std::string, torch::Tensor> state;
 };
@@ -51,12 +55,13 @@ inline std::string percent(double fraction) {
 //! epoch table and keeps the result.
 class run_log {
 public:
-    run_log(run_context const& ctx, std::vector<std::string> blocks)
+    //! `tag` goes into the run directory's name (experiment_tag).
+    run_log(run_context const& ctx, std::vector<std::string> blocks, std::string const& tag)
         : ctx_(ctx) {
         result_.experiment = ctx.experiment;
         result_.blocks = std::move(blocks);
         if (!ctx.options.out_dir.empty()) {
-            recorder_.emplace(make_run_dir(ctx.options.out_dir, ctx.options.seed),
+            recorder_.emplace(make_run_dir(ctx.options.out_dir, ctx.options.seed, tag),
                               ctx.experiment, result_.blocks);
             result_.run_dir = recorder_->dir();
             ctx.say(fmt::format("results: {}\n", recorder_->dir().string()));
@@ -65,19 +70,20 @@ public:
 
     //! Takes over the epochs a resumed checkpoint finished, as if this run had.
     void resumed(loaded_checkpoint const& ck) {
-        result_.history = ck.info.history;
-        if (recorder_)
-            for (auto const& r : result_.history)
-                recorder_->record(r);
+        for (auto const& r : ck.info.history)
+            note(r);
         ctx_.say(fmt::format("resumed from {} after epoch {} (step {})\n", ck.path.string(),
                              ck.info.epoch, ck.info.step));
     }
 
-    //! The table's header line.
+    //! The table's header line: training figures as the model saw its batches
+    //! (augmented), then the same on the clean training subset, validation, and the gap
+    //! between the clean and validation accuracies.
     void header() const {
-        ctx_.say(fmt::format("{:>5} {:>10} {:>9} {:>9} {:>8} {:>8} {:>9} {:>7}\n", "epoch",
-                             "train_loss", "train_acc", "val_loss", "val_acc", "gap", "lr",
-                             "sec"));
+        ctx_.say(fmt::format(
+            "{:>5} {:>10} {:>9} {:>10} {:>9} {:>9} {:>8} {:>8} {:>9} {:>7} {:>7}\n", "epoch",
+            "train_loss", "train_acc", "clean_loss", "clean_acc", "val_loss", "val_acc", "gap",
+            "lr", "img/s", "sec"));
     }
 
     //! A diverged epoch ends the run with one error that says where the earlier epochs are.
@@ -92,19 +98,20 @@ public:
                                 recorder_ ? recorder_->dir().string() : "the log above"));
     }
 
-    //! A finished epoch: its row (and the average's), its record on disk and in the result.
-    void add(epoch_record const& r) {
+    //! A finished epoch: its row (and the average's), its record on disk and in the
+    //! result. Returns whether its validation accuracy is the best so far.
+    bool add(epoch_record const& r) {
         auto const& m = r.metrics;
-        ctx_.say(fmt::format("{:>5} {:>10.4f} {:>9} {:>9.4f} {:>8} {:>8} {:>9.5f} {:>7.1f}\n",
-                             m.epoch, m.train_loss, detail::percent(m.train_acc), m.val_loss,
-                             detail::percent(m.val_acc), detail::percent(m.gap()), m.lr,
-                             m.seconds));
+        ctx_.say(fmt::format(
+            "{:>5} {:>10.4f} {:>9} {:>10.4f} {:>9} {:>9.4f} {:>8} {:>8} {:>9.5f} {:>7.0f} "
+            "{:>7.1f}\n",
+            m.epoch, m.train_loss, detail::percent(m.train_acc), m.clean_train_loss,
+            detail::percent(m.clean_train_acc), m.val_loss, detail::percent(m.val_acc),
+            detail::percent(m.gap()), m.lr, m.images_per_second, m.seconds));
         if (r.ema_val.size() == 2)
-            ctx_.say(fmt::format("{:>5} {:>10} {:>9} {:>9.4f} {:>8}\n", "", "ema", "",
-                                 r.ema_val[0], detail::percent(r.ema_val[1])));
-        result_.history.push_back(r);
-        if (recorder_)
-            recorder_->record(r);
+            ctx_.say(fmt::format("{:>5} {:>10} {:>9} {:>10} {:>9} {:>9.4f} {:>8}\n", "", "ema",
+                                 "", "", "", r.ema_val[0], detail::percent(r.ema_val[1])));
+        return note(r);
     }
 
     //! The run directory, if the run writes one.
@@ -135,6 +142,18 @@ public:
     }
 
 private:
+    bool note(epoch_record const& r) {
+        result_.history.push_back(r);
+        if (recorder_)
+            recorder_->record(r);
+        bool const best = result_.best_epoch == 0
+                          || r.metrics.val_acc
+                                 > result_.history[result_.best_epoch - 1].metrics.val_acc;
+        if (best)
+            result_.best_epoch = static_cast<int>(result_.history.size());
+        return best;
+    }
+
     run_context const& ctx_;
     std::optional<run_recorder> recorder_;
     run_result result_;

@@ -45,6 +45,10 @@ struct run_options {
     std::optional<std::filesystem::path> resume;
     //! End the run after this epoch, as an interruption would (checkpoint kept, no test).
     std::optional<int> stop_after;
+    //! Write weights: the checkpoint after every epoch (for --resume), best.safetensors
+    //! when validation improves and model.safetensors at the end. Off for sweeps: the
+    //! metrics, curves and summaries are still written.
+    bool save_weights = true;
     //! Where the epoch table goes; nullptr keeps quiet.
     std::ostream* log = &std::cout;
 };

@@ -5,6 +5,8 @@
 // update): mixed precision, graph capture and distributed reduction belong there.
 #pragma once
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -29,6 +31,7 @@
 #include <pipeline/train/loss.hpp>
 #include <pipeline/train/optimizer.hpp>
 #include <pipeline/train/plan.hpp>
+#include <pipeline/train/progress.hpp>
 #include <pipeline/train/records.hpp>
 #include <pipeline/train/run_options.hpp>
 #include <pipeline/train/schedule.hpp>
@@ -36,11 +39,14 @@
 
 namespace pipeline {
 
-//! The three splits of a run on its device, ready to serve batches.
+//! The splits of a run on its device, ready to serve batches.
 struct experiment_data {
     device_batches train;
     device_batches val;
     device_batches test;
+    //! A fixed subset of the training split, the size of the validation split, evaluated
+    //! like it (clean, evaluation mode) after every epoch: the train side of the gap.
+    device_batches clean_train;
     //! No Split<f>: the validation columns are measured on the test split.
     bool val_is_test = true;
 };
@@ -91,6 +97,13 @@ public:
         }
         clock_.steps_per_epoch = data.train.count(train.batch_size, /*drop_last=*/true);
         clock_.total_steps = clock_.steps_per_epoch * ctx.epochs;
+        if (ema_)
+            ctx.say(fmt::format(
+                "ema: Ema<{}> warms up as timm's (decay 1 - (1 + step)^(-2/3), at most {}), "
+                "reaching it after {} steps; this run takes {}, ending at decay {:.4g}\n",
+                detail::format_number(Plan::ema_decay), detail::format_number(Plan::ema_decay),
+                detail::thousands(ema_->warmup_steps()), detail::thousands(clock_.total_steps),
+                ema_->decay_at(std::max<std::int64_t>(clock_.total_steps - 1, 0))));
     }
 
     //! One pass over the training split: the transfer plan's state for `epoch`, a fresh
@@ -102,12 +115,16 @@ public:
         model_->train();
         transfer_.apply_batchnorm_modes();
         running_metrics running(ctx_.device);
+        epoch_progress progress(ctx_.options.log, epoch, clock_.steps_per_epoch,
+                                train.batch_size);
+        auto const t0 = std::chrono::steady_clock::now();
         auto const order = data_.train.shuffled_order(shuffle_);
         double lr = 0.0;
         for (std::int64_t i = 0; i < clock_.steps_per_epoch; ++i, ++clock_.step) {
             lr = scheduled_lr<typename X::schedule>(opt_.base_lr, clock_);
             opt_.set_lr(lr);
             step(augment_.train(data_.train.get(order, i, train.batch_size)), running);
+            progress.update(i + 1, running);
         }
         epoch_record r;
         r.metrics.epoch = epoch;
@@ -116,6 +133,11 @@ public:
             r.block_lrs.push_back(block.frozen_at(epoch) ? 0.0 : lr * block.lr_factor);
         r.trainable = transfer_.trainable_parameters(epoch);
         std::tie(r.metrics.train_loss, r.metrics.train_acc) = running.read();
+        auto const seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        r.metrics.images_per_second =
+            static_cast<double>(clock_.steps_per_epoch * train.batch_size) / seconds;
+        progress.finish();
         return r;
     }
 
@@ -129,12 +151,15 @@ public:
             clip_grad_norm(params_, train.clip_grad_norm);
         opt_.optimizer->step();
         if (ema_)
-            ema_->update();
+            ema_->update(clock_.step);
         running.add(loss, logits, b.y);
     }
 
-    //! Fills `r`'s validation figures, the model's and the weight average's.
+    //! Fills `r`'s evaluation figures: the model's on the clean training subset and the
+    //! validation split, the weight average's on the validation split.
     void validate(epoch_record& r) {
+        std::tie(r.metrics.clean_train_loss, r.metrics.clean_train_acc) =
+            pipeline::evaluate(model_, data_.clean_train, train.eval_batch_size);
         std::tie(r.metrics.val_loss, r.metrics.val_acc) =
             pipeline::evaluate(model_, data_.val, train.eval_batch_size);
         if (ema_) {

@@ -236,9 +236,79 @@ TEST_CASE("models/pretrained: the weights directory: flag, then environment, the
     restore("HOME", old_home);
     CHECK_THROWS_WITH_AS(
         find_weights("/nowhere", ResNet18::imagenet_files(), "ResNet18"),
-        doctest::Contains("none of /nowhere/resnet18.imagenet.safetensors, "
-                          "/nowhere/resnet18.imagenet.pth"),
+        doctest::Contains("looked in /nowhere/resnet18.imagenet.safetensors, "
+                          "/nowhere/resnet18.imagenet.pth)"),
         pipeline::error);
+}
+
+TEST_CASE("models/pretrained: ImageNet weights are also found in torchvision's and the "
+          "Hugging Face hub's caches, and a miss names every place looked") {
+    auto const root = temp_dir("caches");
+    auto const saved = [](char const* name) {
+        char const* v = std::getenv(name);
+        return v ? std::optional<std::string>(v) : std::nullopt;
+    };
+    auto const old_torch = saved("TORCH_HOME"), old_hf = saved("HF_HOME"),
+               old_hub = saved("HF_HUB_CACHE"), old_xdg = saved("XDG_CACHE_HOME"),
+               old_weights = saved("PIPELINE_WEIGHTS_DIR");
+    ::setenv("XDG_CACHE_HOME", (root / "xdg").c_str(), 1);
+    ::unsetenv("TORCH_HOME");
+    ::unsetenv("HF_HOME");
+    ::unsetenv("HF_HUB_CACHE");
+    ::unsetenv("PIPELINE_WEIGHTS_DIR");
+    using stage = decltype(Model<ResNet18, Pretrained<ImageNet>>);
+    // Nothing anywhere: one error naming each place and how to get the weights.
+    try {
+        pretrained_weights<stage>(root / "weights");
+        FAIL("no weights exist");
+    } catch (pipeline::error const& e) {
+        std::string const msg = e.what();
+        CHECK(msg.find((root / "weights" / "resnet18.imagenet.safetensors").string())
+              != std::string::npos);
+        CHECK(msg.find((root / "xdg/torch/hub/checkpoints/resnet18-f37072fd.pth").string())
+              != std::string::npos);
+        CHECK(msg.find((root / "xdg/huggingface/hub/models--timm--resnet18.tv_in1k").string())
+              != std::string::npos);
+        CHECK(msg.find("scripts/fetch-weights.sh resnet18") != std::string::npos);
+    }
+    // torchvision's cache, as torch.hub leaves it ($TORCH_HOME/hub/checkpoints).
+    auto source = make_backbone<ResNet18>({3, 1000});
+    std::vector<named_tensor> tensors;
+    for (auto const& p : source->named_parameters())
+        tensors.push_back({p.key(), p.value().detach()});
+    for (auto const& b : source->named_buffers())
+        tensors.push_back({b.key(), b.value().detach()});
+    ::setenv("TORCH_HOME", (root / "torch").c_str(), 1);
+    fs::create_directories(root / "torch/hub/checkpoints");
+    write_safetensors(root / "torch/hub/checkpoints/resnet18-f37072fd.pth", tensors);
+    auto const from_torch = pretrained_weights<stage>(root / "weights");
+    REQUIRE(from_torch);
+    CHECK(from_torch->path == root / "torch/hub/checkpoints/resnet18-f37072fd.pth");
+    // The Hugging Face hub cache, as timm leaves it (a snapshot per revision).
+    fs::remove_all(root / "torch");
+    ::setenv("HF_HOME", (root / "hf").c_str(), 1);
+    auto const snapshot = root / "hf/hub/models--timm--resnet18.tv_in1k/snapshots/0123abc";
+    fs::create_directories(snapshot);
+    write_safetensors(snapshot / "model.safetensors", tensors);
+    auto const from_hf = pretrained_weights<stage>(root / "weights");
+    REQUIRE(from_hf);
+    CHECK(from_hf->path == snapshot / "model.safetensors");
+    // The weights directory comes first.
+    fs::create_directories(root / "weights");
+    write_safetensors(root / "weights/resnet18.imagenet.safetensors", tensors);
+    CHECK(pretrained_weights<stage>(root / "weights")->path
+          == root / "weights/resnet18.imagenet.safetensors");
+    auto restore = [](char const* name, std::optional<std::string> const& v) {
+        if (v)
+            ::setenv(name, v->c_str(), 1);
+        else
+            ::unsetenv(name);
+    };
+    restore("TORCH_HOME", old_torch);
+    restore("HF_HOME", old_hf);
+    restore("HF_HUB_CACHE", old_hub);
+    restore("XDG_CACHE_HOME", old_xdg);
+    restore("PIPELINE_WEIGHTS_DIR", old_weights);
 }
 
 TEST_CASE("models/pretrained: fit() loads Pretrained<File<...>> and says what it did") {

@@ -26,7 +26,7 @@ TEST_CASE("train/ema: one update is decay * average + (1 - decay) * model") {
         model->bn1->running_mean.add_(2.0);
         model->bn1->num_batches_tracked.add_(5);
     }
-    ema.update();
+    ema.update(1'000'000); // long past the warm-up: the decay asked for
     CHECK(torch::allclose(average->fc->weight, 0.9 * before + 0.1 * (before + 1.0), 1e-6,
                           1e-6));
     CHECK(torch::allclose(average->bn1->running_mean,
@@ -34,6 +34,23 @@ TEST_CASE("train/ema: one update is decay * average + (1 - decay) * model") {
     CHECK(average->bn1->num_batches_tracked.item<std::int64_t>() == 5);
     // Untouched tensors stay equal to the model's.
     CHECK(torch::allclose(average->conv1->weight, model->conv1->weight));
+}
+
+TEST_CASE("train/ema: the decay warms up as timm's ModelEmaV3 does") {
+    torch::manual_seed(0);
+    auto model = make_backbone<ResNet18>({1, 10});
+    auto average = make_backbone<ResNet18>({1, 10});
+    weight_average ema(*model, *average, 0.999);
+    // timm: 1 - (1 + step / warmup_gamma) ** -warmup_power, gamma 1, power 2/3.
+    CHECK(ema.decay_at(0) == 0.0); // the first update copies the model
+    CHECK(ema.decay_at(7) == doctest::Approx(1.0 - std::pow(8.0, -2.0 / 3.0)));
+    CHECK(ema.decay_at(7) == doctest::Approx(0.75));
+    CHECK(ema.decay_at(840) == doctest::Approx(1.0 - std::pow(841.0, -2.0 / 3.0)));
+    CHECK(ema.decay_at(840) < 0.99); // a 4-epoch run averages over ~100 steps, not 1000
+    CHECK(ema.decay_at(40'000) == 0.999);
+    CHECK(ema.warmup_steps() == 31'622);
+    CHECK(ema.decay_at(ema.warmup_steps()) == 0.999);
+    CHECK(ema.decay_at(ema.warmup_steps() - 1) < 0.999);
 }
 
 TEST_CASE("train/ema: a run with Ema<decay> evaluates the average as its own model") {

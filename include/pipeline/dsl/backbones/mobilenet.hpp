@@ -79,6 +79,7 @@ struct MobileNetV2
     static std::vector<std::string> imagenet_files() {
         return imagenet_file_names(weights_name);
     }
+    static std::vector<std::string> torchvision_files() { return {"mobilenet_v2-7ebf99e0.pth", "mobilenet_v2-b0353104.pth"}; }
     template <class Block>
     static constexpr bool require_block() {
         static_assert(has_block<Block>,
@@ -122,6 +123,7 @@ struct MobileNetV3Small
     static std::vector<std::string> imagenet_files() {
         return imagenet_file_names(weights_name);
     }
+    static std::vector<std::string> torchvision_files() { return {"mobilenet_v3_small-047dcff4.pth"}; }
     template <class Block>
     static constexpr bool require_block() {
         static_assert(has_block<Block>,
@@ -167,6 +169,7 @@ struct MobileNetV3Large
     static std::vector<std::string> imagenet_files() {
         return imagenet_file_names(weights_name);
     }
+    static std::vector<std::string> torchvision_files() { return {"mobilenet_v3_large-5c1a4163.pth", "mobilenet_v3_large-8738ca79.pth"}; }
     template <class Block>
     static constexpr bool require_block() {
         static_assert(has_block<Block>,
