@@ -14,6 +14,7 @@
 #include <pipeline/dsl/fixed_string.hpp>
 #include <pipeline/dsl/losses.hpp>
 #include <pipeline/dsl/model_options.hpp>
+#include <pipeline/dsl/one_change.hpp>
 #include <pipeline/dsl/optimizers.hpp>
 #include <pipeline/dsl/pipeline.hpp>
 #include <pipeline/dsl/rules.hpp>

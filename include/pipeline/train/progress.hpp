@@ -20,14 +20,16 @@ namespace pipeline {
 //! How an epoch reports its progress.
 class epoch_progress {
 public:
-    //! `log` nullptr: silent. A terminal is `log == &std::cout` with stdout a TTY.
-    epoch_progress(std::ostream* log, int epoch, std::int64_t steps, std::int64_t batch_size)
+    //! `log` nullptr: silent. A terminal is `log == &std::cout` with stdout a TTY; it is
+    //! redrawn every half second, other logs get a line every `interval` seconds.
+    epoch_progress(std::ostream* log, int epoch, std::int64_t steps,
+                   std::int64_t batch_size, double interval = 30.0)
         : log_(log)
         , epoch_(epoch)
         , steps_(steps)
         , batch_(batch_size)
         , tty_(log == &std::cout && ::isatty(STDOUT_FILENO) != 0)
-        , interval_(tty_ ? 0.5 : 30.0)
+        , interval_(tty_ ? 0.5 : interval)
         , started_(clock::now())
         , last_(started_) {}
 
@@ -41,8 +43,8 @@ public:
         last_ = now;
         double const elapsed = seconds(started_, now);
         double const rate = static_cast<double>(done * batch_) / elapsed;
-        double const left = elapsed / static_cast<double>(done)
-                            * static_cast<double>(steps_ - done);
+        double const left =
+            elapsed / static_cast<double>(done) * static_cast<double>(steps_ - done);
         auto const loss = metrics.read().first;
         if (tty_) {
             int const width = 24;
@@ -57,8 +59,9 @@ public:
         } else {
             *log_ << fmt::format("  epoch {}: {}/{} steps ({:.0f}%) | {:.0f} img/s | loss "
                                  "{:.4f} | {} left\n",
-                                 epoch_, done, steps_, 100.0 * static_cast<double>(done)
-                                                           / static_cast<double>(steps_),
+                                 epoch_, done, steps_,
+                                 100.0 * static_cast<double>(done)
+                                     / static_cast<double>(steps_),
                                  rate, loss, clock_text(left))
                   << std::flush;
         }

@@ -6,10 +6,10 @@
 #include <string>
 
 #include <doctest/doctest.h>
-
 #include <nlohmann/json.hpp>
 
 #include <pipeline/train/records.hpp>
+#include <pipeline/train/run_directory.hpp>
 
 using namespace pipeline;
 namespace fs = std::filesystem;
@@ -45,23 +45,35 @@ TEST_CASE("train/records: the recorder keeps every finished epoch on disk") {
     rec.record({.metrics = {.epoch = 1,
                             .train_loss = 1.5,
                             .train_acc = 0.5,
+                            .clean_train_loss = 1.0,
+                            .clean_train_acc = 0.625,
                             .val_loss = 1.25,
                             .val_acc = 0.25,
                             .lr = 0.1,
-                            .seconds = 2}});
+                            .seconds = 2,
+                            .images_per_second = 640}});
     rec.record({.metrics = {.epoch = 2,
                             .train_loss = 1.0,
                             .train_acc = 0.75,
+                            .clean_train_loss = 0.5,
+                            .clean_train_acc = 0.875,
                             .val_loss = 1.0,
                             .val_acc = 0.5,
                             .lr = 0.05,
-                            .seconds = 2}});
+                            .seconds = 2,
+                            .images_per_second = 650}});
     auto csv = slurp(rec.dir() / "metrics.csv");
-    CHECK(csv.find("epoch,train_loss,train_acc,val_loss,val_acc,gap,lr,seconds\n") == 0);
-    CHECK(csv.find("\n1,1.500000,0.500000,1.250000,0.250000,0.250000,0.1,2.000\n")
+    CHECK(csv.find("epoch,train_loss,train_acc,clean_train_loss,clean_train_acc,val_loss,"
+                   "val_acc,gap,lr,images_per_second,seconds\n")
+          == 0);
+    // The gap is clean train accuracy minus validation accuracy.
+    CHECK(csv.find("\n1,1.500000,0.500000,1.000000,0.625000,1.250000,0.250000,0.375000,0.1,"
+                   "640.0,2.000\n")
           != std::string::npos);
-    CHECK(csv.find("\n2,1.000000,0.750000,1.000000,0.500000,0.250000,0.05,2.000\n")
-          != std::string::npos);
+    CHECK(
+        csv.find("\n2,1.000000,0.750000,0.500000,0.875000,1.000000,0.500000,0.375000,0.05,"
+                 "650.0,2.000\n")
+        != std::string::npos);
     CHECK_FALSE(fs::exists(rec.dir() / "metrics.csv.tmp"));
     rec.finish({{"test_acc", 0.5}});
     CHECK(slurp(rec.dir() / "summary.json").find("\"test_acc\": 0.5") != std::string::npos);
@@ -86,7 +98,7 @@ TEST_CASE("train/records: lrs.csv has one column per block, by name; ema.csv the
     fs::remove_all(root);
 }
 
-TEST_CASE("train/records: an epoch record round-trips through JSON; old checkpoints read") {
+TEST_CASE("train/records: an epoch record round-trips through JSON; ema_val is optional") {
     epoch_record const r{.metrics = {.epoch = 3,
                                      .train_loss = 0.25,
                                      .train_acc = 0.875,
@@ -104,14 +116,16 @@ TEST_CASE("train/records: an epoch record round-trips through JSON; old checkpoi
     CHECK(back.block_lrs == r.block_lrs);
     CHECK(back.trainable == 1234);
     CHECK(back.ema_val == r.ema_val);
-    // A history written before Ema existed in it has no "ema_val".
+    // A record of a run without Ema has no "ema_val".
     auto const old = nlohmann::json::parse(
-        R"({"metrics": {"epoch": 1, "train_loss": 1, "train_acc": 0.5, "val_loss": 1,
-             "val_acc": 0.5, "lr": 0.1, "seconds": 2}, "block_lrs": [0.1], "trainable": 7})");
+        R"({"metrics": {"epoch": 1, "train_loss": 1, "train_acc": 0.5, "clean_train_loss": 1,
+             "clean_train_acc": 0.5, "val_loss": 1, "val_acc": 0.5, "lr": 0.1,
+             "seconds": 2, "images_per_second": 100}, "block_lrs": [0.1], "trainable": 7})");
     auto const o = old.get<epoch_record>();
     CHECK(o.trainable == 7);
     CHECK(o.ema_val.empty());
     // A record missing its metrics is an error, not zeros.
-    CHECK_THROWS_AS(nlohmann::json::parse(R"({"metrics": {"epoch": 1}})").get<epoch_record>(),
-                    nlohmann::json::exception);
+    CHECK_THROWS_AS(
+        nlohmann::json::parse(R"({"metrics": {"epoch": 1}})").get<epoch_record>(),
+        nlohmann::json::exception);
 }
