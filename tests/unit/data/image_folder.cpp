@@ -429,8 +429,8 @@ TEST_CASE("data/image_folder: files stb_image 2.27 misreads are refused or read 
     SUBCASE("a JPEG Huffman table of more than 256 codes (written past its arrays)") {
         auto jpeg = jpeg_claiming(16, 16);
         unsigned char const marker[] = {0xff, 0xc4};
-        auto const dht = std::search(jpeg.begin(), jpeg.end(), std::begin(marker),
-                                     std::end(marker));
+        auto const dht =
+            std::search(jpeg.begin(), jpeg.end(), std::begin(marker), std::end(marker));
         REQUIRE(dht != jpeg.end());
         std::fill_n(dht + 5, 16, 255); // the first table's 16 code counts: 4080 codes
         for (int fill : {0, 3}) {      // stb_image takes 0xff fill bytes before SOI too
@@ -460,15 +460,16 @@ TEST_CASE("data/image_folder: files stb_image 2.27 misreads are refused or read 
         auto [rgb, reason] = decode({pgm.begin(), pgm.end()}, 3);
         REQUIRE(rgb);
         CHECK(rgb->hwc == std::vector<std::uint8_t>{a, a, a, b, b, b});
-        std::string const ppm = std::string("P6\n1 1\n65535\n\xff\xff\x80\x80", 18)
-                                + std::string(2, '\0');
+        std::string const ppm =
+            std::string("P6\n1 1\n65535\n\xff\xff\x80\x80", 18) + std::string(2, '\0');
         auto const colour = decode({ppm.begin(), ppm.end()}, 3).first;
         REQUIRE(colour);
         auto const& c = colour->hwc;
         auto [grey, why] = decode({ppm.begin(), ppm.end()}, 1);
         REQUIRE(grey);
-        CHECK(grey->hwc == std::vector<std::uint8_t>{static_cast<std::uint8_t>(
-                               (c[0] * 77 + c[1] * 150 + c[2] * 29) >> 8)});
+        CHECK(grey->hwc
+              == std::vector<std::uint8_t>{
+                  static_cast<std::uint8_t>((c[0] * 77 + c[1] * 150 + c[2] * 29) >> 8)});
     }
     SUBCASE("a GIF whose LZW code size is out of range fails without a reason") {
         std::vector<unsigned char> const gif{

@@ -108,4 +108,14 @@ TEST_CASE("run/options: run() prints the error and returns 1 before loading anyt
         CHECK(call({"--no-such-option"}) != 0); // CLI11's own refusal, as before
         CHECK(err.text.str().find("--no-such-option") != std::string::npos);
     }
+    {
+        std::ostringstream out;
+        auto* const saved = std::cout.rdbuf(out.rdbuf());
+        auto const code = call({"--help"});
+        std::cout.rdbuf(saved);
+        CHECK(code == 0);
+        CHECK(out.str().find("experiment: Load<FashionMNIST> | Model<ResNet18>") == 0);
+        CHECK(out.str().find("--seed UINT=0 ") != std::string::npos);
+        CHECK(out.str().find("--epochs INT:at least 1") != std::string::npos);
+    }
 }
