@@ -3,13 +3,16 @@
 // and exit code 1; --help prints the experiment and the options.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <exception>
 #include <iostream>
+#include <limits>
 #include <optional>
+#include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
-#include <string>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -24,8 +27,39 @@
 
 namespace pipeline {
 
-//! Adds the standard options to `app`, writing into `options`.
+namespace detail {
+//! A CLI11 transform that accepts a decimal whole number of type T from `min` to T's
+//! maximum and rewrites it in canonical form (CLI11 itself reads "010" as octal, and
+//! "-1" or a number past the type's range as the largest unsigned value). Anything else
+//! throws one pipeline::error, which CLI11 passes through: "--seed: expected a whole
+//! number from 0 to 18446744073709551615, found -1".
+template <class T>
+CLI::Validator whole_number(std::string option, T min) {
+    auto description = min > 0 ? "at least " + std::to_string(min) : "";
+    return CLI::Validator(
+        [option, min](std::string& text) {
+            T value{};
+            auto const* end = text.data() + text.size();
+            auto [last, ec] = std::from_chars(text.data(), end, value);
+            if (ec == std::errc{} && last == end && value < min)
+                throw error(option, "at least " + std::to_string(min), text);
+            if (ec != std::errc{} || last != end || text.empty())
+                throw error(option,
+                            "a whole number from " + std::to_string(min) + " to "
+                                + std::to_string(std::numeric_limits<T>::max()),
+                            text.empty() ? "nothing" : text);
+            text = std::to_string(value);
+            return std::string();
+        },
+        description);
+}
+} // namespace detail
+
+//! Adds the standard options to `app`, writing into `options`. A value of the wrong kind
+//! or out of range throws one pipeline::error naming the option, what it takes and what
+//! was given.
 inline void add_run_options(CLI::App& app, run_options& options) {
+    using detail::whole_number;
     app.add_option("--device", options.device, "cpu, cuda, cuda:N or auto")
         ->capture_default_str();
     app.add_option("--data-dir", options.data_dir,
@@ -39,29 +73,44 @@ inline void add_run_options(CLI::App& app, run_options& options) {
                    "each run writes a new directory here (empty: write nothing)")
         ->capture_default_str();
     app.add_option("--seed", options.seed, "seed of every random stream")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->transform(whole_number<std::uint64_t>("--seed", 0));
     app.add_option("--epochs", options.epochs, "override Train<{.epochs}> (smoke runs)")
-        ->check(CLI::PositiveNumber);
+        ->transform(whole_number("--epochs", 1));
     app.add_option("--limit", options.limit,
                    "train on the first N examples (overrides Subset<N>)")
-        ->check(CLI::PositiveNumber);
+        ->transform(whole_number<std::int64_t>("--limit", 1));
     app.add_option("--eval-limit", options.eval_limit,
                    "evaluate on the first N validation and test examples")
-        ->check(CLI::PositiveNumber);
+        ->transform(whole_number<std::int64_t>("--eval-limit", 1));
     app.add_option("--threads", options.threads, "intra-op CPU threads (0: every core)")
         ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
+        ->transform(whole_number("--threads", 0));
     app.add_option(
         "--resume", options.resume,
         "continue the run whose checkpoint.safetensors (or run directory) this is, "
         "in a new run directory");
     app.add_option("--stop-after", options.stop_after,
                    "end the run after epoch N, keeping its checkpoint for --resume")
-        ->check(CLI::PositiveNumber);
+        ->transform(whole_number("--stop-after", 1));
     app.add_flag_callback(
         "--no-weights", [&options] { options.save_weights = false; },
         "write no weights (no checkpoint, best.safetensors or model.safetensors): metrics, "
         "curves and summaries only, for sweeps");
+}
+
+//! Parses the command line `argv` (argc entries, the program's name first) into run
+//! options with the standard options of `app`. Throws pipeline::error for a value out of
+//! range, and CLI::ParseError for what CLI11 itself refuses (an unknown option, a missing
+//! value) and for --help, for `app.exit()` to print.
+//!
+//!     CLI::App app{"my experiment"};
+//!     auto options = parse_run_options(app, argc, argv);
+inline run_options parse_run_options(CLI::App& app, int argc, char const* const* argv) {
+    run_options options;
+    add_run_options(app, options);
+    app.parse(argc, argv);
+    return options;
 }
 
 //! Runs `work`, turning what it throws into one line on stderr: returns the exit code
@@ -82,17 +131,21 @@ int guarded(F&& work) {
 }
 
 //! Parses the standard command line and --seeds into `options` and `seeds`; returns the
-//! exit code when the program should stop (--help, a parse error).
+//! exit code when the program should stop: 0 after --help, CLI11's code for what it refuses
+//! (an unknown option), 1 after one line on stderr for a value out of range.
 inline std::optional<int> parse_experiment_line(CLI::App& app, run_options& options,
                                                 int& seeds, int argc, char** argv) {
     add_run_options(app, options);
     app.add_option("--seeds", seeds, "run with N seeds: --seed, --seed + 1, ...")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->transform(detail::whole_number("--seeds", 1));
     try {
         app.parse(argc, argv);
     } catch (CLI::ParseError const& e) {
         return app.exit(e);
+    } catch (pipeline::error const& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return 1;
     }
     return std::nullopt;
 }
@@ -117,8 +170,8 @@ inline std::string experiment_hash(std::string const& experiment) {
     return fmt::format("{:08x}", derive_seed(0, experiment) & 0xffffffffU);
 }
 
-//! Trains pipeline `p` once per seed, `options.seed` to `options.seed + seeds - 1`, each run
-//! in its own directory; prints and (with an --out-dir) writes the summary as
+//! Trains pipeline `p` once per seed, `options.seed` to `options.seed + seeds - 1`, each
+//! run in its own directory; prints and (with an --out-dir) writes the summary as
 //! `seeds-<hash>.md` and `.json` beside the runs.
 template <class... S>
 seed_summary fit_seeds(Pipeline<S...> p, run_options const& options, int seeds) {
@@ -139,9 +192,11 @@ seed_summary fit_seeds(Pipeline<S...> p, run_options const& options, int seeds) 
     if (options.log)
         *options.log << "\n" << table;
     if (!options.out_dir.empty()) {
-        auto const stem = options.out_dir / ("seeds-" + experiment_hash(summary.experiment));
+        auto const stem =
+            options.out_dir / ("seeds-" + experiment_hash(summary.experiment));
         write_file_atomically(stem.string() + ".md", table);
-        nlohmann::json j{{"experiment", summary.experiment}, {"runs", nlohmann::json::array()}};
+        nlohmann::json j{{"experiment", summary.experiment},
+                         {"runs", nlohmann::json::array()}};
         for (auto const& r : summary.runs)
             j["runs"].push_back({{"seed", r.seed},
                                  {"final_val_acc", r.final_val_acc},

@@ -35,14 +35,29 @@ inline labelled_images parse_batch(std::uint8_t const* data, std::size_t size,
     return {images, labels};
 }
 
-//! Reads one batch file (`data_batch_N.bin` or `test_batch.bin`).
-inline labelled_images read_batch(std::filesystem::path const& path, int classes = 10) {
+//! Reads one batch file (`data_batch_N.bin` or `test_batch.bin`, or any file of records).
+//! With `expected_records` > 0, a file holding another number of records is refused from
+//! its size, before it is read: a release file cut at a record boundary would otherwise
+//! load with fewer images and no word.
+inline labelled_images read_batch(std::filesystem::path const& path, int classes = 10,
+                                  std::size_t expected_records = 0) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
         throw error(path.string(), "a CIFAR-10 binary batch file", "no such file");
     auto const size = std::filesystem::file_size(path, ec);
     if (ec)
         throw error(path.string(), "a readable file", "its size could not be read");
+    auto const record = static_cast<std::uintmax_t>(record_bytes);
+    if (expected_records > 0 && size != expected_records * record)
+        throw error(
+            path.string(),
+            std::to_string(expected_records) + " records of 3073 bytes ("
+                + std::to_string(expected_records * record)
+                + " bytes), as every file of the official release holds",
+            std::to_string(size) + " bytes (" + std::to_string(size / record) + " records"
+                + (size % record ? " and " + std::to_string(size % record) + " bytes"
+                                 : std::string())
+                + "; truncated, or not the official release?)");
     std::vector<std::uint8_t> bytes(size);
     std::ifstream in(path, std::ios::binary);
     if (!in)
@@ -102,12 +117,14 @@ struct dataset_loader<CIFAR10> {
         std::vector<torch::Tensor> images;
         std::vector<torch::Tensor> labels;
         for (int b = 1; b <= 5; ++b) {
-            auto part = cifar::read_batch(
-                dir / ("data_batch_" + std::to_string(b) + ".bin"), D::classes);
+            auto part =
+                cifar::read_batch(dir / ("data_batch_" + std::to_string(b) + ".bin"),
+                                  D::classes, cifar::release_records);
             images.push_back(part.images);
             labels.push_back(part.labels);
         }
-        auto test = cifar::read_batch(dir / "test_batch.bin", D::classes);
+        auto test =
+            cifar::read_batch(dir / "test_batch.bin", D::classes, cifar::release_records);
         return {{torch::cat(images), torch::cat(labels)}, test};
     }
 };

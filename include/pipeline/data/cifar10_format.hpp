@@ -16,6 +16,10 @@ inline constexpr std::int64_t channels = 3;
 inline constexpr std::int64_t pixel_bytes = channels * side * side;
 inline constexpr std::int64_t record_bytes = 1 + pixel_bytes;
 
+//! Records in every batch file of the official release: 10,000 in each of
+//! data_batch_1..5.bin and in test_batch.bin.
+inline constexpr std::size_t release_records = 10000;
+
 inline constexpr char const* download_url =
     "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
 

@@ -76,13 +76,22 @@ public:
     }
 
     //! Throws if anything follows the payload: a file longer than its header says is as
-    //! suspect as a shorter one.
+    //! suspect as a shorter one. A gzip stream must also end with its trailer (CRC-32 and
+    //! length), the only proof that the decompressed bytes are the ones compressed: zlib
+    //! hands out the data of a stream cut before it and merely notes "unexpected end of
+    //! file".
     void expect_end() {
         unsigned char extra = 0;
         if (gzread(file_.get(), &extra, 1) > 0)
             throw error(path_.string() + " at byte " + std::to_string(offset_),
                         "the end of the file (the header's counts are exhausted)",
                         "more data");
+        int errnum = Z_OK;
+        gzerror(file_.get(), &errnum);
+        if (errnum != Z_OK)
+            throw error(path_.string(),
+                        "a complete gzip stream ending in its CRC-32 and length trailer",
+                        "the end of the file before the trailer (the file is truncated)");
     }
 
     [[nodiscard]] std::uint64_t offset() const { return offset_; }
@@ -135,6 +144,9 @@ inline payload read_label_bytes(std::filesystem::path const& path, int classes) 
     detail::reader in(path);
     in.check_magic(labels_magic, "IDX labels: unsigned bytes, 1 dimension");
     auto n = in.read_u32("the label count");
+    if (n == 0)
+        throw error(path.string() + " at byte 4", "a label count of at least 1",
+                    "0 (a file without labels)");
     auto bytes = detail::read_bytes(in, n, std::to_string(n) + " labels");
     in.expect_end();
     for (std::uint32_t i = 0; i < n; ++i)
@@ -153,6 +165,9 @@ inline payload read_image_bytes(std::filesystem::path const& path, int height = 
     detail::reader in(path);
     in.check_magic(images_magic, "IDX images: unsigned bytes, 3 dimensions");
     auto n = in.read_u32("the image count");
+    if (n == 0)
+        throw error(path.string() + " at byte 4", "an image count of at least 1",
+                    "0 (a file without images)");
     auto h = in.read_u32("the image height");
     auto w = in.read_u32("the image width");
     if ((height && h != static_cast<std::uint32_t>(height))

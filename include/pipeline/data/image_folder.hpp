@@ -23,32 +23,9 @@
 
 #include <torch/torch.h>
 
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
-#endif
-// Header-only library: stb's implementations are compiled static into each translation
-// unit that includes this header, so no extra library is linked.
-#ifndef STBI_INCLUDE_STB_IMAGE_H
-#define STB_IMAGE_STATIC
-#define STB_IMAGE_IMPLEMENTATION
-#define STBI_FAILURE_USERMSG
-#include <stb_image.h>
-#endif
-#ifndef STBIR_INCLUDE_STB_IMAGE_RESIZE_H
-#define STB_IMAGE_RESIZE_STATIC
-#define STB_IMAGE_RESIZE_IMPLEMENTATION
-#include <stb_image_resize.h>
-#endif
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
-
 #include <pipeline/data/dataset.hpp>
 #include <pipeline/data/image_cache_format.hpp>
+#include <pipeline/data/image_decode.hpp>
 #include <pipeline/dsl/datasets.hpp>
 #include <pipeline/error.hpp>
 #include <pipeline/io/atomic_file.hpp>
@@ -188,50 +165,30 @@ inline std::uint64_t fingerprint(listing const& l, std::filesystem::path const& 
     return h.value();
 }
 
-//! Decodes one image to uint8 [channels, H, W]; with `size` > 0 the shorter side is
-//! resized to `size` and the centre square kept. nullopt (with the reason) if it does not
-//! decode.
-inline std::optional<torch::Tensor> decode(std::filesystem::path const& path, int channels,
-                                           int size, std::string& reason) {
+//! The bytes of `path` (none if it cannot be read).
+inline std::vector<std::uint8_t> read_file(std::filesystem::path const& path) {
     std::ifstream in(path, std::ios::binary);
-    std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)),
-                                     std::istreambuf_iterator<char>());
-    int w = 0;
-    int h = 0;
-    int n = 0;
-    if (bytes.empty() || bytes.size() > static_cast<std::size_t>(INT32_MAX)) {
-        reason = bytes.empty() ? "an empty file" : "a file over 2 GB";
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+//! Decodes one image to uint8 [channels, H, W] as `p` says (decode_image: the header's
+//! size checked against `p.max_pixels` first, then decoded, resized and cropped).
+//! nullopt (with the reason) if it does not decode.
+inline std::optional<torch::Tensor>
+decode(std::filesystem::path const& path, ImageFolderParams const& p, std::string& reason) {
+    auto const bytes = read_file(path);
+    auto img = decode_image(bytes, p, path.string(), reason);
+    if (!img)
         return std::nullopt;
-    }
-    unsigned char* pixels = stbi_load_from_memory(
-        bytes.data(), static_cast<int>(bytes.size()), &w, &h, &n, channels);
-    if (!pixels) {
-        reason = stbi_failure_reason() ? stbi_failure_reason() : "unknown reason";
-        return std::nullopt;
-    }
-    std::unique_ptr<unsigned char, void (*)(void*)> owner(pixels, stbi_image_free);
-    auto hwc = torch::from_blob(pixels, {h, w, channels}, torch::kUInt8);
-    if (size <= 0)
-        return hwc.permute({2, 0, 1}).clone();
-    // Shorter side to `size` (the longer in proportion), then the centre square.
-    double const scale = double(size) / double(std::min(w, h));
-    int const rw = std::max(size, static_cast<int>(std::lround(w * scale)));
-    int const rh = std::max(size, static_cast<int>(std::lround(h * scale)));
-    auto resized = torch::empty({rh, rw, channels}, torch::kUInt8);
-    if (!stbir_resize_uint8(pixels, w, h, 0, resized.data_ptr<std::uint8_t>(), rw, rh, 0,
-                            channels)) {
-        reason = "resizing failed";
-        return std::nullopt;
-    }
-    return resized.narrow(0, (rh - size) / 2, size)
-        .narrow(1, (rw - size) / 2, size)
+    return torch::from_blob(img->hwc.data(), {img->height, img->width, img->channels},
+                            torch::kUInt8)
         .permute({2, 0, 1})
         .clone();
 }
 
 //! Decodes every file of one split into uint8 [N, C, H, W] and int64 [N].
-inline labelled_images decode_all(std::vector<entry> const& files, int channels, int size,
-                                  bool skip_unreadable, std::int64_t& expected_h,
+inline labelled_images decode_all(std::vector<entry> const& files,
+                                  ImageFolderParams const& p, std::int64_t& expected_h,
                                   std::int64_t& expected_w,
                                   std::filesystem::path const& first_seen) {
     std::vector<torch::Tensor> images;
@@ -241,9 +198,9 @@ inline labelled_images decode_all(std::vector<entry> const& files, int channels,
     std::filesystem::path reference = first_seen;
     for (auto const& e : files) {
         std::string reason;
-        auto img = decode(e.path, channels, size, reason);
+        auto img = decode(e.path, p, reason);
         if (!img) {
-            if (!skip_unreadable)
+            if (!p.skip_unreadable)
                 throw error(e.path.string(),
                             "an image stb_image decodes (JPEG, PNG, BMP, GIF, TGA, PNM); "
                             "ImageFolder<..., {.skip_unreadable = true}> skips such files",
@@ -320,11 +277,6 @@ inline decoded parse(std::uint8_t const* data, std::size_t size, std::string con
     return d;
 }
 
-inline std::vector<std::uint8_t> read_file(std::filesystem::path const& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 //! Where the cache of a folder decoded at (size, channels) lives.
 inline std::filesystem::path cache_path(std::filesystem::path const& root, int size,
                                         int channels) {
@@ -366,12 +318,13 @@ inline decoded load(std::filesystem::path const& root, ImageFolderParams const& 
     d.classes = files.classes;
     std::int64_t h = p.size;
     std::int64_t w = p.size;
-    d.train = decode_all(files.train, p.channels, p.size, p.skip_unreadable, h, w, root);
-    d.test = decode_all(files.test, p.channels, p.size, p.skip_unreadable, h, w, root);
+    d.train = decode_all(files.train, p, h, w, root);
+    d.test = decode_all(files.test, p, h, w, root);
     auto const bytes = serialize(d);
     try {
-        write_file_atomically(cache, std::string_view(reinterpret_cast<char const*>(bytes.data()),
-                                                      bytes.size()));
+        write_file_atomically(
+            cache,
+            std::string_view(reinterpret_cast<char const*>(bytes.data()), bytes.size()));
     } catch (error const& e) {
         if (log)
             *log << "pipeline: could not write the cache (" << e.what()

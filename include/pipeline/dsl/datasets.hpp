@@ -60,6 +60,11 @@ struct ImageFolderParams {
     double test_fraction = 0.2;
     //! Skip files that do not decode (reported on stderr) instead of stopping.
     bool skip_unreadable = false;
+    //! The most pixels an image's header may claim (width x height, before resizing): a
+    //! larger one is refused before it is decoded, so a small hostile file cannot claim
+    //! gigabytes (a 633-byte JPEG may say 26000x26000). 120 megapixels (about 360 MB as
+    //! RGB) admits the largest common camera photos.
+    std::int64_t max_pixels = 120'000'000;
 };
 
 //! A user's own photos: `<root>/<class>/*.{jpg,png,...}`, or `<root>/train/<class>/...` and
@@ -80,6 +85,9 @@ struct ImageFolder : dataset_tag {
                   "pipeline: ImageFolder<name, {.channels}> must be 1 (grey) or 3 (RGB)");
     static_assert(P.test_fraction > 0.0 && P.test_fraction < 1.0,
                   "pipeline: ImageFolder<name, {.test_fraction}> needs 0 < f < 1");
+    static_assert(P.max_pixels > 0,
+                  "pipeline: ImageFolder<name, {.max_pixels}> is the most pixels an image "
+                  "may have (width x height); it must be positive");
     static constexpr ImageFolderParams params = P;
     static constexpr std::string_view folder = Name.view();
     //! Known only once the folder is read (the size rules then run before any model work:
@@ -110,7 +118,9 @@ struct ImageFolder : dataset_tag {
         auto fields = detail::field_printer{}("classes", P.classes, d.classes)(
                           "size", P.size, d.size)("channels", P.channels, d.channels)(
                           "test_fraction", P.test_fraction, d.test_fraction)(
-                          "skip_unreadable", P.skip_unreadable, d.skip_unreadable)
+                          "skip_unreadable", P.skip_unreadable, d.skip_unreadable)(
+                          "max_pixels", static_cast<long long>(P.max_pixels),
+                          static_cast<long long>(d.max_pixels))
                           .braced();
         return "ImageFolder<\"" + std::string(folder) + "\"" + (fields.empty() ? "" : ", ")
                + fields + ">";

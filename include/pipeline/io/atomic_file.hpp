@@ -18,7 +18,9 @@
 namespace pipeline {
 
 //! Writes `path` atomically; `write(std::ostream&)` produces the content. Throws one
-//! pipeline::error naming the file when it cannot be written or renamed into place.
+//! pipeline::error naming the file when it cannot be written or renamed into place; an
+//! exception from `write` itself passes through. Either way `<path>.tmp` is removed and
+//! the old `path`, if any, is left as it was.
 template <class Writer>
 requires std::invocable<Writer, std::ostream&>
 void write_file_atomically(std::filesystem::path const& path, Writer&& write) {
@@ -34,8 +36,16 @@ void write_file_atomically(std::filesystem::path const& path, Writer&& write) {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
         if (!out)
             fail(tmp.string(), "a writable file", "it could not be created");
-        std::forward<Writer>(write)(static_cast<std::ostream&>(out));
-        out.flush();
+        try {
+            std::forward<Writer>(write)(static_cast<std::ostream&>(out));
+        } catch (...) {
+            // The writer failed half-way (a tensor that would not convert, an allocation):
+            // its partial output must not stay behind either.
+            out.close();
+            std::filesystem::remove(tmp, ec);
+            throw;
+        }
+        out.close(); // flushes; a close that fails (a deferred write error) counts too
         if (!out)
             fail(tmp.string(), "a complete write", "a write error (disk full?)");
     }

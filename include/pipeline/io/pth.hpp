@@ -13,6 +13,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -52,7 +53,8 @@ struct value {
     struct dict {
         std::vector<std::pair<value_ptr, value_ptr>> items;
     };
-    //! A call the unpickler does not model (its result is never a tensor).
+    //! A call the unpickler does not model and never makes (its result is never a
+    //! tensor); `what` names the callable, e.g. "posix.system".
     struct opaque {
         std::string what;
     };
@@ -60,6 +62,38 @@ struct value {
                  dict, torch::Tensor, opaque>
         v;
 };
+
+//! What a refused value is, for messages: "a call to posix.system", "a list", ...
+inline std::string describe(value const& x) {
+    return std::visit(
+        [](auto const& v) -> std::string {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, value::opaque>)
+                return "a call to " + v.what
+                       + " (not made: a state dict calls only torch's tensor "
+                         "rebuilders and collections.OrderedDict, so this file is no "
+                         "state dict and may be hostile)";
+            else if constexpr (std::is_same_v<T, value::global>)
+                return "the global " + v.module + "." + v.name;
+            else if constexpr (std::is_same_v<T, value::none>)
+                return "None";
+            else if constexpr (std::is_same_v<T, value::tuple>)
+                return "a tuple";
+            else if constexpr (std::is_same_v<T, value::list>)
+                return "a list";
+            else if constexpr (std::is_same_v<T, std::string>)
+                return "a string";
+            else if constexpr (std::is_same_v<T, value::dict>)
+                return "a dict";
+            else if constexpr (std::is_same_v<T, torch::Tensor>)
+                return "a tensor";
+            else if constexpr (std::is_same_v<T, value::mark>)
+                return "a pickle mark";
+            else
+                return "a number";
+        },
+        x.v);
+}
 
 inline value_ptr make(auto x) {
     auto p = std::make_shared<value>();
@@ -105,6 +139,7 @@ public:
             case 'c': { // GLOBAL
                 auto module = line();
                 auto name = line();
+                last_global_ = module + "." + name;
                 push(make(value::global{module, name}));
                 break;
             }
@@ -243,7 +278,7 @@ public:
                 break;
             default:
                 fail("a pickle opcode used by torch.save for state dicts",
-                     "opcode 0x" + hex(op));
+                     "opcode 0x" + hex(op) + refused_global(op));
             }
         }
     }
@@ -252,6 +287,22 @@ private:
     [[noreturn]] void fail(std::string const& expected, std::string const& found) const {
         throw error(where_ + " (data.pkl, byte " + std::to_string(pos_) + ")", expected,
                     found);
+    }
+    //! For an opcode refused while a global is pending, names the global, so a user can
+    //! tell a hostile file (posix.system) from an unsupported one (a whole pickled model):
+    //! STACK_GLOBAL's module and name are the two strings on the stack; otherwise the
+    //! last GLOBAL read.
+    std::string refused_global(unsigned op) const {
+        auto const text = [&](std::size_t from_top) -> std::string const* {
+            if (stack_.size() < from_top)
+                return nullptr;
+            return std::get_if<std::string>(&stack_[stack_.size() - from_top]->v);
+        };
+        if (op == 0x93 && text(1) && text(2)) // STACK_GLOBAL
+            return " (STACK_GLOBAL " + *text(2) + "." + *text(1) + ", not loaded)";
+        if (!last_global_.empty())
+            return " (after the global " + last_global_ + ", not called)";
+        return "";
     }
     static std::string hex(unsigned v) {
         std::ostringstream s;
@@ -406,6 +457,7 @@ private:
     std::vector<value_ptr> stack_;
     std::map<std::size_t, value_ptr> memo_;
     std::map<std::string, torch::Tensor> storages_;
+    std::string last_global_;
 };
 
 } // namespace pth
@@ -443,7 +495,7 @@ inline std::vector<named_tensor> read_pth(std::filesystem::path const& path) {
     auto const* dict = std::get_if<pth::value::dict>(&root->v);
     if (!dict)
         throw error(path.string(), "a state dict (save model.state_dict(), not the model)",
-                    "another pickled object");
+                    pth::describe(*root));
     std::vector<named_tensor> out;
     for (auto const& [k, v] : dict->items) {
         auto const* name = std::get_if<std::string>(&k->v);
@@ -452,7 +504,10 @@ inline std::vector<named_tensor> read_pth(std::filesystem::path const& path) {
             throw error(path.string(), "string keys in the state dict", "another key");
         if (!tensor)
             throw error(path.string() + ": entry '" + *name + "'", "a tensor",
-                        "another value (a checkpoint dict? save its state_dict alone)");
+                        pth::describe(*v)
+                            + (std::holds_alternative<pth::value::opaque>(v->v)
+                                   ? ""
+                                   : " (a checkpoint dict? save its state_dict alone)"));
         out.push_back({*name, *tensor});
     }
     return out;

@@ -180,6 +180,41 @@ inline std::string list_or_none(std::vector<std::string> const& v, std::size_t l
         s += ", ... (" + std::to_string(v.size() - limit) + " more)";
     return s;
 }
+
+//! The dtype as the file formats name it: "I32 (Int)" for a safetensors dtype.
+inline std::string dtype_text(torch::ScalarType type) {
+    std::string torch_name = c10::toString(type);
+    if (auto d = safetensors::dtype_by_type(type))
+        return std::string(d->name) + " (" + torch_name + ")";
+    return torch_name;
+}
+
+//! Refuses a tensor that would load only by a silent conversion or load garbage: integer
+//! (or bool) data for a floating-point parameter or buffer (a cast hides that the file is
+//! not these weights), and NaN or infinite values (a later epoch would blame the learning
+//! rate).
+inline void check_loadable(std::filesystem::path const& path, std::string const& name,
+                           torch::Tensor const& src, torch::Tensor const& dst) {
+    auto const where = path.string() + ": tensor '" + name + "'";
+    if (dst.is_floating_point() && !src.is_floating_point())
+        throw error(
+            where,
+            "floating-point data (F32, F16, BF16 or F64) for the model's "
+                + dtype_text(dst.scalar_type()) + " tensor",
+            dtype_text(src.scalar_type())
+                + " data (integers are not cast to weights: is this the right file?)");
+    if (src.is_floating_point()) {
+        auto const bad =
+            torch::logical_not(torch::isfinite(src)).sum().item<std::int64_t>();
+        if (bad > 0) {
+            auto const nan = torch::isnan(src).sum().item<std::int64_t>();
+            throw error(where, "finite values",
+                        std::to_string(bad) + " of " + std::to_string(src.numel())
+                            + " values non-finite (" + std::to_string(nan) + " NaN, "
+                            + std::to_string(bad - nan) + " infinite)");
+        }
+    }
+}
 } // namespace detail
 
 //! Loads `w` into `model` as `spec` says and reports what happened. Strict loading throws
@@ -232,6 +267,7 @@ inline load_report load_weights(torch::nn::Module& model, weights_file const& w,
                                    + detail::shape_text(dst) + ")");
             continue;
         }
+        detail::check_loadable(w.path, name, *it->second, dst);
         copies.emplace_back(dst, src);
         r.loaded.push_back(name);
     }

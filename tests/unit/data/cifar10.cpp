@@ -51,11 +51,19 @@ void write(fs::path const& p, std::vector<std::uint8_t> const& bytes) {
             static_cast<std::streamsize>(bytes.size()));
 }
 
-void write_release(fs::path const& dir, int per_batch) {
+//! The official layout: six files of exactly 10,000 records each. The first `distinct`
+//! records of each are `records(distinct, b)`; the rest are zeros (label 0, black), left
+//! as holes in a sparse file so that writing them costs nothing.
+void write_release(fs::path const& dir, int distinct) {
     fs::create_directories(dir);
-    for (int b = 1; b <= 5; ++b)
-        write(dir / ("data_batch_" + std::to_string(b) + ".bin"), records(per_batch, b));
-    write(dir / "test_batch.bin", records(per_batch));
+    auto const full = cifar::release_records * static_cast<std::uintmax_t>(3073);
+    for (int b = 1; b <= 5; ++b) {
+        auto const p = dir / ("data_batch_" + std::to_string(b) + ".bin");
+        write(p, records(distinct, b));
+        fs::resize_file(p, full);
+    }
+    write(dir / "test_batch.bin", records(distinct));
+    fs::resize_file(dir / "test_batch.bin", full);
     std::ofstream(dir / "batches.meta.txt")
         << "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n\n";
 }
@@ -89,11 +97,13 @@ TEST_CASE("data/cifar10: the loader reads five training batches and the test bat
     write_release(dir, 4);
     CHECK(dataset_loader<CIFAR10>::locate(tmp.path) == dir);
     auto s = dataset_loader<CIFAR10>::load(dir);
-    CHECK(s.train.size() == 20);
-    CHECK(s.test.size() == 4);
-    CHECK(s.train.images.sizes() == torch::IntArrayRef{20, 3, 32, 32});
+    CHECK(s.train.size() == 50000);
+    CHECK(s.test.size() == 10000);
+    CHECK(s.train.images.sizes() == torch::IntArrayRef{50000, 3, 32, 32});
     // batch 2's first record has label (0 + 2) % 10
-    CHECK(s.train.labels[4].item<std::int64_t>() == 2);
+    CHECK(s.train.labels[10000].item<std::int64_t>() == 2);
+    CHECK(s.train.labels[10001].item<std::int64_t>() == 3);
+    CHECK(s.test.labels[3].item<std::int64_t>() == 3);
 }
 
 TEST_CASE("data/cifar10: every malformed input is one error naming the file and offset") {
@@ -149,6 +159,35 @@ TEST_CASE("data/cifar10: every malformed input is one error naming the file and 
         auto msg = message_of([&] { dataset_loader<CIFAR10>::load(tmp.path); });
         CHECK(msg.find("batches.meta.txt") != std::string::npos);
         CHECK(msg.find("(apple, aquarium_fish)") != std::string::npos);
+    }
+}
+
+TEST_CASE("data/cifar10: a release file of another record count is refused by the loader") {
+    temp_dir tmp("pipeline-cifar");
+    write_release(tmp.path, 2);
+    auto const record = std::uintmax_t{3073};
+    SUBCASE("a training batch cut at a record boundary") {
+        auto const p = tmp.path / "data_batch_3.bin";
+        fs::resize_file(p, 9999 * record);
+        CHECK(message_of([&] { dataset_loader<CIFAR10>::load(tmp.path); })
+              == p.string()
+                     + ": expected 10000 records of 3073 bytes (30730000 bytes), as every "
+                       "file of the official release holds, found 30726927 bytes (9999 "
+                       "records; truncated, or not the official release?)");
+        // The batch reader itself reads any whole number of records.
+        CHECK(cifar::read_batch(p).size() == 9999);
+    }
+    SUBCASE("a test batch with a record and a half too many") {
+        auto const p = tmp.path / "test_batch.bin";
+        fs::resize_file(p, 10001 * record + 1536);
+        CHECK(message_of([&] {
+                  dataset_loader<CIFAR10>::load(tmp.path);
+              }).find(p.string() + ": expected 10000 records of 3073 bytes")
+              == 0);
+        CHECK(message_of([&] {
+                  dataset_loader<CIFAR10>::load(tmp.path);
+              }).find("found 30734609 bytes (10001 records and 1536 bytes;")
+              != std::string::npos);
     }
 }
 

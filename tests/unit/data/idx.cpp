@@ -177,3 +177,41 @@ TEST_CASE("data/idx: a corrupt gzip stream is an error, not garbage") {
     CHECK(msg != "no error");
     CHECK(msg.find("images.gz") != std::string::npos);
 }
+
+TEST_CASE("data/idx: a file of no images or no labels is refused, naming it") {
+    temp_dir dir;
+    write_gz(dir.path / "images.gz", image_file(0, 28, 28));
+    write_gz(dir.path / "labels.gz", label_file({}));
+    CHECK(message_of([&] { idx::read_images(dir.path / "images.gz", 28, 28); })
+          == (dir.path / "images.gz").string()
+                 + " at byte 4: expected an image count of at least 1, found 0 (a file "
+                   "without images)");
+    CHECK(message_of([&] { idx::read_labels(dir.path / "labels.gz", 10); })
+          == (dir.path / "labels.gz").string()
+                 + " at byte 4: expected a label count of at least 1, found 0 (a file "
+                   "without labels)");
+}
+
+TEST_CASE("data/idx: a .gz cut before its CRC-32 and length trailer is refused") {
+    temp_dir dir;
+    auto const file = dir.path / "images.gz";
+    write_gz(file, image_file(3, 4, 5));
+    auto const whole = fs::file_size(file);
+    // The whole trailer gone (the data all there), then half of it.
+    for (auto cut : {8, 4, 1}) {
+        CAPTURE(cut);
+        write_gz(file, image_file(3, 4, 5));
+        fs::resize_file(file, whole - static_cast<std::uintmax_t>(cut));
+        CHECK(message_of([&] { idx::read_images(file, 4, 5); })
+              == file.string()
+                     + ": expected a complete gzip stream ending in its CRC-32 and length "
+                       "trailer, found the end of the file before the trailer (the file is "
+                       "truncated)");
+    }
+    write_gz(dir.path / "labels.gz", label_file({1, 2, 3}));
+    fs::resize_file(dir.path / "labels.gz", fs::file_size(dir.path / "labels.gz") - 8);
+    CHECK(message_of([&] {
+              idx::read_labels(dir.path / "labels.gz", 10);
+          }).find((dir.path / "labels.gz").string() + ": expected a complete gzip stream")
+          == 0);
+}

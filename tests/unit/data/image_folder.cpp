@@ -1,6 +1,7 @@
 // data/image_folder: a user's folder of photos written here (PNG and BMP through
 // stb_image_write): layouts, resizing, the cache (reused, and rebuilt when stale or
 // corrupt), and one error per kind of bad input.
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include <doctest/doctest.h>
 #include <torch/torch.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <pipeline/pipeline.hpp>
 
@@ -85,6 +87,63 @@ std::string message_of(auto&& f) {
 }
 
 constexpr ImageFolderParams params{.classes = 3, .size = 16, .test_fraction = 0.25};
+
+void write_bytes(fs::path const& p, std::vector<unsigned char> const& bytes) {
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary)
+        .write(reinterpret_cast<char const*>(bytes.data()),
+               static_cast<std::streamsize>(bytes.size()));
+}
+
+//! A real 16x16 baseline JPEG whose frame header (SOF0) is patched to claim w x h: a few
+//! hundred bytes that stb_image would decode into w * h * 3 bytes.
+std::vector<unsigned char> jpeg_claiming(int w, int h) {
+    std::vector<unsigned char> out;
+    std::vector<unsigned char> px(16 * 16 * 3, 128);
+    stbi_write_jpg_to_func(
+        [](void* ctx, void* data, int size) {
+            auto* o = static_cast<std::vector<unsigned char>*>(ctx);
+            auto* d = static_cast<unsigned char*>(data);
+            o->insert(o->end(), d, d + size);
+        },
+        &out, 16, 16, 3, px.data(), 90);
+    for (std::size_t i = 0; i + 8 < out.size(); ++i)
+        if (out[i] == 0xff && out[i + 1] == 0xc0) { // SOF0: length, precision, h, w
+            out[i + 5] = static_cast<unsigned char>(h >> 8);
+            out[i + 6] = static_cast<unsigned char>(h);
+            out[i + 7] = static_cast<unsigned char>(w >> 8);
+            out[i + 8] = static_cast<unsigned char>(w);
+            return out;
+        }
+    FAIL("no SOF0 marker in the JPEG stb_image_write produced");
+    return out;
+}
+
+//! The signature and IHDR chunk of a 16-bit grey w x h PNG, then IEND: all a header reader
+//! sees of the 1.7 MB all-black 30000x30000 file that decodes to 3.6 GB.
+std::vector<unsigned char> png_header(std::uint32_t w, std::uint32_t h) {
+    std::vector<unsigned char> out{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    auto u32 = [&](std::uint32_t v) {
+        for (int s = 24; s >= 0; s -= 8)
+            out.push_back(static_cast<unsigned char>(v >> s));
+    };
+    auto chunk = [&](char const* type, std::vector<unsigned char> const& data) {
+        u32(static_cast<std::uint32_t>(data.size()));
+        auto const start = out.size();
+        out.insert(out.end(), type, type + 4);
+        out.insert(out.end(), data.begin(), data.end());
+        u32(static_cast<std::uint32_t>(
+            crc32(0, out.data() + start, static_cast<unsigned>(out.size() - start))));
+    };
+    std::vector<unsigned char> ihdr;
+    for (auto v : {w, h})
+        for (int s = 24; s >= 0; s -= 8)
+            ihdr.push_back(static_cast<unsigned char>(v >> s));
+    ihdr.insert(ihdr.end(), {16, 0, 0, 0, 0}); // 16 bits, grey, deflate, no interlace
+    chunk("IHDR", ihdr);
+    chunk("IEND", {});
+    return out;
+}
 
 } // namespace
 
@@ -289,4 +348,148 @@ TEST_CASE("data/image_folder: Load<ImageFolder<...>> trains end to end from --da
     CHECK(std::isfinite(r.test_loss));
     CHECK(r.experiment.find("ImageFolder<\"tiny\", {.classes = 2, .size = 16}>")
           != std::string::npos);
+}
+
+TEST_CASE("data/image_folder: an image over .max_pixels is refused from its header") {
+    temp_dir tmp("pipeline-folder");
+    for (auto cls : {"a", "b"})
+        for (int i = 0; i < 3; ++i)
+            write_image(tmp.path / cls / (std::to_string(i) + ".png"), 8, 8, 40);
+    ImageFolderParams p{.classes = 2, .size = 16, .test_fraction = 0.3};
+
+    SUBCASE("a JPEG of a few hundred bytes claiming 26000x26000 (the default limit)") {
+        auto const bomb = tmp.path / "b" / "bomb.jpg";
+        write_bytes(bomb, jpeg_claiming(26000, 26000));
+        CHECK(fs::file_size(bomb) < 1000);
+        auto msg = message_of([&] { image_folder::load(tmp.path, p, nullptr); });
+        CHECK(msg
+              == bomb.string()
+                     + ": expected an image of at most 120000000 pixels (ImageFolder<..., "
+                       "{.max_pixels = N}> raises the limit), found 26000x26000 "
+                       "(676000000 pixels) claimed by its header");
+    }
+    SUBCASE("a 16-bit grey PNG of 30000x30000 in an RGB folder") {
+        auto const bomb = tmp.path / "a" / "grey.png";
+        write_bytes(bomb, png_header(30000, 30000));
+        auto msg = message_of([&] { image_folder::load(tmp.path, p, nullptr); });
+        CHECK(msg.find(bomb.string() + ": expected an image of at most 120000000 pixels")
+              == 0);
+        CHECK(msg.find("found 30000x30000 (900000000 pixels)") != std::string::npos);
+    }
+    SUBCASE("an RGB PNG too large for stb_image's own header check still names its size") {
+        auto png = png_header(40000, 30000);
+        png[24 + 1] = 2; // colour type: RGB (stbi_info refuses it as too large)
+        auto const crc = crc32(0, png.data() + 12, 17);
+        for (int i = 0; i < 4; ++i)
+            png[29 + i] = static_cast<unsigned char>(crc >> (24 - 8 * i));
+        write_bytes(tmp.path / "a" / "rgb.png", png);
+        CHECK(message_of([&] {
+                  image_folder::load(tmp.path, p, nullptr);
+              }).find("found 40000x30000 (1200000000 pixels)")
+              != std::string::npos);
+    }
+    SUBCASE("a limit set in the type, inclusive, and skip_unreadable does not skip it") {
+        write_image(tmp.path / "b" / "big.png", 20, 20, 40);
+        p.max_pixels = 399;
+        p.skip_unreadable = true;
+        auto msg = message_of([&] { image_folder::load(tmp.path, p, nullptr); });
+        CHECK(msg.find((tmp.path / "b" / "big.png").string()
+                       + ": expected an image of at most 399 pixels")
+              == 0);
+        CHECK(msg.find("found 20x20 (400 pixels)") != std::string::npos);
+        p.max_pixels = 400;
+        auto d = image_folder::load(tmp.path, p, nullptr);
+        CHECK(d.train.size() + d.test.size() == 7);
+    }
+    SUBCASE("a long thin image that resizing would make larger than the limit") {
+        write_image(tmp.path / "a" / "thin.png", 2, 300, 40);
+        p.max_pixels = 1000;
+        auto msg = message_of([&] { image_folder::load(tmp.path, p, nullptr); });
+        CHECK(msg.find((tmp.path / "a" / "thin.png").string()
+                       + ": expected an image whose shorter side resized to 16 keeps at "
+                         "most 1000 pixels")
+              != std::string::npos);
+        CHECK(msg.find("found 2x300 (resized: 16x2400)") != std::string::npos);
+    }
+}
+
+TEST_CASE("data/image_folder: the pixel limit prints in the type's name only when set") {
+    CHECK(ImageFolder<"x", {.classes = 2}>::name() == "ImageFolder<\"x\", {.classes = 2}>");
+    CHECK(ImageFolder<"x", {.classes = 2, .max_pixels = 1000}>::name()
+          == "ImageFolder<\"x\", {.classes = 2, .max_pixels = 1000}>");
+}
+
+TEST_CASE("data/image_folder: files stb_image 2.27 misreads are refused or read right") {
+    // Each was found by fuzz/fuzz_image_decode.cpp; Debian bookworm's stb_image (2.27)
+    // would write or read out of bounds, or resize an image of no pixels.
+    auto decode = [](std::vector<unsigned char> const& bytes, int channels) {
+        std::string reason;
+        ImageFolderParams const p{.classes = 2, .channels = channels};
+        auto img = image_folder::decode_image(bytes, p, "test image", reason);
+        return std::pair{img, reason};
+    };
+    SUBCASE("a JPEG Huffman table of more than 256 codes (written past its arrays)") {
+        auto jpeg = jpeg_claiming(16, 16);
+        unsigned char const marker[] = {0xff, 0xc4};
+        auto const dht =
+            std::search(jpeg.begin(), jpeg.end(), std::begin(marker), std::end(marker));
+        REQUIRE(dht != jpeg.end());
+        std::fill_n(dht + 5, 16, 255); // the first table's 16 code counts: 4080 codes
+        for (int fill : {0, 3}) {      // stb_image takes 0xff fill bytes before SOI too
+            CAPTURE(fill);
+            auto bytes = jpeg;
+            bytes.insert(bytes.begin(), static_cast<std::size_t>(fill), 0xff);
+            auto [img, reason] = decode(bytes, 3);
+            CHECK_FALSE(img);
+            CHECK(reason
+                  == "a corrupt JPEG: a Huffman table of 4080 codes, where the standard "
+                     "allows 256");
+        }
+    }
+    SUBCASE("a PNM header without digits (0x0, then a resize of nothing)") {
+        std::string const pnm = "P6\x84 3 2\n255\n\x01\x02\x03";
+        auto [img, reason] = decode({pnm.begin(), pnm.end()}, 3);
+        CHECK_FALSE(img);
+        CHECK(reason == "an image of 0x0 pixels");
+    }
+    SUBCASE("a 16-bit PGM decoded as RGB (read past the buffer), and a PPM as grey") {
+        std::string const pgm = "P5\n2 1\n65535\n\x12\x34\xfe\xdc";
+        auto const own = decode({pgm.begin(), pgm.end()}, 1).first;
+        REQUIRE(own);
+        REQUIRE(own->hwc.size() == 2);
+        auto const [a, b] = std::pair{own->hwc[0], own->hwc[1]};
+        CHECK(a != b);
+        auto [rgb, reason] = decode({pgm.begin(), pgm.end()}, 3);
+        REQUIRE(rgb);
+        CHECK(rgb->hwc == std::vector<std::uint8_t>{a, a, a, b, b, b});
+        std::string const ppm =
+            std::string("P6\n1 1\n65535\n\xff\xff\x80\x80", 18) + std::string(2, '\0');
+        auto const colour = decode({ppm.begin(), ppm.end()}, 3).first;
+        REQUIRE(colour);
+        auto const& c = colour->hwc;
+        auto [grey, why] = decode({ppm.begin(), ppm.end()}, 1);
+        REQUIRE(grey);
+        CHECK(grey->hwc
+              == std::vector<std::uint8_t>{
+                  static_cast<std::uint8_t>((c[0] * 77 + c[1] * 150 + c[2] * 29) >> 8)});
+    }
+    SUBCASE("a GIF whose LZW code size is out of range fails without a reason") {
+        std::vector<unsigned char> const gif{
+            0x47, 0x49, 0x46, 0x38, 0x37, 0x61, 0x06, 0x00, 0x06, 0x00, 0x81, 0x00, 0x00,
+            0x00, 0x00, 0x00, 0xff, 0x00, 0x00, 0x00, 0xff, 0x00, 0x00, 0x00, 0xff, 0x2c,
+            0x00, 0x00, 0x00, 0x00, 0x06, 0x00, 0x06, 0x00, 0x00, 0x58, 0x08, 0x16, 0x00,
+            0x01, 0x04, 0x10, 0x30, 0x40, 0xe0, 0xc0, 0x82, 0x03, 0x09, 0x0a, 0x24, 0x88,
+            0x50, 0xe1, 0x42, 0x84, 0x07, 0x17, 0x06, 0x04, 0x00, 0x3b};
+        decode(std::vector<unsigned char>{'x'}, 3); // leaves a failure reason behind
+        auto [img, reason] = decode(gif, 3);
+        CHECK_FALSE(img);
+        CHECK(reason == "corrupt data (stb_image gave no reason)"); // not the stale one
+    }
+    SUBCASE("a PNG claiming 4294967295x4294967295 (the pixel count overflowed)") {
+        auto png = png_header(0xffffffffu, 0xffffffffu);
+        CHECK_THROWS_WITH_AS(decode(png, 3),
+                             doctest::Contains("found 4294967295x4294967295 "
+                                               "(18446744065119617025 pixels)"),
+                             pipeline::error);
+    }
 }

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -349,4 +350,62 @@ TEST_CASE("models/pretrained: fit() loads Pretrained<File<...>> and says what it
     CHECK_THROWS_WITH_AS(fit(experiment, o), doctest::Contains(where.c_str()),
                          pipeline::error);
     fs::remove_all(dir);
+}
+
+TEST_CASE("models/pretrained: integer data for a float parameter is refused, not cast") {
+    auto const dir = temp_dir("int");
+    auto source = make_backbone<ResNet18>({3, 1000});
+    auto target = make_backbone<ResNet18>({3, 10});
+    auto const before = target->conv1->weight.clone();
+    auto tensors = state_of(*source);
+    for (auto& t : tensors)
+        if (t.name == "layer1.0.conv1.weight")
+            t.tensor = (t.tensor * 100).to(torch::kInt32);
+    write_safetensors(dir / "int.safetensors", tensors);
+    auto const w = read_weights(dir / "int.safetensors", imagenet_statistics.mean,
+                                imagenet_statistics.std);
+    auto const want = (dir / "int.safetensors").string()
+                      + ": tensor 'layer1.0.conv1.weight': expected floating-point data "
+                        "(F32, F16, BF16 or F64) for the model's F32 (Float) tensor, found "
+                        "I32 (Int) data (integers are not cast to weights: is this the "
+                        "right file?)";
+    CHECK(load_error(*target, w, resnet_spec()) == want);
+    CHECK(load_error(*target, w, resnet_spec(false)) == want); // NonStrict too
+    CHECK(torch::equal(target->conv1->weight, before));        // nothing was loaded
+    fs::remove_all(dir);
+}
+
+TEST_CASE("models/pretrained: NaN or infinite values are refused, naming the tensor") {
+    auto source = make_backbone<ResNet18>({3, 1000});
+    auto target = make_backbone<ResNet18>({3, 10});
+    auto const before = target->conv1->weight.clone();
+    auto const nan = std::numeric_limits<float>::quiet_NaN();
+    auto const inf = std::numeric_limits<float>::infinity();
+    auto with = [&](std::string const& name, std::vector<float> values) {
+        auto tensors = state_of(*source);
+        for (auto& t : tensors)
+            if (t.name == name)
+                for (std::size_t i = 0; i < values.size(); ++i)
+                    t.tensor.view(-1)[static_cast<std::int64_t>(i)] = values[i];
+        return as_weights(tensors);
+    };
+    CHECK(load_error(*target, with("layer3.1.bn2.running_var", {nan}), resnet_spec())
+          == "test.safetensors: tensor 'layer3.1.bn2.running_var': expected finite values, "
+             "found 1 of 256 values non-finite (1 NaN, 0 infinite)");
+    CHECK(load_error(*target, with("conv1.weight", {inf, -inf, nan}), resnet_spec(false))
+          == "test.safetensors: tensor 'conv1.weight': expected finite values, found 3 of "
+             "9408 values non-finite (1 NaN, 2 infinite)");
+    // Half precision too (F16 overflows to infinity, the usual way a file gets one).
+    auto half = state_of(*source);
+    for (auto& t : half) {
+        if (t.name == "fc.bias" || t.name == "layer4.0.bn1.weight")
+            t.tensor[3] = 70000.0; // past F16's range: inf (the head is skipped anyway)
+        if (t.tensor.is_floating_point())
+            t.tensor = t.tensor.to(torch::kFloat16);
+    }
+    CHECK(load_error(*target, as_weights(half), resnet_spec())
+              .find("tensor 'layer4.0.bn1.weight': expected finite values, found 1 of 512 "
+                    "values non-finite (0 NaN, 1 infinite)")
+          != std::string::npos);
+    CHECK(torch::equal(target->conv1->weight, before));
 }

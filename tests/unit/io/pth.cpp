@@ -1,0 +1,103 @@
+// io/pth: what the .pth reader refuses, and how it says so. A pickle that calls anything
+// but torch's tensor rebuilders is never run; the message names the global it would have
+// called, so a user can tell a hostile file from an unsupported one.
+#include <filesystem>
+#include <string>
+
+#include <caffe2/serialize/inline_container.h>
+#include <doctest/doctest.h>
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <pipeline/error.hpp>
+#include <pipeline/io/pth.hpp>
+
+using namespace pipeline;
+namespace fs = std::filesystem;
+
+namespace {
+struct temp_dir {
+    fs::path path =
+        fs::temp_directory_path() / ("pipeline-pth-" + std::to_string(::getpid()));
+    temp_dir() { fs::create_directories(path); }
+    ~temp_dir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+//! A torch.save-style zip archive whose data.pkl is `pickle`.
+fs::path archive(fs::path const& path, std::string const& pickle) {
+    caffe2::serialize::PyTorchStreamWriter writer(path.string());
+    writer.writeRecord("data.pkl", pickle.data(), pickle.size());
+    writer.writeEndOfFile();
+    return path;
+}
+
+//! Pickle opcodes: BINUNICODE of `text`, BINPUT `i`.
+std::string unicode(std::string const& text) {
+    std::string out = "X";
+    for (int i = 0; i < 4; ++i)
+        out += static_cast<char>((text.size() >> (8 * i)) & 0xff);
+    return out + text;
+}
+std::string binput(int i) {
+    return std::string("q") + static_cast<char>(i);
+}
+
+std::string message_of(fs::path const& p) {
+    try {
+        read_pth(p);
+    } catch (pipeline::error const& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+auto const not_made = "(not made: a state dict calls only torch's tensor rebuilders and "
+                      "collections.OrderedDict, so this file is no state dict and may be "
+                      "hostile)";
+} // namespace
+
+TEST_CASE("io/pth: a refused pickle names the global it would have called") {
+    using namespace std::string_literals;
+    temp_dir dir;
+    auto const marker = dir.path / "ran";
+    auto const call = unicode("touch " + marker.string()) + "\x85"s + "R"; // f((arg,))
+
+    SUBCASE("os.system as the whole pickle (protocol 2, GLOBAL + REDUCE)") {
+        auto const p = archive(dir.path / "evil.pth",
+                               "\x80\x02"s + "cposix\nsystem\n" + binput(0) + call + ".");
+        CHECK(message_of(p)
+              == p.string()
+                     + ": expected a state dict (save model.state_dict(), not the model), "
+                       "found a call to posix.system "
+                     + not_made);
+    }
+    SUBCASE("os.system as a value inside a state dict") {
+        auto const p = archive(dir.path / "evil.pth",
+                               "\x80\x02"s + "}" + binput(0) + "(" + unicode("a")
+                                   + "cposix\nsystem\n" + call + "u.");
+        CHECK(message_of(p)
+              == p.string()
+                     + ": entry 'a': expected a tensor, found a call to posix.system "
+                     + not_made);
+    }
+    SUBCASE("STACK_GLOBAL (protocol 4), which torch.save never writes") {
+        auto const p = archive(dir.path / "evil.pth", "\x80\x04"s + "\x8c\x05"s + "posix"
+                                                          + "\x94"s + "\x8c\x06"s + "system"
+                                                          + "\x94\x93"s + call + ".");
+        CHECK(
+            message_of(p).find("found opcode 0x93 (STACK_GLOBAL posix.system, not loaded)")
+            != std::string::npos);
+    }
+    SUBCASE("a whole pickled model (NEWOBJ) names its class") {
+        auto const p = archive(dir.path / "model.pth",
+                               "\x80\x02"s + "ctorchvision.models.resnet\nResNet\n"
+                                   + binput(0) + ")" + "\x81"s + binput(1) + ".");
+        CHECK(message_of(p).find("found opcode 0x81 (after the global "
+                                 "torchvision.models.resnet.ResNet, not called)")
+              != std::string::npos);
+    }
+    CHECK_FALSE(fs::exists(marker)); // nothing was run
+}

@@ -1,0 +1,121 @@
+// run/options: the standard command line every experiment gets: values out of range or of
+// the wrong kind are one error naming the option, what it takes and what was given (never
+// silently changed), valid values reach run_options unchanged, and run() prints the error
+// and returns 1 before any data or model work.
+#include <cstdint>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <doctest/doctest.h>
+
+#include <pipeline/pipeline.hpp>
+
+using namespace pipeline;
+
+namespace {
+run_options parse(std::vector<std::string> args) {
+    args.insert(args.begin(), "experiment");
+    std::vector<char const*> argv;
+    for (auto const& a : args)
+        argv.push_back(a.c_str());
+    CLI::App app{"test"};
+    return parse_run_options(app, static_cast<int>(argv.size()), argv.data());
+}
+
+std::string message_of(std::vector<std::string> args) {
+    try {
+        parse(std::move(args));
+    } catch (pipeline::error const& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+//! Redirects std::cerr into a string while alive.
+struct capture_cerr {
+    std::ostringstream text;
+    std::streambuf* saved = std::cerr.rdbuf(text.rdbuf());
+    ~capture_cerr() { std::cerr.rdbuf(saved); }
+};
+} // namespace
+
+TEST_CASE("run/options: a seed out of range is refused, never wrapped or clamped") {
+    auto const range = "--seed: expected a whole number from 0 to 18446744073709551615, ";
+    CHECK(message_of({"--seed", "-1"}) == range + std::string("found -1"));
+    CHECK(message_of({"--seed", "99999999999999999999999"})
+          == range + std::string("found 99999999999999999999999"));
+    CHECK(message_of({"--seed", "18446744073709551616"})
+          == range + std::string("found 18446744073709551616"));
+    CHECK(message_of({"--seed", "0x10"}) == range + std::string("found 0x10"));
+    CHECK(message_of({"--seed", "1e3"}) == range + std::string("found 1e3"));
+    CHECK(parse({"--seed", "18446744073709551615"}).seed == 18446744073709551615ULL);
+    CHECK(parse({"--seed", "010"}).seed == 10); // decimal, not CLI11's octal
+    CHECK(parse({}).seed == 0);
+}
+
+TEST_CASE("run/options: counts say what they take and what was given") {
+    CHECK(message_of({"--epochs", "0"}) == "--epochs: expected at least 1, found 0");
+    CHECK(message_of({"--limit", "0"}) == "--limit: expected at least 1, found 0");
+    CHECK(message_of({"--eval-limit", "-5"})
+          == "--eval-limit: expected at least 1, found -5");
+    CHECK(message_of({"--stop-after", "0"})
+          == "--stop-after: expected at least 1, found 0");
+    CHECK(message_of({"--threads", "-1"}) == "--threads: expected at least 0, found -1");
+    CHECK(message_of({"--epochs", "two"})
+          == "--epochs: expected a whole number from 1 to 2147483647, found two");
+    CHECK(message_of({"--epochs", "99999999999"})
+          == "--epochs: expected a whole number from 1 to 2147483647, found 99999999999");
+    auto o = parse({"--epochs", "3", "--limit", "5000000000", "--eval-limit", "64",
+                    "--threads", "0", "--stop-after", "2", "--device", "cpu"});
+    CHECK(o.epochs == 3);
+    CHECK(o.limit == 5000000000LL);
+    CHECK(o.eval_limit == 64);
+    CHECK(o.threads == 0);
+    CHECK(o.stop_after == 2);
+    CHECK(o.device == "cpu");
+}
+
+TEST_CASE("run/options: run() prints the error and returns 1 before loading anything") {
+    // clang-format off
+    constexpr auto experiment = Load<FashionMNIST>
+                              | Model<ResNet18>
+                              | Loss<CrossEntropy>;
+    // clang-format on
+    auto call = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), "experiment");
+        std::vector<char*> argv;
+        for (auto& a : args)
+            argv.push_back(a.data());
+        return run(experiment, static_cast<int>(argv.size()), argv.data());
+    };
+    {
+        capture_cerr err;
+        CHECK(call({"--seed", "-1", "--data-dir", "/nonexistent"}) == 1);
+        CHECK(err.text.str()
+              == "error: --seed: expected a whole number from 0 to 18446744073709551615, "
+                 "found -1\n");
+    }
+    {
+        capture_cerr err;
+        CHECK(call({"--epochs", "0"}) == 1);
+        CHECK(err.text.str() == "error: --epochs: expected at least 1, found 0\n");
+    }
+    {
+        capture_cerr err;
+        CHECK(call({"--no-such-option"}) != 0); // CLI11's own refusal, as before
+        CHECK(err.text.str().find("--no-such-option") != std::string::npos);
+    }
+    {
+        std::ostringstream out;
+        auto* const saved = std::cout.rdbuf(out.rdbuf());
+        auto const code = call({"--help"});
+        std::cout.rdbuf(saved);
+        CHECK(code == 0);
+        CHECK(out.str().find("experiment: Load<FashionMNIST> | Model<ResNet18>") == 0);
+        CHECK(out.str().find("--seed UINT=0 ") != std::string::npos);
+        CHECK(out.str().find("--epochs INT:at least 1") != std::string::npos);
+    }
+}
