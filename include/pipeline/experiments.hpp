@@ -13,6 +13,8 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -47,12 +49,14 @@ inline std::string comparison_markdown(seed_summary const& a, seed_summary const
           {"test acc", &seed_figures::test_acc},
           {"gap (clean train - val)", &seed_figures::gap}}) {
         auto const c = compare_paired(column(a, field), column(b, field));
-        out += fmt::format("| {} | {} | {} | {:+.2f} ({:+.2f} .. {:+.2f}) | {:.3f} | {} |\n",
-                           name, c.a.text(), c.b.text(), 100 * c.difference.mean,
-                           100 * c.low, 100 * c.high, c.p_value, c.verdict);
+        out +=
+            fmt::format("| {} | {} | {} | {:+.2f} ({:+.2f} .. {:+.2f}) | {:.3f} | {} |\n",
+                        name, c.a.text(), c.b.text(), 100 * c.difference.mean, 100 * c.low,
+                        100 * c.high, c.p_value, c.verdict);
     }
-    out += "\nPaired t-test over the seeds (runs with the same seed share the split, the data "
-           "order and the augmentation draws); figures in percent, the gap in points.\n";
+    out +=
+        "\nPaired t-test over the seeds (runs with the same seed share the split, the data "
+        "order and the augmentation draws); figures in percent, the gap in points.\n";
     return out;
 }
 
@@ -142,6 +146,168 @@ int run_variants(int argc, char** argv, P... variants) {
                     fit_seeds(p, options, seeds);
             };
             (one(variants), ...);
+        });
+    }
+}
+
+//! The steps of a roadmap as a Markdown table: each step's mean ± std over the seeds, its
+//! change from the previous step in best validation accuracy (the figure a practitioner
+//! selects on: the test accuracy is shown, never used to decide) with a 95% interval and a
+//! verdict from the paired t-test (compare_paired), then the reference run.
+inline std::string roadmap_markdown(std::vector<seed_summary> const& steps,
+                                    std::vector<std::string> const& changes,
+                                    seed_summary const& reference) {
+    auto column = [](seed_summary const& s) {
+        std::vector<double> v;
+        for (auto const& r : s.runs)
+            v.push_back(r.best_val_acc);
+        return v;
+    };
+    std::string out = "| step | change | best val acc | test acc | gap (clean train - val) "
+                      "| Δ best val acc (95% interval) | beyond seed noise? |\n"
+                      "| --- | --- | --- | --- | --- | --- | --- |\n";
+    auto row = [&](std::string const& step, std::string const& change,
+                   seed_summary const& s, std::string const& delta,
+                   std::string const& verdict) {
+        out += fmt::format("| {} | {} | {}% | {}% | {} pt | {} | {} |\n", step, change,
+                           s.best_val_acc.text(), s.test_acc.text(), s.gap.text(), delta,
+                           verdict);
+    };
+    for (std::size_t k = 0; k < steps.size(); ++k) {
+        if (k == 0) {
+            row("1", changes[0], steps[0], "", "");
+            continue;
+        }
+        auto const c = compare_paired(column(steps[k - 1]), column(steps[k]));
+        auto const beyond = c.difference.n < 2 ? "no verdict (one seed)"
+                            : c.low > 0.0      ? "yes: better"
+                            : c.high < 0.0     ? "yes: worse"
+                                               : "no";
+        row(std::to_string(k + 1), changes[k], steps[k],
+            fmt::format("{:+.2f} ({:+.2f} .. {:+.2f}), p {:.3f}", 100 * c.difference.mean,
+                        100 * c.low, 100 * c.high, c.p_value),
+            beyond);
+    }
+    if (!reference.runs.empty())
+        row("reference", "no transfer", reference, "", "");
+    out +=
+        "\nMean ± std over the seeds; Δ: paired over the seeds against the previous step "
+        "(a paired t-test: see compare_paired); figures in percent, the gap in points.\n";
+    return out;
+}
+
+namespace detail {
+//! diff()'s lines on one line: "- Loss<CrossEntropy> + Loss<SmoothedCE<0.1>>".
+inline std::string one_line(std::string text) {
+    while (!text.empty() && text.back() == '\n')
+        text.pop_back();
+    std::replace(text.begin(), text.end(), '\n', ' ');
+    return text;
+}
+} // namespace detail
+
+//! A roadmap (the seed's way to a good model): `steps`, each one controlled change from
+//! the one before (static_asserted), run over the same seeds (--seeds, default 3), then
+//! `reference` (a baseline with no constraint, e.g. the backbone trained from scratch).
+//! Prints and (with --out-dir) writes roadmap-<hash>.md and .json: each step's mean ± std,
+//! its change, and whether the change exceeds seed noise. `--step K` runs only step K
+//! (K = steps + 1: the reference); `--list` prints the steps.
+//!
+//!     return roadmap(argc, argv, scratch, probe, unfreeze_top, smoothing);
+template <class Reference, class... Steps>
+int roadmap(int argc, char** argv, Reference reference, Steps... steps) {
+    static_assert(sizeof...(Steps) >= 2, "pipeline: a roadmap needs at least two steps");
+    constexpr bool chained = []<std::size_t... I>(std::index_sequence<I...>) {
+        using list = std::tuple<Steps...>;
+        return (one_change<std::tuple_element_t<I, list>,
+                           std::tuple_element_t<I + 1, list>> && ...);
+    }
+    (std::make_index_sequence<sizeof...(Steps) - 1>{});
+    static_assert(chained,
+                  "pipeline: each roadmap step must be one controlled change from the one "
+                  "before (one stage added, removed, or changed in one argument); diff(A, "
+                  "B) prints what differs");
+    if constexpr (!(validate(Steps{}) && ...) || !validate(Reference{})) {
+        return 2;
+    } else {
+        run_options options;
+        int seeds = 3;
+        int step = 0;
+        bool list = false;
+        std::vector<std::string> const names{describe(steps)...};
+        std::vector<std::string> changes{"start: " + names.front()};
+        {
+            auto const all = std::tuple{steps...};
+            [&]<std::size_t... I>(std::index_sequence<I...>) {
+                ((changes.push_back(
+                     detail::one_line(diff(std::get<I>(all), std::get<I + 1>(all))))),
+                 ...);
+            }
+            (std::make_index_sequence<sizeof...(Steps) - 1>{});
+        }
+        std::string header = "roadmap:";
+        for (std::size_t k = 0; k < names.size(); ++k)
+            header += fmt::format("\n  {}: {}", k + 1, k == 0 ? names[0] : changes[k]);
+        header +=
+            fmt::format("\n  {} (reference): {}", names.size() + 1, describe(reference));
+        CLI::App app{header};
+        app.add_option("--step", step,
+                       "run only step K (from 1; the last is the reference)")
+            ->check(CLI::Range(1, static_cast<int>(sizeof...(Steps)) + 1));
+        app.add_flag("--list", list, "print the steps and exit");
+        if (auto code = parse_experiment_line(app, options, seeds, argc, argv))
+            return *code;
+        if (list) {
+            std::cout << header << "\n";
+            return 0;
+        }
+        return guarded([&] {
+            std::vector<seed_summary> done;
+            int k = 0;
+            auto one = [&](auto p) {
+                ++k;
+                if (step == 0 || step == k) {
+                    if (options.log)
+                        *options.log
+                            << fmt::format("\n##### roadmap step {}: {}\n", k,
+                                           changes[static_cast<std::size_t>(k) - 1]);
+                    done.push_back(fit_seeds(p, options, seeds));
+                }
+            };
+            (one(steps), ...);
+            seed_summary ref;
+            if (step == 0 || step == static_cast<int>(sizeof...(Steps)) + 1) {
+                if (options.log)
+                    *options.log << "\n##### roadmap reference\n";
+                ref = fit_seeds(reference, options, seeds);
+            }
+            if (step != 0)
+                return;
+            auto const report = roadmap_markdown(done, changes, ref);
+            if (options.log)
+                *options.log << "\n" << report;
+            if (!options.out_dir.empty()) {
+                auto const stem =
+                    options.out_dir / ("roadmap-" + experiment_hash(names.back()));
+                write_file_atomically(stem.string() + ".md", report);
+                nlohmann::json j{{"seeds", seeds}, {"steps", nlohmann::json::array()}};
+                auto entry = [](std::string const& change, seed_summary const& s) {
+                    nlohmann::json e{{"change", change},
+                                     {"experiment", s.experiment},
+                                     {"runs", nlohmann::json::array()}};
+                    for (auto const& r : s.runs)
+                        e["runs"].push_back({{"seed", r.seed},
+                                             {"best_val_acc", r.best_val_acc},
+                                             {"final_val_acc", r.final_val_acc},
+                                             {"test_acc", r.test_acc},
+                                             {"gap", r.gap}});
+                    return e;
+                };
+                for (std::size_t i = 0; i < done.size(); ++i)
+                    j["steps"].push_back(entry(changes[i], done[i]));
+                j["reference"] = entry("no transfer", ref);
+                write_file_atomically(stem.string() + ".json", j.dump(2) + "\n");
+            }
         });
     }
 }

@@ -34,6 +34,7 @@
 #include <pipeline/models/model.hpp>
 #include <pipeline/models/pretrained.hpp>
 #include <pipeline/models/resnet.hpp>
+#include <pipeline/predict.hpp>
 #include <pipeline/random.hpp>
 #include <pipeline/run.hpp>
 #include <pipeline/shape_text.hpp>

@@ -47,6 +47,9 @@ struct labelled_images {
 struct dataset_splits {
     labelled_images train;
     labelled_images test;
+    //! The classes by name in label order, where only the files know them (an
+    //! ImageFolder's folders); empty when the dataset type names them.
+    std::vector<std::string> class_names = {};
 };
 
 //! Where to look for a dataset's files, in order: the `--data-dir` given on the command

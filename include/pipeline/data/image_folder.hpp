@@ -356,7 +356,7 @@ struct dataset_loader<ImageFolder<Name, P>> {
 
     static dataset_splits load(std::filesystem::path const& dir) {
         auto d = image_folder::load(dir, P);
-        return {d.train, d.test};
+        return {d.train, d.test, d.classes};
     }
 };
 

@@ -11,6 +11,9 @@
 #include <cmath>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -43,11 +46,14 @@ struct run_splits {
     //! Training examples (a seeded draw, in storage order) evaluated clean after each
     //! epoch: as many as `val` holds, at most the whole training split.
     labelled_images clean_train;
+    //! As dataset_splits::class_names.
+    std::vector<std::string> class_names = {};
 };
 
 //! Cuts `all` as `plan` says.
 inline run_splits make_splits(dataset_splits all, split_plan const& plan) {
-    run_splits out{std::move(all.train), all.test, all.test, plan.validation == 0.0, {}};
+    run_splits out{std::move(all.train),   all.test, all.test,
+                   plan.validation == 0.0, {},       std::move(all.class_names)};
     if (plan.keep > 0 && plan.keep < out.train.size())
         out.train = out.train.first(plan.keep);
     if (!out.val_is_test) {
@@ -67,7 +73,8 @@ inline run_splits make_splits(dataset_splits all, split_plan const& plan) {
     auto gen = compat::make_cpu_generator(plan.clean_seed);
     auto const n = out.train.size();
     auto const clean = std::min(n, out.val.size());
-    auto const pick = std::get<0>(torch::randperm(n, gen, torch::kInt64).narrow(0, 0, clean).sort());
+    auto const pick =
+        std::get<0>(torch::randperm(n, gen, torch::kInt64).narrow(0, 0, clean).sort());
     out.clean_train = out.train.select(pick);
     return out;
 }

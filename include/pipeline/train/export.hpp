@@ -3,12 +3,16 @@
 // and by Python's `safetensors.torch.load_file`, with what produced it in the metadata.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <charconv>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -18,6 +22,7 @@
 #include <torch/torch.h>
 
 #include <pipeline/dsl/fixed_string.hpp>
+#include <pipeline/error.hpp>
 #include <pipeline/io/safetensors.hpp>
 #include <pipeline/text.hpp>
 #include <pipeline/train/checkpoint.hpp>
@@ -50,6 +55,64 @@ struct model_card {
                     {"mean", csv(mean)},
                     {"std", csv(std)}});
         return out;
+    }
+
+    //! The card in an exported model's `metadata` (as `metadata()` writes it). `where`
+    //! names the file in errors: one pipeline::error for a missing or malformed entry.
+    [[nodiscard]] static model_card from_metadata(std::map<std::string, std::string> meta,
+                                                  std::string const& where) {
+        auto take = [&](std::string const& key) {
+            auto it = meta.find(key);
+            if (it == meta.end())
+                throw error(where + " (metadata '" + key + "')",
+                            "a model exported by pipeline (model.safetensors or "
+                            "best.safetensors of a run)",
+                            "no '" + key + "' entry");
+            auto value = std::move(it->second);
+            meta.erase(it);
+            return value;
+        };
+        auto numbers = [&](std::string const& key) {
+            std::vector<double> out;
+            auto const text = take(key);
+            std::size_t begin = 0;
+            while (begin <= text.size()) {
+                auto const end = std::min(text.find(',', begin), text.size());
+                auto const item = text.substr(begin, end - begin);
+                double v = 0;
+                auto const [last, ec] =
+                    std::from_chars(item.data(), item.data() + item.size(), v);
+                if (item.empty() || ec != std::errc{} || last != item.data() + item.size()
+                    || !std::isfinite(v))
+                    throw error(where + " (metadata '" + key + "')",
+                                "comma-separated finite numbers", "'" + text + "'");
+                out.push_back(v);
+                begin = end + 1;
+            }
+            return out;
+        };
+        model_card card;
+        card.experiment = take("experiment");
+        auto const names = nlohmann::json::parse(take("class_names"), nullptr, false);
+        if (!names.is_array() || names.empty()
+            || !std::all_of(names.begin(), names.end(),
+                            [](auto const& n) { return n.is_string(); }))
+            throw error(where + " (metadata 'class_names')", "a JSON array of class names",
+                        names.is_discarded() ? "text that is not JSON" : names.dump());
+        card.class_names = names.get<std::vector<std::string>>();
+        card.mean = numbers("mean");
+        card.std = numbers("std");
+        if (card.mean.size() != card.std.size()
+            || std::any_of(card.std.begin(), card.std.end(),
+                           [](double v) { return v <= 0; }))
+            throw error(where + " (metadata 'mean', 'std')",
+                        "as many means as positive standard deviations",
+                        std::to_string(card.mean.size()) + " means, "
+                            + std::to_string(card.std.size()) + " deviations");
+        meta.erase("format");
+        meta.erase("classes");
+        card.results = std::move(meta);
+        return card;
     }
 };
 

@@ -98,14 +98,17 @@ inline std::map<std::string, torch::Tensor> state_of(torch::nn::Module const& mo
 }
 
 //! The card of a model of pipeline P trained on inputs normalised with `statistics`: the
-//! experiment, the dataset's class names (numbered where only the folders know them) and
-//! the statistics; the caller adds results.
+//! experiment, the class names (the dataset type's, else `found` (an ImageFolder's
+//! folders), else numbered) and the statistics; the caller adds results.
 template <class P, class Statistics>
-model_card card_of(std::string const& experiment, Statistics const& statistics) {
+model_card card_of(std::string const& experiment, Statistics const& statistics,
+                   std::vector<std::string> const& found) {
     using D = typename experiment_types<P>::dataset;
     model_card card{experiment, {}, {}, {}, {}};
     if constexpr (requires { D::class_names; })
         card.class_names.assign(D::class_names.begin(), D::class_names.end());
+    else if (static_cast<int>(found.size()) == D::classes)
+        card.class_names = found;
     else
         for (int k = 0; k < D::classes; ++k)
             card.class_names.push_back("class " + std::to_string(k));
@@ -115,11 +118,11 @@ model_card card_of(std::string const& experiment, Statistics const& statistics) 
 }
 
 //! The end of a run that trained every epoch: the test pass (the weight average's too),
-//! summary.json and model.safetensors; the checkpoint, needed only to resume, goes.
-//! Returns the result.
-template <class P, class Statistics>
+//! summary.json and model.safetensors (described by `card`); the checkpoint, needed only
+//! to resume, goes. Returns the result.
+template <class P>
 run_result finish(run_context const& ctx, trainer<P>& t, run_log& log,
-                  experiment_data const& data, Statistics const& statistics,
+                  experiment_data const& data, model_card card,
                   std::chrono::steady_clock::time_point started) {
     using X = experiment_types<P>;
     auto& result = log.result();
@@ -160,7 +163,6 @@ run_result finish(run_context const& ctx, trainer<P>& t, run_log& log,
                               {"test_loss", result.ema_test_loss},
                               {"test_acc", result.ema_test_acc}};
         if (ctx.options.save_weights) {
-            auto card = card_of<P>(result.experiment, statistics);
             card.results = {{"test_loss", fmt::format("{}", result.test_loss)},
                             {"test_acc", fmt::format("{}", result.test_acc)},
                             {"test_examples", std::to_string(result.test_examples)},
@@ -175,10 +177,8 @@ run_result finish(run_context const& ctx, trainer<P>& t, run_log& log,
 }
 
 //! `best.safetensors`: the model after its best epoch by validation accuracy so far.
-template <class P, class Statistics>
-void save_best(std::filesystem::path const& dir, torch::nn::Module const& model,
-               epoch_metrics const& m, run_context const& ctx, Statistics const& statistics) {
-    auto card = card_of<P>(ctx.experiment, statistics);
+inline void save_best(std::filesystem::path const& dir, torch::nn::Module const& model,
+                      epoch_metrics const& m, model_card card) {
     card.results = {{"epoch", std::to_string(m.epoch)},
                     {"val_acc", fmt::format("{}", m.val_acc)},
                     {"val_loss", fmt::format("{}", m.val_loss)}};
@@ -194,9 +194,10 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
     using P = resolved_t<Pipeline<S...>>;
     using X = experiment_types<P>;
     using D = typename X::dataset;
-    static_assert(loadable_dataset<D>,
-                  "pipeline: no dataset_loader<D> for this dataset; include its data/ header "
-                  "(concepts/dataset.hpp says what a loader provides)");
+    static_assert(
+        loadable_dataset<D>,
+        "pipeline: no dataset_loader<D> for this dataset; include its data/ header "
+        "(concepts/dataset.hpp says what a loader provides)");
     auto const started = std::chrono::steady_clock::now();
     auto const ctx = start_run(options, describe(P{}), X::train.epochs);
     // An --epochs override the stages do not fit (a warm-up, a Step decay or an Unfreeze
@@ -213,6 +214,7 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
     auto const [mean, stdev] =
         weights ? input_statistics<D::channels>(*weights) : std::pair{D::mean, D::std};
     auto const statistics = pipeline_statistics<P>(mean, stdev);
+    auto const card = detail::card_of<P>(ctx.experiment, statistics, splits.class_names);
     auto const data = detail::to_device<P>(ctx, dir, std::move(splits), statistics);
     trainer<P> t(ctx, data, weights ? &*weights : nullptr);
     run_log log(ctx, block_names<typename X::backbone>(),
@@ -239,12 +241,12 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
         if (auto const run_dir = log.dir(); run_dir && options.save_weights) {
             t.save_checkpoint(*run_dir / checkpoint_file_name, epoch, log.result().history);
             if (best)
-                detail::save_best<P>(*run_dir, *t.model(), record.metrics, ctx, statistics);
+                detail::save_best(*run_dir, *t.model(), record.metrics, card);
         }
         if (options.stop_after && epoch >= *options.stop_after && epoch < ctx.epochs)
             return log.stop(epoch, detail::state_of(*t.model()));
     }
-    return detail::finish(ctx, t, log, data, statistics, started);
+    return detail::finish(ctx, t, log, data, card, started);
 }
 
 } // namespace pipeline

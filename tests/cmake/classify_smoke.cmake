@@ -1,0 +1,37 @@
+# The app end to end, as a user runs it: cifar10_augment trains a model (a smoke run),
+# then classify prints the top classes of three CIFAR-10 test images (JPEG, from the shared
+# copy), and refuses a missing image with one line and exit code 1.
+# Arguments: TRAIN, CLASSIFY (executables), DATA (converted CIFAR-10), SHARED, OUT.
+file(REMOVE_RECURSE ${OUT})
+file(MAKE_DIRECTORY ${OUT}/images)
+execute_process(COMMAND ${TRAIN} --device cpu --threads 2 --epochs 2 --limit 512
+                        --eval-limit 256 --data-dir ${DATA} --out-dir ${OUT}/runs
+                RESULT_VARIABLE rc OUTPUT_QUIET)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "cifar10_augment failed (${rc})")
+endif()
+file(GLOB model ${OUT}/runs/*/model.safetensors)
+list(LENGTH model n)
+if(NOT n EQUAL 1)
+  message(FATAL_ERROR "expected one model.safetensors under ${OUT}/runs, found ${n}")
+endif()
+set(images test/airplane/0000.jpg test/cat/0000.jpg test/ship/0000.jpg)
+execute_process(COMMAND tar -xJf ${SHARED}/cifar10-jpeg.tar.xz ${images}
+                WORKING_DIRECTORY ${OUT}/images RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "could not extract ${images} from ${SHARED}/cifar10-jpeg.tar.xz")
+endif()
+list(TRANSFORM images PREPEND ${OUT}/images/)
+get_filename_component(run ${model} DIRECTORY)
+execute_process(COMMAND ${CLASSIFY} ${run} ${images} --top 3
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message("${out}${err}")
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "classify failed (${rc})")
+endif()
+execute_process(COMMAND ${CLASSIFY} ${model} ${OUT}/images/missing.jpg
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 1 OR NOT err MATCHES "missing.jpg: expected an image file .*found no such file")
+  message(FATAL_ERROR "a missing image: expected exit code 1 and one error line, found ${rc}: ${err}")
+endif()
+message("missing image: ${err}")
