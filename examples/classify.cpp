@@ -36,8 +36,10 @@ int main(int argc, char** argv) {
     return pipeline::guarded([&] {
         if (fs::is_directory(model_file))
             model_file /= "model.safetensors";
+        // [docs:classifier]
         pipeline::classifier const model(examples::cifar10_augment, model_file,
                                          pipeline::select_device(device));
+        // [docs:end]
         auto const& results = model.card().results;
         if (auto it = results.find("test_acc"); it != results.end())
             std::cout << fmt::format("model: {} (test accuracy {:.2f}%)\n",

@@ -1,6 +1,7 @@
 // The seed's roadmap, one controlled change at a time, each step checked at compile time to
 // be one change from the one before (roadmap() static_asserts one_change):
 //   1. a linear probe: every block of the pretrained backbone frozen, the head trained
+//      (a constant learning rate until step 5)
 //   2. unfreeze the top block
 //   3. label smoothing
 //   4. MixUp
@@ -46,39 +47,43 @@ struct blocks<ResNet18> {
 
 using Backbone = MobileNetV1;
 using B = blocks<Backbone>;
-constexpr int epochs = 6;
+constexpr int epochs = 4;
 
 // clang-format off
-constexpr auto probe = Load<CIFAR10, Subset<5000>, Split<0.1>>
+constexpr auto probe = Load<CIFAR10, Subset<4000>, Split<0.1>>
                      | Augment<Resize<96>>
                      | Model<Backbone, Pretrained<ImageNet>, NonStrict, B::all>
                      | Loss<CrossEntropy>
                      | Optimizer<SGD, {.lr = 0.05}>
+                     | Schedule<Constant>
                      | Train<{.epochs = epochs, .batch_size = 64}>;
 
-constexpr auto unfreeze_top = Load<CIFAR10, Subset<5000>, Split<0.1>>
+constexpr auto unfreeze_top = Load<CIFAR10, Subset<4000>, Split<0.1>>
                             | Augment<Resize<96>>
                             | Model<Backbone, Pretrained<ImageNet>, NonStrict, B::below_top>
                             | Loss<CrossEntropy>
                             | Optimizer<SGD, {.lr = 0.05}>
+                            | Schedule<Constant>
                             | Train<{.epochs = epochs, .batch_size = 64}>;
 
-constexpr auto smoothing = Load<CIFAR10, Subset<5000>, Split<0.1>>
+constexpr auto smoothing = Load<CIFAR10, Subset<4000>, Split<0.1>>
                          | Augment<Resize<96>>
                          | Model<Backbone, Pretrained<ImageNet>, NonStrict, B::below_top>
                          | Loss<SmoothedCE<0.1>>
                          | Optimizer<SGD, {.lr = 0.05}>
+                         | Schedule<Constant>
                          | Train<{.epochs = epochs, .batch_size = 64}>;
 
-constexpr auto mixup = Load<CIFAR10, Subset<5000>, Split<0.1>>
+constexpr auto mixup = Load<CIFAR10, Subset<4000>, Split<0.1>>
                      | Augment<Resize<96>>
                      | Augment<MixUp>
                      | Model<Backbone, Pretrained<ImageNet>, NonStrict, B::below_top>
                      | Loss<SmoothedCE<0.1>>
                      | Optimizer<SGD, {.lr = 0.05}>
+                     | Schedule<Constant>
                      | Train<{.epochs = epochs, .batch_size = 64}>;
 
-constexpr auto cosine = Load<CIFAR10, Subset<5000>, Split<0.1>>
+constexpr auto cosine = Load<CIFAR10, Subset<4000>, Split<0.1>>
                       | Augment<Resize<96>>
                       | Augment<MixUp>
                       | Model<Backbone, Pretrained<ImageNet>, NonStrict, B::below_top>
@@ -87,7 +92,7 @@ constexpr auto cosine = Load<CIFAR10, Subset<5000>, Split<0.1>>
                       | Schedule<Cosine>
                       | Train<{.epochs = epochs, .batch_size = 64}>;
 
-constexpr auto staged = Load<CIFAR10, Subset<5000>, Split<0.1>>
+constexpr auto staged = Load<CIFAR10, Subset<4000>, Split<0.1>>
                       | Augment<Resize<96>>
                       | Augment<MixUp>
                       | Model<Backbone, Pretrained<ImageNet>, NonStrict, B::below_top, Unfreeze<B::next, AtEpoch<epochs / 2 + 1>>>
@@ -98,7 +103,7 @@ constexpr auto staged = Load<CIFAR10, Subset<5000>, Split<0.1>>
 
 // No transfer: the same data (at its own 32x32), loss and schedule on a ResNet-18 from
 // random weights, every block trained.
-constexpr auto scratch = Load<CIFAR10, Subset<5000>, Split<0.1>>
+constexpr auto scratch = Load<CIFAR10, Subset<4000>, Split<0.1>>
                        | Augment<MixUp>
                        | Model<ResNet18>
                        | Loss<SmoothedCE<0.1>>
@@ -107,6 +112,8 @@ constexpr auto scratch = Load<CIFAR10, Subset<5000>, Split<0.1>>
                        | Train<{.epochs = epochs, .batch_size = 64}>;
 // clang-format on
 
+// [docs:roadmap-main]
 int main(int argc, char** argv) {
     return roadmap(argc, argv, scratch, probe, unfreeze_top, smoothing, mixup, cosine, staged);
 }
+// [docs:end]

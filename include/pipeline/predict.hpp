@@ -174,7 +174,8 @@ private:
 
     torch::Device device_;
     model_card card_;
-    backbone_module_t<typename X::backbone> model_;
+    // Forward is not const in LibTorch; classifying changes nothing in the model.
+    mutable backbone_module_t<typename X::backbone> model_;
     torch::Tensor scale_;
     torch::Tensor shift_;
 };

@@ -225,7 +225,9 @@ inline std::optional<image_pixels> decode_image(std::span<std::uint8_t const> by
     }
     unsigned char const* const pixels = converted.empty() ? decoded : converted.data();
     image_pixels out{w, h, p.channels, {}};
-    if (p.size <= 0) {
+    // Kept as decoded: no size asked for, or already the size asked for (a resampling
+    // filter would blur even at scale 1).
+    if (p.size <= 0 || (w == p.size && h == p.size)) {
         out.hwc.assign(pixels, pixels + area * c);
         return out;
     }

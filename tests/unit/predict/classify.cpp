@@ -115,8 +115,10 @@ TEST_CASE("predict/classify: image files, of the dataset's size or larger, give 
         write_pgm(dir / ("big" + std::to_string(i) + ".pgm"), big);
         auto const read = model.read_image(dir / ("big" + std::to_string(i) + ".pgm"));
         REQUIRE(read.sizes() == torch::IntArrayRef{1, 28, 28});
-        CHECK((read.to(torch::kInt32) - img.to(torch::kInt32)).abs().max().item<int>()
-              <= 64);
+        // The same picture: resampling moves pixels by a few levels on average.
+        auto const moved =
+            (read.to(torch::kFloat32) - img.to(torch::kFloat32)).abs().mean();
+        CHECK(moved.item<float>() < 8.0F);
     }
     auto const batch = model.classify(files, 3);
     auto const probs = model.probabilities(t.test.images.narrow(0, 0, 3));
