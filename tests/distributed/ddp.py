@@ -12,6 +12,7 @@ usage: ddp.py BINARY WORKDIR
 3. Killing one rank ends the others with an error naming the lost rank, in bounded time.
 4. A wrong MASTER_PORT and a missing rank end with a rendezvous error, not a hang.
 5. A launch environment missing a variable is one clear error.
+6. A checkpoint written by 2 processes resumes under 3 (the global batch is in the type).
 
 Every process runs one intra-op thread. Prints each measured figure.
 """
@@ -238,6 +239,22 @@ def rendezvous_failure(binary, work, name, ranks, ports):
     print(f"  rank 0 said: {message[0] if message else '?'}")
 
 
+def resume_across_world_sizes(binary, work):
+    root = os.path.join(work, "resume")
+    results = finish(launch(binary, 2, free_port(),
+                            [*ARGS, "--out-dir", root, "--stop-after", "1"]))
+    if any(code != 0 for code, _ in results):
+        fail("the 2-process run to resume failed", [o for _, o in results])
+    first = single_run_dir(root)
+    results = finish(launch(binary, 3, free_port(),
+                            [*ARGS, "--out-dir", root, "--resume", first]))
+    if any(code != 0 for code, _ in results) or len(epoch_rows(results[0][1])) != 1:
+        fail("a 2-process checkpoint did not resume under 3 processes",
+             [o for _, o in results])
+    print(f"resume: a 2-process checkpoint resumed under 3 processes: "
+          f"{epoch_rows(results[0][1])[0].strip()}")
+
+
 def missing_variable(binary):
     env = dict(os.environ, WORLD_SIZE="2", RANK="0", MASTER_ADDR="127.0.0.1",
                OMP_NUM_THREADS="1")
@@ -261,6 +278,7 @@ def main():
     rendezvous_failure(binary, work, "wrong MASTER_PORT", [0, 1], ["right", "wrong"])
     rendezvous_failure(binary, work, "missing rank", [0, 1], ["right", "right"])
     missing_variable(binary)
+    resume_across_world_sizes(binary, work)
     print(f"PASS ({time.time() - t0:.1f} s)")
 
 
