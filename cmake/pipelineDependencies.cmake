@@ -38,6 +38,62 @@ foreach(_pipeline_lib IN ITEMS TORCH_LIBRARY c10_LIBRARY)
   endif()
 endforeach()
 
+# --- c10d, PyTorch's distributed engine (Distributed<DDP>). Its Gloo process group's header
+# includes Gloo's headers: Debian ships them (libgloo-dev, matching its LibTorch 1.13);
+# PyPI's wheels do not, so there the Gloo path needs -DPIPELINE_GLOO_INCLUDE_DIR pointing
+# at the Gloo headers the wheel was built with. Each path is compiled in only where its
+# header compiles here; without it a data-parallel launch stops with an error saying so.
+if(NOT TARGET pipeline::c10d)
+  include(CheckCXXSourceCompiles)
+  find_path(PIPELINE_GLOO_INCLUDE_DIR gloo/rendezvous/store.h
+            DOC "Directory holding gloo/ (Gloo's headers, for c10d's Gloo process group)")
+  set(_pipeline_c10d_includes ${TORCH_INCLUDE_DIRS})
+  if(PIPELINE_GLOO_INCLUDE_DIR)
+    list(APPEND _pipeline_c10d_includes "${PIPELINE_GLOO_INCLUDE_DIR}")
+  endif()
+  set(CMAKE_REQUIRED_INCLUDES ${_pipeline_c10d_includes})
+  set(CMAKE_REQUIRED_FLAGS "-std=c++17 ${TORCH_CXX_FLAGS}")
+  set(CMAKE_REQUIRED_QUIET ON)
+  # Compile only: the check is whether the headers hold together; linking is LibTorch's.
+  set(_pipeline_saved_try_type "${CMAKE_TRY_COMPILE_TARGET_TYPE}")
+  set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
+  check_cxx_source_compiles([[
+#define USE_C10D_GLOO
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+int main() { return sizeof(c10d::ProcessGroupGloo::Options) > 0 ? 0 : 1; }
+]] PIPELINE_C10D_GLOO)
+  set(_pipeline_c10d_nccl OFF)
+  if(TARGET torch_cuda OR CUDA_FOUND)
+    check_cxx_source_compiles([[
+#define USE_C10D_NCCL
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+int main() { return sizeof(c10d::ProcessGroupNCCL::Options) > 0 ? 0 : 1; }
+]] PIPELINE_C10D_NCCL)
+    set(_pipeline_c10d_nccl ${PIPELINE_C10D_NCCL})
+  endif()
+  unset(CMAKE_REQUIRED_INCLUDES)
+  unset(CMAKE_REQUIRED_FLAGS)
+  unset(CMAKE_REQUIRED_QUIET)
+  set(CMAKE_TRY_COMPILE_TARGET_TYPE "${_pipeline_saved_try_type}")
+  add_library(pipeline::c10d INTERFACE IMPORTED GLOBAL)
+  set(_pipeline_c10d_definitions "")
+  if(PIPELINE_C10D_GLOO)
+    list(APPEND _pipeline_c10d_definitions PIPELINE_C10D_GLOO=1)
+    if(PIPELINE_GLOO_INCLUDE_DIR)
+      set_target_properties(pipeline::c10d PROPERTIES
+        INTERFACE_INCLUDE_DIRECTORIES "${PIPELINE_GLOO_INCLUDE_DIR}")
+    endif()
+  endif()
+  if(_pipeline_c10d_nccl)
+    list(APPEND _pipeline_c10d_definitions PIPELINE_C10D_NCCL=1)
+  endif()
+  set_target_properties(pipeline::c10d PROPERTIES
+    INTERFACE_COMPILE_DEFINITIONS "${_pipeline_c10d_definitions}")
+  message(STATUS "pipeline: c10d process groups: Gloo ${PIPELINE_C10D_GLOO}, "
+                 "NCCL ${_pipeline_c10d_nccl}")
+endif()
+
 find_package(Boost 1.74 REQUIRED)
 find_package(range-v3 REQUIRED)
 find_package(CLI11 REQUIRED)

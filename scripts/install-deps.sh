@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libtorch-dev            # LibTorch 1.13 (CPU)
+  libgloo-dev             # Gloo headers: c10d's Gloo process group (Distributed<DDP> on CPUs)
   libboost-dev            # Boost.Hana
   librange-v3-dev
   doctest-dev

@@ -2,15 +2,43 @@
 // CUDA where users download it). Everything else calls these.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include <torch/torch.h>
 #include <torch/version.h>
 #if TORCH_VERSION_MAJOR < 2
 #include <c10/util/string_utils.h>
+#endif
+// c10d, PyTorch's distributed engine. Its Gloo process group needs Gloo's headers, which
+// Debian ships (libgloo-dev) and PyPI's wheels do not; CMake defines PIPELINE_C10D_GLOO
+// where ProcessGroupGloo.hpp compiles, PIPELINE_C10D_NCCL where ProcessGroupNCCL.hpp does
+// (cmake/pipelineDependencies.cmake).
+#if defined(PIPELINE_C10D_GLOO) || defined(PIPELINE_C10D_NCCL)
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/csrc/distributed/c10d/Work.hpp>
+#if TORCH_VERSION_MAJOR < 2
+#include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
+#else
+#include <torch/csrc/distributed/c10d/Backend.hpp>
+#endif
+#endif
+// The two headers hide their classes behind the macros LibTorch's own build defines.
+#if defined(PIPELINE_C10D_GLOO)
+#ifndef USE_C10D_GLOO
+#define USE_C10D_GLOO
+#endif
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#endif
+#if defined(PIPELINE_C10D_NCCL)
+#ifndef USE_C10D_NCCL
+#define USE_C10D_NCCL
+#endif
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
 namespace pipeline::compat {
@@ -87,5 +115,92 @@ inline torch::Generator default_generator(torch::Device const& device) {
 inline torch::Generator default_cpu_generator() {
     return at::detail::getDefaultCPUGenerator();
 }
+
+//! Whether this build can form c10d process groups: Gloo (CPU tensors), NCCL (CUDA).
+#if defined(PIPELINE_C10D_GLOO)
+inline constexpr bool has_c10d_gloo = true;
+#else
+inline constexpr bool has_c10d_gloo = false;
+#endif
+#if defined(PIPELINE_C10D_NCCL)
+inline constexpr bool has_c10d_nccl = true;
+#else
+inline constexpr bool has_c10d_nccl = false;
+#endif
+
+#if defined(PIPELINE_C10D_GLOO) || defined(PIPELINE_C10D_NCCL)
+//! What a process group is to the code that runs collectives: `c10d::ProcessGroup` in 1.x,
+//! whose Gloo and NCCL groups derive from it; `c10d::Backend` in 2.x, where ProcessGroup
+//! became a dispatcher over backends and the Gloo and NCCL classes derive from Backend.
+#if TORCH_VERSION_MAJOR < 2
+using c10d_group = c10d::ProcessGroup;
+#else
+using c10d_group = c10d::Backend;
+#endif
+using c10d_group_ptr = c10::intrusive_ptr<c10d_group>;
+using c10d_work_ptr = c10::intrusive_ptr<c10d::Work>;
+using c10d_store_ptr = c10::intrusive_ptr<c10d::Store>;
+
+//! The rendezvous store: the server on rank 0 (waiting for `world` clients, itself
+//! included), a client elsewhere; connecting and waiting give up after `timeout`.
+inline c10d_store_ptr make_tcp_store(std::string const& host, std::uint16_t port, int rank,
+                                     int world, std::chrono::milliseconds timeout) {
+    c10d::TCPStoreOptions o;
+    o.port = port;
+    o.isServer = rank == 0;
+    o.numWorkers = static_cast<std::size_t>(world);
+    o.waitWorkers = true;
+    o.timeout = timeout;
+#if TORCH_VERSION_MAJOR >= 2
+    // The libuv server (2.4+) and the classic one accept the same clients; the classic
+    // one is what 1.13 runs, so both builds behave alike.
+    o.useLibUV = false;
+#endif
+    auto store = c10::make_intrusive<c10d::TCPStore>(host, o);
+    store->setTimeout(timeout);
+    return store;
+}
+
+//! Launches an all-reduce (sum) of `tensors`.
+inline c10d_work_ptr allreduce_sum(c10d_group& group, std::vector<at::Tensor>& tensors) {
+    return group.allreduce(tensors, c10d::AllreduceOptions{});
+}
+
+//! Launches a broadcast of `tensors` from rank `root`.
+inline c10d_work_ptr broadcast(c10d_group& group, std::vector<at::Tensor>& tensors,
+                               int root) {
+    c10d::BroadcastOptions o;
+    o.rootRank = root;
+    return group.broadcast(tensors, o);
+}
+
+//! Waits for `work`; throws what the collective threw (a lost peer, a timeout).
+inline void wait(c10d_work_ptr const& work, std::chrono::milliseconds timeout) {
+    work->wait(timeout);
+}
+#endif
+
+#if defined(PIPELINE_C10D_GLOO)
+//! A Gloo process group over TCP on the interface that has address `host` (127.0.0.1 keeps
+//! all traffic on the loopback), collectives giving up after `timeout`.
+inline c10d_group_ptr make_gloo_group(c10d_store_ptr const& store, int rank, int world,
+                                      std::string const& host,
+                                      std::chrono::milliseconds timeout) {
+    auto options = c10d::ProcessGroupGloo::Options::create(timeout);
+    options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(host));
+    options->threads = 2;
+    return c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world, options);
+}
+#endif
+
+#if defined(PIPELINE_C10D_NCCL)
+//! An NCCL process group (CUDA tensors), collectives giving up after `timeout`.
+inline c10d_group_ptr make_nccl_group(c10d_store_ptr const& store, int rank, int world,
+                                      std::chrono::milliseconds timeout) {
+    auto options = c10d::ProcessGroupNCCL::Options::create();
+    options->timeout = timeout;
+    return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, world, options);
+}
+#endif
 
 } // namespace pipeline::compat

@@ -16,6 +16,7 @@
 #include <pipeline/dsl/model_options.hpp>
 #include <pipeline/dsl/one_change.hpp>
 #include <pipeline/dsl/optimizers.hpp>
+#include <pipeline/dsl/parallelism.hpp>
 #include <pipeline/dsl/pipeline.hpp>
 #include <pipeline/dsl/rules.hpp>
 #include <pipeline/dsl/run_checks.hpp>

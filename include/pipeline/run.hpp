@@ -93,6 +93,19 @@ inline void add_run_options(CLI::App& app, run_options& options) {
     app.add_option("--stop-after", options.stop_after,
                    "end the run after epoch N, keeping its checkpoint for --resume")
         ->transform(whole_number("--stop-after", 1));
+    app.add_option("--dist-timeout", options.dist_timeout_s,
+                   "data-parallel runs: seconds to wait for the other ranks (rendezvous, "
+                   "each all-reduce) before stopping with an error")
+        ->capture_default_str()
+        ->transform(whole_number("--dist-timeout", 1));
+    app.add_option("--emulate-ranks", options.emulate_ranks,
+                   "run an N-process data-parallel run's arithmetic in this one process "
+                   "(each batch in N shards, gradients averaged)")
+        ->capture_default_str()
+        ->transform(whole_number("--emulate-ranks", 1));
+    app.add_flag(
+        "--log-all-ranks", options.log_all_ranks,
+        "data-parallel runs: every rank prints its log (rank 0 alone writes files)");
     app.add_flag_callback(
         "--no-weights", [&options] { options.save_weights = false; },
         "write no weights (no checkpoint, best.safetensors or model.safetensors): metrics, "
@@ -174,7 +187,9 @@ inline std::string experiment_hash(std::string const& experiment) {
 //! run in its own directory; prints and (with an --out-dir) writes the summary as
 //! `seeds-<hash>.md` and `.json` beside the runs.
 template <class... S>
-seed_summary fit_seeds(Pipeline<S...> p, run_options const& options, int seeds) {
+seed_summary fit_seeds(Pipeline<S...> p, run_options const& all_options, int seeds) {
+    // In a launched job only rank 0 prints and writes the summary.
+    auto const options = options_for_rank(all_options, read_launch_environment());
     if (seeds < 1)
         throw error("--seeds", "at least 1", std::to_string(seeds));
     std::vector<seed_figures> runs;

@@ -81,6 +81,19 @@ public:
             torch::TensorOptions().dtype(torch::kInt64).device(data_.labels.device()));
     }
 
+    //! Shard `shard` of `shards` of batch `i` of the given order: positions
+    //! i*B + shard*B/shards .. i*B + (shard+1)*B/shards (B a multiple of `shards`, batch
+    //! `i` a whole one). Every rank of a data-parallel run takes its own from one
+    //! permutation.
+    [[nodiscard]] batch get_shard(torch::Tensor const& order, std::int64_t i,
+                                  std::int64_t batch_size, std::int64_t shard,
+                                  std::int64_t shards) const {
+        auto const len = batch_size / shards;
+        auto idx = order.narrow(0, i * batch_size + shard * len, len);
+        return {norm_(data_.images.index_select(0, idx)),
+                data_.labels.index_select(0, idx)};
+    }
+
     //! Batch `i` of the given order (positions i*B .. min((i+1)*B, N)).
     [[nodiscard]] batch get(torch::Tensor const& order, std::int64_t i,
                             std::int64_t batch_size) const {

@@ -2,6 +2,9 @@
 // templated on. Torch-free.
 #pragma once
 
+#include <type_traits>
+
+#include <pipeline/dsl/parallelism.hpp>
 #include <pipeline/dsl/pipeline.hpp>
 #include <pipeline/dsl/train_params.hpp>
 
@@ -22,6 +25,17 @@ struct experiment_types {
     using optimizer = typename stage_t<stage_kind::optimizer, pipeline>::optimizer;
     using schedule = typename stage_t<stage_kind::schedule, pipeline>::schedule;
     static constexpr TrainParams train = stage_t<stage_kind::train, pipeline>::params;
+    //! Whether the pipeline asks for data parallelism (a Distributed<...> stage), and its
+    //! settings (the defaults, `DDP`'s, when it does not: a run launched with
+    //! WORLD_SIZE > 1 goes data-parallel anyway).
+    static constexpr bool distributed =
+        !std::is_same_v<stage_t<stage_kind::distributed, pipeline>, no_stage>;
+    static constexpr DdpParams ddp = [] {
+        if constexpr (distributed)
+            return stage_t<stage_kind::distributed, pipeline>::strategy::params;
+        else
+            return DdpParams{};
+    }();
 };
 
 } // namespace pipeline

@@ -111,6 +111,10 @@ struct Pipeline {
     static_assert(rules::out_of_order_kind<Stages...> != int(stage_kind::schedule),
                   "pipeline: Schedule<...> goes after Optimizer and before Train (data "
                   "flows Load | Augment... | Model | Loss | Optimizer | Schedule | Train)");
+    static_assert(rules::out_of_order_kind<Stages...> != int(stage_kind::train),
+                  "pipeline: Train<...> goes after Schedule and before Distributed (data "
+                  "flows Load | Augment... | Model | Loss | Optimizer | Schedule | Train | "
+                  "Distributed)");
     // Uniqueness: two of a kind would leave it ambiguous which one runs.
     static_assert(
         rules::unique_kind<stage_kind::load, Stages...>,
@@ -128,6 +132,9 @@ struct Pipeline {
     static_assert(rules::unique_kind<stage_kind::train, Stages...>,
                   "pipeline: two Train stages; put all training settings in one "
                   "Train<{...}>");
+    static_assert(rules::unique_kind<stage_kind::distributed, Stages...>,
+                  "pipeline: two Distributed stages; a run spreads over processes one way "
+                  "(tune it in one Distributed<DDP, {...}>)");
 
     //! The stages as a Hana tuple of types.
     static constexpr auto stages = hana::tuple_t<Stages...>;
@@ -188,9 +195,11 @@ constexpr auto resolve(Pipeline<S...> p) {
             hana::concat(hana::transform(hana::filter(all, is_kind<stage_kind::model>),
                                          hana::metafunction<resolved_stage>),
                          hana::filter(all, is_kind<stage_kind::loss>)),
-            hana::concat(hana::concat(stage_or<stage_kind::optimizer, default_optimizer>(p),
-                                      stage_or<stage_kind::schedule, default_schedule>(p)),
-                         stage_or<stage_kind::train, default_train>(p))));
+            hana::concat(
+                hana::concat(stage_or<stage_kind::optimizer, default_optimizer>(p),
+                             stage_or<stage_kind::schedule, default_schedule>(p)),
+                hana::concat(stage_or<stage_kind::train, default_train>(p),
+                             hana::filter(all, is_kind<stage_kind::distributed>)))));
     return hana::unpack(stages, [](auto... t) {
         return hana::type_c<Pipeline<typename decltype(t)::type...>>;
     });

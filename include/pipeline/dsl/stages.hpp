@@ -1,6 +1,7 @@
-// The seven stage kinds and their variable templates: `Load<D>`, `Augment<A>`,
-// `Model<B, Options...>`, `Loss<L>`, `Optimizer<O>`, `Schedule<S>`, `Train<{...}>`.
-// Augment, Optimizer and Schedule take an optional second argument, the hyperparameters
+// The eight stage kinds and their variable templates: `Load<D>`, `Augment<A>`,
+// `Model<B, Options...>`, `Loss<L>`, `Optimizer<O>`, `Schedule<S>`, `Train<{...}>`,
+// `Distributed<DDP>`. Augment, Optimizer, Schedule and Distributed take an optional
+// second argument, the hyperparameters
 // of a name with defaults (`Schedule<Cosine, {.warmup_epochs = 1}>`, dsl/tunable.hpp).
 // A stage is an empty constexpr object; composing stages runs nothing. Each stage checks
 // the category of its argument first, so a misplaced argument is one readable error.
@@ -20,6 +21,7 @@
 #include <pipeline/dsl/datasets.hpp>
 #include <pipeline/dsl/fixed_string.hpp>
 #include <pipeline/dsl/model_options.hpp>
+#include <pipeline/dsl/parallelism.hpp>
 #include <pipeline/dsl/tags.hpp>
 #include <pipeline/dsl/train_params.hpp>
 #include <pipeline/dsl/transfer.hpp>
@@ -28,7 +30,16 @@
 namespace pipeline {
 
 //! The kinds, in data-flow order: a pipeline lists its stages in this order.
-enum class stage_kind { load, augment, model, loss, optimizer, schedule, train };
+enum class stage_kind {
+    load,
+    augment,
+    model,
+    loss,
+    optimizer,
+    schedule,
+    train,
+    distributed
+};
 
 //! Anything with a `kind` is a stage.
 template <class T>
@@ -209,6 +220,16 @@ struct TrainStage {
     }
 };
 
+template <class S>
+struct DistributedStage {
+    static_assert(is_parallelism<S>,
+                  "pipeline: Distributed<S> takes a parallelism strategy (DDP; tuned as "
+                  "Distributed<DDP, {.bucket_mb = 50}>); the argument is not one");
+    static constexpr stage_kind kind = stage_kind::distributed;
+    using strategy = S;
+    static std::string name() { return "Distributed<" + name_of<S>() + ">"; }
+};
+
 namespace detail {
 //! A stage as it runs: a Model stage whose Frozen<...> implies Pretrained<ImageNet> gets it
 //! written out (after the backbone, where it is usually written), so the printed
@@ -256,5 +277,12 @@ inline constexpr ScheduleStage<tuned_t<S, P>> Schedule{};
 //! `Train<{.epochs = 5, .batch_size = 256}>`; default `Train<>`.
 template <TrainParams P = TrainParams{}>
 inline constexpr TrainStage<P> Train{};
+
+//! `Distributed<DDP>`, `Distributed<DDP, {.bucket_mb = 50}>`: data-parallel training over
+//! the processes a launcher started (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT). Without
+//! the stage a run still goes data-parallel when WORLD_SIZE > 1, with `Distributed<DDP>`.
+//! Train<{.batch_size}> is the global batch: each of W processes takes batch_size / W.
+template <class S, params_type_t<S> P = params_of_v<S>>
+inline constexpr DistributedStage<tuned_t<S, P>> Distributed{};
 
 } // namespace pipeline

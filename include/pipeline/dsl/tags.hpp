@@ -17,6 +17,7 @@ struct block_tag {};
 struct loss_tag {};
 struct optimizer_tag {};
 struct schedule_tag {};
+struct parallelism_tag {};
 
 template <class T>
 inline constexpr bool is_dataset = std::is_base_of_v<dataset_tag, T>;
@@ -36,6 +37,8 @@ template <class T>
 inline constexpr bool is_optimizer = std::is_base_of_v<optimizer_tag, T>;
 template <class T>
 inline constexpr bool is_schedule = std::is_base_of_v<schedule_tag, T>;
+template <class T>
+inline constexpr bool is_parallelism = std::is_base_of_v<parallelism_tag, T>;
 
 //! True for model options that load pretrained weights (`Pretrained<...>` specialises
 //! it): freezing blocks without one implies `Pretrained<ImageNet>` unless

@@ -2,7 +2,9 @@
 // synchronisation), gradient clipping without a host read, and the evaluation pass.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -38,6 +40,19 @@ public:
         return {loss_sum_.item<double>() / static_cast<double>(seen_),
                 static_cast<double>(correct_.item<std::int64_t>())
                     / static_cast<double>(seen_)};
+    }
+
+    //! Replaces the sums with their totals over the ranks of a data-parallel run, so every
+    //! rank reports the global figures.
+    template <class Ranks>
+    void sum_over(Ranks const& ranks, std::string const& what) {
+        auto totals = torch::stack(
+            {loss_sum_, correct_.to(torch::kFloat64),
+             torch::full({}, static_cast<double>(seen_), loss_sum_.options())});
+        ranks.sum(totals, what);
+        loss_sum_.copy_(totals[0]);
+        correct_.copy_(totals[1].round().to(torch::kInt64));
+        seen_ = static_cast<std::int64_t>(std::llround(totals[2].item<double>()));
     }
 
 private:

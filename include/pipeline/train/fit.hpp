@@ -33,6 +33,7 @@
 #include <pipeline/models/model.hpp>
 #include <pipeline/random.hpp>
 #include <pipeline/train/checkpoint.hpp>
+#include <pipeline/train/distributed.hpp>
 #include <pipeline/train/export.hpp>
 #include <pipeline/train/records.hpp>
 #include <pipeline/train/run_log.hpp>
@@ -199,7 +200,19 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
         "pipeline: no dataset_loader<D> for this dataset; include its data/ header "
         "(concepts/dataset.hpp says what a loader provides)");
     auto const started = std::chrono::steady_clock::now();
-    auto const ctx = start_run(options, describe(P{}), X::train.epochs);
+    // A launched job (torchrun, a shell loop): rank 0 writes, every rank trains.
+    auto const env = read_launch_environment();
+    auto const rank_options = options_for_rank(options, env);
+    auto const ctx =
+        start_run(rank_options, describe(P{}), X::train.epochs, env, X::distributed);
+    if (X::train.batch_size % ctx.shards != 0)
+        throw error(fmt::format("Train<{{.batch_size = {}}}> over {} ranks",
+                                X::train.batch_size, ctx.shards),
+                    "a global batch divisible by the number of ranks (each takes an equal "
+                    "shard)",
+                    fmt::format("a remainder of {}; pick a batch size that is a multiple "
+                                "of {}",
+                                X::train.batch_size % ctx.shards, ctx.shards));
     // An --epochs override the stages do not fit (a warm-up, a Step decay or an Unfreeze
     // outside the run) stops here, before any data is read.
     if (auto const message = check_run_length<P>(ctx.epochs))

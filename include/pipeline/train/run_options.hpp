@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -18,6 +19,7 @@
 #include <pipeline/compat.hpp>
 #include <pipeline/error.hpp>
 #include <pipeline/train/checkpoint.hpp>
+#include <pipeline/train/distributed.hpp>
 
 namespace pipeline {
 
@@ -51,6 +53,16 @@ struct run_options {
     bool save_weights = true;
     //! Where the epoch table goes; nullptr keeps quiet.
     std::ostream* log = &std::cout;
+    //! Data-parallel runs: how long forming the process group and each collective may take
+    //! before the run stops with an error (a rank died, a wrong MASTER_PORT).
+    int dist_timeout_s = 1800;
+    //! Run the arithmetic of an N-process data-parallel run in this one process: each
+    //! global batch in N shards (BatchNorm statistics per shard), gradients averaged,
+    //! buffers kept from shard 0 as a distributed run keeps rank 0's.
+    int emulate_ranks = 1;
+    //! Data-parallel runs: every rank prints its log (rank 0's alone by default); only
+    //! rank 0 ever writes the run directory.
+    bool log_all_ranks = false;
 };
 
 //! Picks the device named by `spec`; a CUDA request without CUDA is an error, not a
@@ -80,6 +92,11 @@ struct run_context {
     int threads = 1;
     int epochs = 1;
     std::optional<loaded_checkpoint> resume;
+    //! This process's rank among a data-parallel job's (world 1 when it runs alone).
+    std::shared_ptr<distributed_context const> dist =
+        std::make_shared<distributed_context>();
+    //! How many shards each global batch is cut into: the world size, or --emulate-ranks.
+    int shards = 1;
 
     //! Writes `text` to the run's log (nothing when quiet).
     void say(std::string const& text) const {
@@ -88,22 +105,58 @@ struct run_context {
     }
 };
 
+//! `options` as rank `env.rank` of a launched job runs them: every rank but 0 writes
+//! nothing (no log, no run directory), so logs, plots and checkpoints come from rank 0.
+inline run_options options_for_rank(run_options options, launch_environment const& env) {
+    if (env.rank > 0) {
+        if (!options.log_all_ranks)
+            options.log = nullptr;
+        options.out_dir.clear();
+    }
+    return options;
+}
+
 //! Checks `options` for the experiment printed as `experiment` (whose Train stage asks for
-//! `epochs`), sets the intra-op thread count, picks the device and reads the checkpoint to
-//! resume; prints the run's first two lines.
-inline run_context start_run(run_options const& options, std::string experiment,
-                             int epochs) {
-    int const threads =
-        options.threads > 0
-            ? options.threads
-            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+//! `epochs`), sets the intra-op thread count, picks the device, forms the process group
+//! of a data-parallel run (launched with WORLD_SIZE > 1, or with `distributed` asked for
+//! by a Distributed<...> stage and WORLD_SIZE set) and reads the checkpoint to resume;
+//! prints the run's first lines.
+inline run_context start_run(run_options const& options, std::string experiment, int epochs,
+                             launch_environment const& env = {}, bool distributed = false) {
+    bool const data_parallel = env.launched && (env.world > 1 || distributed);
+    int const cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    // torchrun's rule: processes on one machine share its cores.
+    int const threads = options.threads > 0 ? options.threads
+                        : data_parallel     ? std::max(1, cores / env.world)
+                                            : cores;
     torch::set_num_threads(threads);
-    run_context ctx{options, std::move(experiment), select_device(options.device), threads,
-                    options.epochs.value_or(epochs), std::nullopt};
+    auto device = select_device(options.device);
+    if (data_parallel && device.is_cuda()
+        && (options.device == "auto" || options.device == "cuda"))
+        device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env.local_rank));
+    if (options.dist_timeout_s < 1)
+        throw error("--dist-timeout", "at least 1 second",
+                    std::to_string(options.dist_timeout_s));
+    if (options.emulate_ranks < 1)
+        throw error("--emulate-ranks", "at least 1", std::to_string(options.emulate_ranks));
+    if (data_parallel && options.emulate_ranks > 1)
+        throw error("--emulate-ranks " + std::to_string(options.emulate_ranks),
+                    "a run in one process (it stands in for a data-parallel one)",
+                    "WORLD_SIZE=" + std::to_string(env.world) + " set by a launcher");
+    run_context ctx{options, std::move(experiment),           device,
+                    threads, options.epochs.value_or(epochs), std::nullopt};
+    if (data_parallel) {
+        ctx.dist = std::make_shared<distributed_context>(
+            env, device, std::chrono::seconds(options.dist_timeout_s));
+        ctx.shards = env.world;
+    } else {
+        ctx.shards = options.emulate_ranks;
+    }
     if (ctx.epochs < 1)
         throw error("--epochs", "at least 1", std::to_string(ctx.epochs));
     if (options.limit && *options.limit < 1)
-        throw error("--limit", "at least 1 training example", std::to_string(*options.limit));
+        throw error("--limit", "at least 1 training example",
+                    std::to_string(*options.limit));
     if (options.resume) {
         ctx.resume.emplace(read_checkpoint(*options.resume));
         check_resumable(ctx.resume->info, ctx.experiment, options.seed, ctx.epochs);
@@ -112,6 +165,16 @@ inline run_context start_run(run_options const& options, std::string experiment,
     ctx.say(fmt::format("device: {} | torch {} | {} CPU thread{} | seed {}\n",
                         ctx.device.str(), compat::torch_version(), threads,
                         threads == 1 ? "" : "s", options.seed));
+    if (data_parallel)
+        ctx.say(fmt::format("distributed: {} processes over c10d {} (rendezvous at {}:{}); "
+                            "rank 0 writes the log and the run directory\n",
+                            env.world, device.is_cuda() ? "NCCL" : "Gloo", env.master_addr,
+                            env.master_port));
+    else if (options.emulate_ranks > 1)
+        ctx.say(
+            fmt::format("distributed: emulating {} ranks in one process (each batch in {} "
+                        "shards, gradients averaged)\n",
+                        options.emulate_ranks, options.emulate_ranks));
     return ctx;
 }
 

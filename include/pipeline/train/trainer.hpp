@@ -26,6 +26,7 @@
 #include <pipeline/models/model.hpp>
 #include <pipeline/random.hpp>
 #include <pipeline/train/checkpoint.hpp>
+#include <pipeline/train/distributed.hpp>
 #include <pipeline/train/ema.hpp>
 #include <pipeline/train/evaluate.hpp>
 #include <pipeline/train/loss.hpp>
@@ -74,9 +75,14 @@ public:
         , transfer_(*model_)
         , opt_(optimizer_builder<typename X::optimizer>::make(transfer_.blocks()))
         , params_(model_->parameters())
-        , augment_(ctx.device, ctx.options.seed, D::classes)
-        , shuffle_(compat::make_generator(ctx.device,
-                                          derive_seed(ctx.options.seed, "shuffle"))) {
+        , augment_(ctx.device, augment_seed(ctx), D::classes)
+        , shuffle_(
+              compat::make_generator(ctx.device, derive_seed(ctx.options.seed, "shuffle")))
+        , reducer_(*ctx.dist, X::ddp.bucket_mb) {
+        // Every rank starts from rank 0's weights (they agree already when drawn from the
+        // same seed; loaded weights and buffers must agree too).
+        if (ctx.dist->active())
+            ctx.dist->broadcast(model_tensors(), "initial broadcast of the model");
         ctx.say(fmt::format(
             "model: {} ({} in, {} classes) | {} trainable parameters at epoch 1 | {} "
             "optimizer step\n",
@@ -95,14 +101,25 @@ public:
             (*ema_model_)->to(ctx.device);
             ema_.emplace(*model_, **ema_model_, Plan::ema_decay);
         }
+        // Every rank draws the same permutation and takes its slice of each global batch;
+        // the last partial batch is dropped on every rank alike.
         clock_.steps_per_epoch = data.train.count(train.batch_size, /*drop_last=*/true);
+        if (ctx.shards > 1)
+            ctx.say(fmt::format(
+                "data-parallel: global batch {} = {} shards of {} | {} steps per epoch | "
+                "gradients all-reduced in buckets of {} MiB during backward\n",
+                train.batch_size, ctx.shards, train.batch_size / ctx.shards,
+                clock_.steps_per_epoch, detail::format_number(X::ddp.bucket_mb)));
         clock_.total_steps = clock_.steps_per_epoch * ctx.epochs;
         if (ema_)
             ctx.say(fmt::format(
-                "ema: Ema<{}> warms up as timm's (decay 1 - (1 + step)^(-2/3), at most {}), "
+                "ema: Ema<{}> warms up as timm's (decay 1 - (1 + step)^(-2/3), at most "
+                "{}), "
                 "reaching it after {} steps; this run takes {}, ending at decay {:.4g}\n",
-                detail::format_number(Plan::ema_decay), detail::format_number(Plan::ema_decay),
-                detail::thousands(ema_->warmup_steps()), detail::thousands(clock_.total_steps),
+                detail::format_number(Plan::ema_decay),
+                detail::format_number(Plan::ema_decay),
+                detail::thousands(ema_->warmup_steps()),
+                detail::thousands(clock_.total_steps),
                 ema_->decay_at(std::max<std::int64_t>(clock_.total_steps - 1, 0))));
     }
 
@@ -111,6 +128,16 @@ public:
     //! training figures and rates (the validation figures come from `evaluate`).
     epoch_record train_epoch(int epoch) {
         transfer_.enter_epoch(epoch);
+        // The trainable set may have changed (a staged unfreeze): bucket it afresh, the
+        // same way on every rank. Frozen parameters get no hook and no bucket.
+        if (ctx_.dist->active()) {
+            auto const before = reducer_.parameters();
+            reducer_.rebuild(params_);
+            if (reducer_.parameters() != before)
+                ctx_.say(fmt::format("data-parallel: epoch {}: {} trainable tensors in {} "
+                                     "buckets (frozen ones are never all-reduced)\n",
+                                     epoch, reducer_.parameters(), reducer_.buckets()));
+        }
         opt_.epoch = epoch;
         model_->train();
         transfer_.apply_batchnorm_modes();
@@ -123,8 +150,22 @@ public:
         for (std::int64_t i = 0; i < clock_.steps_per_epoch; ++i, ++clock_.step) {
             lr = scheduled_lr<typename X::schedule>(opt_.base_lr, clock_);
             opt_.set_lr(lr);
-            step(augment_.train(data_.train.get(order, i, train.batch_size)), running);
+            if (ctx_.dist->active()) {
+                auto const shard = data_.train.get_shard(order, i, train.batch_size,
+                                                         ctx_.dist->rank(), ctx_.shards);
+                step(augment_.train(shard), running, epoch, i);
+            } else if (ctx_.shards > 1) {
+                emulated_step(order, i, running);
+            } else {
+                step(augment_.train(data_.train.get(order, i, train.batch_size)), running);
+            }
             progress.update(i + 1, running);
+        }
+        // Every rank reports the global figures; BatchNorm statistics follow rank 0's, as
+        // the checkpoint (written by rank 0) keeps them, so evaluation agrees everywhere.
+        if (ctx_.dist->active()) {
+            running.sum_over(*ctx_.dist, fmt::format("metrics of epoch {}", epoch));
+            ctx_.dist->broadcast(buffers(), fmt::format("buffers after epoch {}", epoch));
         }
         epoch_record r;
         r.metrics.epoch = epoch;
@@ -141,18 +182,60 @@ public:
         return r;
     }
 
-    //! The training step on one augmented batch.
-    void step(training_batch const& b, running_metrics& running) {
+    //! The training step on one augmented batch (this rank's shard of the global batch in
+    //! a data-parallel run, whose gradients are averaged over the ranks before the update).
+    void step(training_batch const& b, running_metrics& running, int epoch = 0,
+              std::int64_t i = 0) {
         auto logits = transfer_.forward(model_, b.x);
         auto loss = loss_function<typename X::loss>::compute(logits, b.target);
         opt_.optimizer->zero_grad();
         loss.backward();
+        if (ctx_.dist->active())
+            reducer_.finish(fmt::format("epoch {} step {}", epoch, i + 1));
+        update(loss, logits, b, running);
+    }
+
+    //! The step of an N-rank data-parallel run, in one process (--emulate-ranks N): the
+    //! global batch in N shards, each forward and backward on its own (BatchNorm statistics
+    //! per shard), the gradients averaged; buffers stay as shard 0 left them.
+    void emulated_step(torch::Tensor const& order, std::int64_t i,
+                       running_metrics& running) {
+        auto const n = ctx_.shards;
+        opt_.optimizer->zero_grad();
+        std::vector<torch::Tensor> const state = buffers();
+        std::vector<torch::Tensor> kept;
+        for (int s = 0; s < n; ++s) {
+            if (s == 1)
+                for (auto const& b : state)
+                    kept.push_back(b.clone());
+            auto const b =
+                augment_.train(data_.train.get_shard(order, i, train.batch_size, s, n));
+            auto logits = transfer_.forward(model_, b.x);
+            auto loss = loss_function<typename X::loss>::compute(logits, b.target);
+            (loss / static_cast<double>(n)).backward();
+            running.add(loss, logits, b.y);
+        }
+        {
+            torch::NoGradGuard no_grad;
+            for (std::size_t k = 0; k < kept.size(); ++k)
+                state[k].copy_(kept[k]);
+        }
+        step_update();
+    }
+
+    //! Clipping, the optimizer's update and the weight average, after the gradients are in.
+    void update(torch::Tensor const& loss, torch::Tensor const& logits,
+                training_batch const& b, running_metrics& running) {
+        step_update();
+        running.add(loss, logits, b.y);
+    }
+
+    void step_update() {
         if constexpr (train.clip_grad_norm > 0.0)
             clip_grad_norm(params_, train.clip_grad_norm);
         opt_.optimizer->step();
         if (ema_)
             ema_->update(clock_.step);
-        running.add(loss, logits, b.y);
     }
 
     //! Fills `r`'s evaluation figures: the model's on the clean training subset and the
@@ -219,6 +302,30 @@ public:
     [[nodiscard]] bool has_average() const { return ema_.has_value(); }
 
 private:
+    //! Rank 0 draws augmentations from the run's seed; every other rank from its own
+    //! stream.
+    static std::uint64_t augment_seed(run_context const& ctx) {
+        auto const rank = ctx.dist->rank();
+        return rank == 0 ? ctx.options.seed
+                         : derive_seed(ctx.options.seed, "rank:" + std::to_string(rank));
+    }
+
+    std::vector<torch::Tensor> buffers() const {
+        std::vector<torch::Tensor> out;
+        for (auto const& b : model_->buffers())
+            out.push_back(b);
+        return out;
+    }
+
+    std::vector<torch::Tensor> model_tensors() const {
+        std::vector<torch::Tensor> out;
+        for (auto const& p : model_->parameters())
+            out.push_back(p.detach());
+        for (auto const& b : model_->buffers())
+            out.push_back(b);
+        return out;
+    }
+
     static module_type seeded_model(run_context const& ctx, weights_file const* weights) {
         torch::manual_seed(derive_seed(ctx.options.seed, "model"));
         auto model = make_model<M>(D::channels, D::classes, weights, ctx.options.log);
@@ -241,6 +348,7 @@ private:
     augmenter<P> augment_;
     torch::Generator shuffle_;
     schedule_clock clock_;
+    gradient_reducer reducer_;
 };
 
 } // namespace pipeline
