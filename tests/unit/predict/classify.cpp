@@ -115,10 +115,11 @@ TEST_CASE("predict/classify: image files, of the dataset's size or larger, give 
         write_pgm(dir / ("big" + std::to_string(i) + ".pgm"), big);
         auto const read = model.read_image(dir / ("big" + std::to_string(i) + ".pgm"));
         REQUIRE(read.sizes() == torch::IntArrayRef{1, 28, 28});
-        // The same picture: resampling moves pixels by a few levels on average.
-        auto const moved =
-            (read.to(torch::kFloat32) - img.to(torch::kFloat32)).abs().mean();
-        CHECK(moved.item<float>() < 8.0F);
+        // The same picture (resampling's ringing moves edge pixels): correlated above 0.95.
+        auto const x = read.to(torch::kFloat64).flatten() - read.to(torch::kFloat64).mean();
+        auto const y = img.to(torch::kFloat64).flatten() - img.to(torch::kFloat64).mean();
+        auto const r = (x * y).sum() / (x.norm() * y.norm());
+        CHECK(r.item<double>() > 0.95);
     }
     auto const batch = model.classify(files, 3);
     auto const probs = model.probabilities(t.test.images.narrow(0, 0, 3));
