@@ -204,6 +204,63 @@ inline std::string one_line(std::string text) {
     std::replace(text.begin(), text.end(), '\n', ' ');
     return text;
 }
+
+//! Each step one controlled change from the one before.
+template <class... Steps>
+inline constexpr bool chained_by_one_change = [
+]<std::size_t... I>(std::index_sequence<I...>) {
+    using list = std::tuple<Steps...>;
+    return (one_change<std::tuple_element_t<I, list>,
+                       std::tuple_element_t<I + 1, list>> && ...);
+}
+(std::make_index_sequence<sizeof...(Steps) - 1>{});
+
+//! What each roadmap step changes: "start: <first step>", then each diff on one line.
+template <class... Steps>
+std::vector<std::string> roadmap_changes(Steps... steps) {
+    auto const all = std::tuple{steps...};
+    std::vector<std::string> changes{"start: " + describe(std::get<0>(all))};
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (changes.push_back(one_line(diff(std::get<I>(all), std::get<I + 1>(all)))), ...);
+    }
+    (std::make_index_sequence<sizeof...(Steps) - 1>{});
+    return changes;
+}
+
+//! The --help and --list text: the steps by their changes, then the reference.
+inline std::string roadmap_header(std::vector<std::string> const& changes,
+                                  std::string const& reference) {
+    std::string header = "roadmap:";
+    for (std::size_t k = 0; k < changes.size(); ++k)
+        header += fmt::format("\n  {}: {}", k + 1, changes[k]);
+    return header + fmt::format("\n  {} (reference): {}", changes.size() + 1, reference);
+}
+
+//! roadmap-<hash>.md (the table) and .json (every run's figures) in `out_dir`.
+inline void write_roadmap(std::filesystem::path const& out_dir,
+                          std::string const& last_step, std::string const& report,
+                          int seeds, std::vector<std::string> const& changes,
+                          std::vector<seed_summary> const& done, seed_summary const& ref) {
+    auto const stem = out_dir / ("roadmap-" + experiment_hash(last_step));
+    write_file_atomically(stem.string() + ".md", report);
+    nlohmann::json j{{"seeds", seeds}, {"steps", nlohmann::json::array()}};
+    auto entry = [](std::string const& change, seed_summary const& s) {
+        nlohmann::json e{{"change", change},
+                         {"experiment", s.experiment},
+                         {"runs", nlohmann::json::array()}};
+        for (auto const& r : s.runs)
+            e["runs"].push_back({{"seed", r.seed},
+                                 {"best_val_acc", r.best_val_acc},
+                                 {"final_val_acc", r.final_val_acc},
+                                 {"test_acc", r.test_acc},
+                                 {"gap", r.gap}});
+        return e;
+    };
+    for (std::size_t i = 0; i < done.size(); ++i)
+        j["steps"].push_back(entry(changes[i], done[i]));
+    j["reference"] = entry("no transfer", ref);
+    write_file_atomically(stem.string() + ".json", j.dump(2) + "\n");
+}
 } // namespace detail
 
 //! A roadmap (the seed's way to a good model): `steps`, each one controlled change from
@@ -217,13 +274,7 @@ inline std::string one_line(std::string text) {
 template <class Reference, class... Steps>
 int roadmap(int argc, char** argv, Reference reference, Steps... steps) {
     static_assert(sizeof...(Steps) >= 2, "pipeline: a roadmap needs at least two steps");
-    constexpr bool chained = []<std::size_t... I>(std::index_sequence<I...>) {
-        using list = std::tuple<Steps...>;
-        return (one_change<std::tuple_element_t<I, list>,
-                           std::tuple_element_t<I + 1, list>> && ...);
-    }
-    (std::make_index_sequence<sizeof...(Steps) - 1>{});
-    static_assert(chained,
+    static_assert(detail::chained_by_one_change<Steps...>,
                   "pipeline: each roadmap step must be one controlled change from the one "
                   "before (one stage added, removed, or changed in one argument); diff(A, "
                   "B) prints what differs");
@@ -235,21 +286,8 @@ int roadmap(int argc, char** argv, Reference reference, Steps... steps) {
         int step = 0;
         bool list = false;
         std::vector<std::string> const names{describe(steps)...};
-        std::vector<std::string> changes{"start: " + names.front()};
-        {
-            auto const all = std::tuple{steps...};
-            [&]<std::size_t... I>(std::index_sequence<I...>) {
-                ((changes.push_back(
-                     detail::one_line(diff(std::get<I>(all), std::get<I + 1>(all))))),
-                 ...);
-            }
-            (std::make_index_sequence<sizeof...(Steps) - 1>{});
-        }
-        std::string header = "roadmap:";
-        for (std::size_t k = 0; k < names.size(); ++k)
-            header += fmt::format("\n  {}: {}", k + 1, k == 0 ? names[0] : changes[k]);
-        header +=
-            fmt::format("\n  {} (reference): {}", names.size() + 1, describe(reference));
+        auto const changes = detail::roadmap_changes(steps...);
+        auto const header = detail::roadmap_header(changes, describe(reference));
         CLI::App app{header};
         app.add_option("--step", step,
                        "run only step K (from 1; the last is the reference)")
@@ -286,28 +324,9 @@ int roadmap(int argc, char** argv, Reference reference, Steps... steps) {
             auto const report = roadmap_markdown(done, changes, ref);
             if (options.log)
                 *options.log << "\n" << report;
-            if (!options.out_dir.empty()) {
-                auto const stem =
-                    options.out_dir / ("roadmap-" + experiment_hash(names.back()));
-                write_file_atomically(stem.string() + ".md", report);
-                nlohmann::json j{{"seeds", seeds}, {"steps", nlohmann::json::array()}};
-                auto entry = [](std::string const& change, seed_summary const& s) {
-                    nlohmann::json e{{"change", change},
-                                     {"experiment", s.experiment},
-                                     {"runs", nlohmann::json::array()}};
-                    for (auto const& r : s.runs)
-                        e["runs"].push_back({{"seed", r.seed},
-                                             {"best_val_acc", r.best_val_acc},
-                                             {"final_val_acc", r.final_val_acc},
-                                             {"test_acc", r.test_acc},
-                                             {"gap", r.gap}});
-                    return e;
-                };
-                for (std::size_t i = 0; i < done.size(); ++i)
-                    j["steps"].push_back(entry(changes[i], done[i]));
-                j["reference"] = entry("no transfer", ref);
-                write_file_atomically(stem.string() + ".json", j.dump(2) + "\n");
-            }
+            if (!options.out_dir.empty())
+                detail::write_roadmap(options.out_dir, names.back(), report, seeds, changes,
+                                      done, ref);
         });
     }
 }

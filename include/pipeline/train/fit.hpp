@@ -177,6 +177,17 @@ run_result finish(run_context const& ctx, trainer<P>& t, run_log& log,
     return result;
 }
 
+//! A data-parallel run's global batch must split into `shards` equal shards.
+inline void check_shards(int batch_size, int shards) {
+    if (batch_size % shards != 0)
+        throw error(
+            fmt::format("Train<{{.batch_size = {}}}> over {} ranks", batch_size, shards),
+            "a global batch divisible by the number of ranks (each takes an equal "
+            "shard)",
+            fmt::format("a remainder of {}; pick a batch size that is a multiple of {}",
+                        batch_size % shards, shards));
+}
+
 //! `best.safetensors`: the model after its best epoch by validation accuracy so far.
 inline void save_best(std::filesystem::path const& dir, torch::nn::Module const& model,
                       epoch_metrics const& m, model_card card) {
@@ -205,14 +216,7 @@ run_result fit(Pipeline<S...>, run_options const& options = {}) {
     auto const rank_options = options_for_rank(options, env);
     auto const ctx =
         start_run(rank_options, describe(P{}), X::train.epochs, env, X::distributed);
-    if (X::train.batch_size % ctx.shards != 0)
-        throw error(fmt::format("Train<{{.batch_size = {}}}> over {} ranks",
-                                X::train.batch_size, ctx.shards),
-                    "a global batch divisible by the number of ranks (each takes an equal "
-                    "shard)",
-                    fmt::format("a remainder of {}; pick a batch size that is a multiple "
-                                "of {}",
-                                X::train.batch_size % ctx.shards, ctx.shards));
+    detail::check_shards(X::train.batch_size, ctx.shards);
     // An --epochs override the stages do not fit (a warm-up, a Step decay or an Unfreeze
     // outside the run) stops here, before any data is read.
     if (auto const message = check_run_length<P>(ctx.epochs))
