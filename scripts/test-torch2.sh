@@ -4,6 +4,12 @@
 # in build-torch2/, with PyPI's matching torchvision as the parity oracle. Ends with
 # ctest's summary. Arguments are passed to ctest (e.g. -R parity).
 #
+# The compile-fail tests and the one-header-alone checks are left to the 1.13 leg unless
+# PIPELINE_TORCH2_ALL=1: the compile-fail tests exercise the type layer (dsl/, which
+# includes no torch header, so they are the same under both builds) and the header checks
+# test our own include lines; together they are a third of the suite's time, which CI's
+# 60 minutes cannot spend twice.
+#
 #   bash scripts/install-deps.sh && bash scripts/test-torch2.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -11,6 +17,8 @@ venv=$(bash scripts/install-torch2.sh)
 torch_dir=$("$venv/bin/python" -c 'import torch, os; print(os.path.dirname(torch.__file__))')
 cmake -S . -B build-torch2 -G Ninja \
   -DCMAKE_PREFIX_PATH="$torch_dir/share/cmake" \
-  -DPIPELINE_PYTHON="$venv/bin/python"
+  -DPIPELINE_PYTHON="$venv/bin/python" -DPIPELINE_BUILD_BENCH=OFF
 cmake --build build-torch2
-ctest --test-dir build-torch2 --output-on-failure -j2 "$@"
+skip=(-E '^(compile_fail|header)/')
+[[ ${PIPELINE_TORCH2_ALL:-0} == 1 ]] && skip=()
+ctest --test-dir build-torch2 --output-on-failure -j2 "${skip[@]}" "$@"

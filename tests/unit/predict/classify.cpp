@@ -19,12 +19,12 @@ namespace fs = std::filesystem;
 
 namespace {
 // clang-format off
-constexpr auto small = Load<FashionMNIST, Subset<512>>
+constexpr auto small = Load<FashionMNIST, Subset<256>>
                      | Augment<Resize<32>>
                      | Model<ResNet18>
                      | Loss<CrossEntropy>
                      | Optimizer<SGD, {.lr = 0.05}>
-                     | Train<{.epochs = 2, .batch_size = 64, .eval_batch_size = 256}>;
+                     | Train<{.epochs = 1, .batch_size = 64, .eval_batch_size = 256}>;
 
 constexpr auto other = Load<FashionMNIST, Subset<512>>
                      | Model<ResNet18>

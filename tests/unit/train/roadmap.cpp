@@ -26,20 +26,20 @@ seed_summary runs_of(std::string name, std::vector<double> best_val) {
 }
 
 // clang-format off
-constexpr auto first = Load<FashionMNIST, Subset<256>, Split<0.25>>
+constexpr auto first = Load<FashionMNIST, Subset<128>, Split<0.25>>
                      | Model<ResNet18>
                      | Loss<CrossEntropy>
                      | Optimizer<SGD, {.lr = 0.05}>
                      | Train<{.epochs = 1, .batch_size = 64}>;
-constexpr auto second = Load<FashionMNIST, Subset<256>, Split<0.25>>
+constexpr auto second = Load<FashionMNIST, Subset<128>, Split<0.25>>
                       | Model<ResNet18>
                       | Loss<SmoothedCE<0.1>>
                       | Optimizer<SGD, {.lr = 0.05}>
                       | Train<{.epochs = 1, .batch_size = 64}>;
-constexpr auto reference = Load<FashionMNIST, Subset<256>, Split<0.25>>
-                         | Model<MobileNetV2>
+constexpr auto reference = Load<FashionMNIST, Subset<128>, Split<0.25>>
+                         | Model<ResNet18>
                          | Loss<CrossEntropy>
-                         | Optimizer<SGD, {.lr = 0.05}>
+                         | Optimizer<SGD, {.lr = 0.1}>
                          | Train<{.epochs = 1, .batch_size = 64}>;
 // clang-format on
 } // namespace
