@@ -114,6 +114,7 @@ constexpr auto scratch = Load<CIFAR10, Subset<4000>, Split<0.1>>
 
 // [docs:roadmap-main]
 int main(int argc, char** argv) {
-    return roadmap(argc, argv, scratch, probe, unfreeze_top, smoothing, mixup, cosine, staged);
+    return roadmap(argc, argv, scratch, probe, unfreeze_top, smoothing, mixup, cosine,
+                   staged);
 }
 // [docs:end]
