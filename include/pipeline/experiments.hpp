@@ -166,9 +166,12 @@ inline std::string roadmap_markdown(std::vector<seed_summary> const& steps,
     std::string out = "| step | change | best val acc | test acc | gap (clean train - val) "
                       "| Δ best val acc (95% interval) | beyond seed noise? |\n"
                       "| --- | --- | --- | --- | --- | --- | --- |\n";
-    auto row = [&](std::string const& step, std::string const& change,
-                   seed_summary const& s, std::string const& delta,
-                   std::string const& verdict) {
+    auto row = [&](std::string const& step, std::string change, seed_summary const& s,
+                   std::string const& delta, std::string const& verdict) {
+        // A pipeline's stages are joined by '|', which would end the table's cell.
+        for (auto at = change.find('|'); at != std::string::npos;
+             at = change.find('|', at + 2))
+            change.replace(at, 1, "\\|");
         out += fmt::format("| {} | {} | {}% | {}% | {} pt | {} | {} |\n", step, change,
                            s.best_val_acc.text(), s.test_acc.text(), s.gap.text(), delta,
                            verdict);

@@ -50,8 +50,11 @@ TEST_CASE("train/roadmap: the table gives each step's change and whether it exce
     auto const better = runs_of("b", {0.85, 0.86, 0.86}); // +4.67 points, steady
     auto const noisy = runs_of("c", {0.80, 0.90, 0.82});  // within the noise
     auto const ref = runs_of("r", {0.50, 0.52, 0.51});
-    auto const table = roadmap_markdown({a, better, noisy}, {"start", "+ b", "+ c"}, ref);
-    CHECK(table.find("| 1 | start | 81.00 ± 1.00% |") != std::string::npos);
+    auto const table = roadmap_markdown({a, better, noisy},
+                                        {"start: Load<X> | Model<Y>", "+ b", "+ c"}, ref);
+    // The first step's pipeline stays in its cell: its '|' are escaped.
+    CHECK(table.find("| 1 | start: Load<X> \\| Model<Y> |") != std::string::npos);
+    CHECK(table.find("Model<Y> | 81.00 ± 1.00% |") != std::string::npos);
     CHECK(table.find("| 2 | + b | 85.67 ± 0.58% |") != std::string::npos);
     CHECK(table.find("+4.67") != std::string::npos);
     CHECK(table.find("| yes: better |") != std::string::npos);
