@@ -24,7 +24,8 @@ namespace pipeline {
 //! name starts with one of the prefixes.
 template <class Block, fixed_string... Prefixes>
 struct owns {
-    static_assert(is_block<Block>, "pipeline: owns<Block, \"prefix.\"...> takes a block tag");
+    static_assert(is_block<Block>,
+                  "pipeline: owns<Block, \"prefix.\"...> takes a block tag");
     static_assert(sizeof...(Prefixes) > 0,
                   "pipeline: owns<Block, \"prefix.\"...> needs at least one prefix");
     using block = Block;
@@ -82,7 +83,6 @@ struct backbone_descriptor : backbone_tag, named<Name> {
         (add.template operator()<Owned>(), ...);
         return out;
     }
-
 };
 
 } // namespace pipeline

@@ -53,8 +53,8 @@ constexpr int list_edits() {
             return list_edits<A1, B1>();
         } else {
             // The first elements differ: change one, or drop a's, or drop b's.
-            constexpr int best = std::min({list_edits<A1, B1>(), list_edits<A1, B>(),
-                                           list_edits<A, B1>()});
+            constexpr int best =
+                std::min({list_edits<A1, B1>(), list_edits<A1, B>(), list_edits<A, B1>()});
             return best + 1 >= 2 ? 2 : best + 1;
         }
     }
@@ -85,7 +85,8 @@ struct one_change_between<Pipeline<SA...>, Pipeline<SB...>> {
         } else {
             // Same length, one stage replaced: by one of the same kind, one argument apart.
             constexpr bool same[] = {std::is_same_v<SA, SB>...};
-            constexpr bool apart[] = {(SA::kind == SB::kind && one_argument_apart<SA, SB>())...};
+            constexpr bool apart[] = {
+                (SA::kind == SB::kind && one_argument_apart<SA, SB>())...};
             for (std::size_t i = 0; i < sizeof...(SA); ++i)
                 if (!same[i])
                     return apart[i];
@@ -105,8 +106,11 @@ template <class A, class B>
 inline constexpr bool one_change =
     detail::one_change_between<resolved_t<A>, resolved_t<B>>::value;
 
-//! What differs between A and B, stage by stage: "- Loss<CrossEntropy>\n+ Loss<SmoothedCE<0.1>>"
-//! (the stages of A that B lacks, then those B adds), empty when they run the same.
+//! What differs between A and B, stage by stage (the stages of A that B lacks, then
+//! those B adds), empty when they run the same:
+//!
+//!     - Loss<CrossEntropy>
+//!     + Loss<SmoothedCE<0.1>>
 template <class... SA, class... SB>
 std::string diff(Pipeline<SA...>, Pipeline<SB...>) {
     using RA = resolved_t<Pipeline<SA...>>;

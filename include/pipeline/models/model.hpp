@@ -4,8 +4,8 @@
 #pragma once
 
 #include <array>
-#include <cstdlib>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <ostream>
@@ -34,13 +34,15 @@ inline std::filesystem::path env_or(char const* name, std::filesystem::path fall
 //! The user's cache directory: $XDG_CACHE_HOME, else ~/.cache.
 inline std::filesystem::path cache_home() {
     char const* home = std::getenv("HOME");
-    return env_or("XDG_CACHE_HOME", std::filesystem::path(home && *home ? home : ".") / ".cache");
+    return env_or("XDG_CACHE_HOME",
+                  std::filesystem::path(home && *home ? home : ".") / ".cache");
 }
 } // namespace detail
 
-//! Every file `Pretrained<ImageNet>` looks for, most preferred first: the conventional names
-//! in the weights directory (--weights-dir, $PIPELINE_WEIGHTS_DIR, the pipeline cache);
-//! torchvision's download cache ($TORCH_HOME/hub/checkpoints, TORCH_HOME defaulting to
+//! Every file `Pretrained<ImageNet>` looks for, most preferred first: the conventional
+//! names in the weights directory (--weights-dir, $PIPELINE_WEIGHTS_DIR, the pipeline
+//! cache); torchvision's download cache ($TORCH_HOME/hub/checkpoints, TORCH_HOME defaulting
+//! to
 //! ~/.cache/torch), which holds what `torchvision.models.resnet18(weights="DEFAULT")` ever
 //! downloaded; and the Hugging Face hub cache ($HF_HUB_CACHE, or $HF_HOME/hub, HF_HOME
 //! defaulting to ~/.cache/huggingface), where timm keeps `model.safetensors` of the repos
@@ -53,12 +55,13 @@ imagenet_weight_candidates(std::optional<std::filesystem::path> const& weights_d
     auto const dir = weights_dir(weights_dir_flag);
     for (auto const& name : B::imagenet_files())
         out.push_back(dir / name);
-    auto const torch_hub =
-        detail::env_or("TORCH_HOME", detail::cache_home() / "torch") / "hub" / "checkpoints";
+    auto const torch_hub = detail::env_or("TORCH_HOME", detail::cache_home() / "torch")
+                           / "hub" / "checkpoints";
     for (auto const& name : B::torchvision_files())
         out.push_back(torch_hub / name);
     auto const hf_hub = detail::env_or(
-        "HF_HUB_CACHE", detail::env_or("HF_HOME", detail::cache_home() / "huggingface") / "hub");
+        "HF_HUB_CACHE",
+        detail::env_or("HF_HOME", detail::cache_home() / "huggingface") / "hub");
     for (auto const& repo : B::hf_repos()) {
         // models--timm--resnet18.tv_in1k/snapshots/<revision>/model.safetensors
         auto name = "models--" + repo;

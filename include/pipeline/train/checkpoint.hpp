@@ -197,7 +197,8 @@ inline loaded_checkpoint read_checkpoint(std::filesystem::path path) {
         return it->second;
     };
     if (field("format") != checkpoint_format)
-        throw error(path.string(), std::string("a checkpoint of format ") + checkpoint_format,
+        throw error(path.string(),
+                    std::string("a checkpoint of format ") + checkpoint_format,
                     field("format")
                         + " (written by another version of this library: resume it with "
                           "that version, or start the run again)");

@@ -97,10 +97,11 @@ public:
         bool any_ema = false;
         for (auto const& rec : records_) {
             auto const& m = rec.metrics;
-            metrics += fmt::format(
-                "{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.8g},{:.1f},{:.3f}\n",
-                m.epoch, m.train_loss, m.train_acc, m.clean_train_loss, m.clean_train_acc,
-                m.val_loss, m.val_acc, m.gap(), m.lr, m.images_per_second, m.seconds);
+            metrics += fmt::format("{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:."
+                                   "8g},{:.1f},{:.3f}\n",
+                                   m.epoch, m.train_loss, m.train_acc, m.clean_train_loss,
+                                   m.clean_train_acc, m.val_loss, m.val_acc, m.gap(), m.lr,
+                                   m.images_per_second, m.seconds);
             nlohmann::json j = rec;
             j["metrics"]["gap"] = m.gap();
             jsonl += j.dump() + "\n";

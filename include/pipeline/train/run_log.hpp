@@ -81,9 +81,9 @@ public:
     //! between the clean and validation accuracies.
     void header() const {
         ctx_.say(fmt::format(
-            "{:>5} {:>10} {:>9} {:>10} {:>9} {:>9} {:>8} {:>8} {:>9} {:>7} {:>7}\n", "epoch",
-            "train_loss", "train_acc", "clean_loss", "clean_acc", "val_loss", "val_acc", "gap",
-            "lr", "img/s", "sec"));
+            "{:>5} {:>10} {:>9} {:>10} {:>9} {:>9} {:>8} {:>8} {:>9} {:>7} {:>7}\n",
+            "epoch", "train_loss", "train_acc", "clean_loss", "clean_acc", "val_loss",
+            "val_acc", "gap", "lr", "img/s", "sec"));
     }
 
     //! A diverged epoch ends the run with one error that says where the earlier epochs are.
@@ -109,8 +109,9 @@ public:
             detail::percent(m.clean_train_acc), m.val_loss, detail::percent(m.val_acc),
             detail::percent(m.gap()), m.lr, m.images_per_second, m.seconds));
         if (r.ema_val.size() == 2)
-            ctx_.say(fmt::format("{:>5} {:>10} {:>9} {:>10} {:>9} {:>9.4f} {:>8}\n", "", "ema",
-                                 "", "", "", r.ema_val[0], detail::percent(r.ema_val[1])));
+            ctx_.say(fmt::format("{:>5} {:>10} {:>9} {:>10} {:>9} {:>9.4f} {:>8}\n", "",
+                                 "ema", "", "", "", r.ema_val[0],
+                                 detail::percent(r.ema_val[1])));
         return note(r);
     }
 
@@ -146,9 +147,9 @@ private:
         result_.history.push_back(r);
         if (recorder_)
             recorder_->record(r);
-        bool const best = result_.best_epoch == 0
-                          || r.metrics.val_acc
-                                 > result_.history[result_.best_epoch - 1].metrics.val_acc;
+        bool const best =
+            result_.best_epoch == 0
+            || r.metrics.val_acc > result_.history[result_.best_epoch - 1].metrics.val_acc;
         if (best)
             result_.best_epoch = static_cast<int>(result_.history.size());
         return best;

@@ -41,9 +41,11 @@ inline spread spread_of(std::vector<double> const& values) {
         return s;
     s.mean = ranges::accumulate(values, 0.0) / static_cast<double>(s.n);
     if (s.n > 1) {
-        auto const squares = ranges::accumulate(
-            values | ranges::views::transform([&](double v) { return (v - s.mean) * (v - s.mean); }),
-            0.0);
+        auto const squares =
+            ranges::accumulate(values | ranges::views::transform([&](double v) {
+                                   return (v - s.mean) * (v - s.mean);
+                               }),
+                               0.0);
         s.std = std::sqrt(squares / static_cast<double>(s.n - 1));
     }
     return s;
@@ -82,17 +84,18 @@ inline seed_summary summarize(std::string experiment, std::vector<seed_figures> 
 
 //! The summary as a Markdown table: one row per seed, then mean ± std.
 inline std::string seeds_markdown(seed_summary const& s) {
-    std::string out = fmt::format("`{}`\n\n| seed | final val acc | best val acc (epoch) | "
-                                  "test acc | gap (clean train - val) |\n| --- | --- | --- | "
-                                  "--- | --- |\n",
-                                  s.experiment);
+    std::string out =
+        fmt::format("`{}`\n\n| seed | final val acc | best val acc (epoch) | "
+                    "test acc | gap (clean train - val) |\n| --- | --- | --- | "
+                    "--- | --- |\n",
+                    s.experiment);
     for (auto const& r : s.runs)
-        out += fmt::format("| {} | {:.2f}% | {:.2f}% ({}) | {:.2f}% | {:.2f} pt |\n", r.seed,
-                           100 * r.final_val_acc, 100 * r.best_val_acc, r.best_epoch,
-                           100 * r.test_acc, 100 * r.gap);
-    out += fmt::format("| mean ± std ({} seeds) | {}% | {}% | {}% | {} pt |\n", s.runs.size(),
-                       s.final_val_acc.text(), s.best_val_acc.text(), s.test_acc.text(),
-                       s.gap.text());
+        out += fmt::format("| {} | {:.2f}% | {:.2f}% ({}) | {:.2f}% | {:.2f} pt |\n",
+                           r.seed, 100 * r.final_val_acc, 100 * r.best_val_acc,
+                           r.best_epoch, 100 * r.test_acc, 100 * r.gap);
+    out += fmt::format("| mean ± std ({} seeds) | {}% | {}% | {}% | {} pt |\n",
+                       s.runs.size(), s.final_val_acc.text(), s.best_val_acc.text(),
+                       s.test_acc.text(), s.gap.text());
     return out;
 }
 
@@ -114,7 +117,8 @@ struct comparison {
 };
 
 //! Compares `b` with `a` (values of one figure per seed, in the same seed order).
-inline comparison compare_paired(std::vector<double> const& a, std::vector<double> const& b) {
+inline comparison compare_paired(std::vector<double> const& a,
+                                 std::vector<double> const& b) {
     comparison c;
     c.a = spread_of(a);
     c.b = spread_of(b);

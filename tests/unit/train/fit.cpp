@@ -95,8 +95,7 @@ TEST_CASE("train/fit: the trained model is exported as safetensors with its prov
     auto r = fit(tiny, o);
     auto const file = read_safetensors(r.run_dir / "model.safetensors");
     // Exactly a fresh ResNet-18's state dict (torchvision's names), trained values.
-    auto fresh =
-        make_backbone<ResNet18>({FashionMNIST::channels, FashionMNIST::classes});
+    auto fresh = make_backbone<ResNet18>({FashionMNIST::channels, FashionMNIST::classes});
     std::map<std::string, std::vector<std::int64_t>> expected, found;
     for (auto const& p : fresh->named_parameters())
         expected[p.key()] = p.value().sizes().vec();
@@ -109,8 +108,8 @@ TEST_CASE("train/fit: the trained model is exported as safetensors with its prov
     CHECK(std::stod(file.metadata.at("test_acc")) == doctest::Approx(r.test_acc));
     CHECK(file.metadata.at("classes") == "10");
     // The statistics the model was trained with, as the weights loader reads them back.
-    auto const weights =
-        read_weights(r.run_dir / "model.safetensors", imagenet_statistics.mean, imagenet_statistics.std);
+    auto const weights = read_weights(r.run_dir / "model.safetensors",
+                                      imagenet_statistics.mean, imagenet_statistics.std);
     REQUIRE(weights.mean.size() == 1);
     CHECK(weights.mean[0] == doctest::Approx(FashionMNIST::mean[0]));
     CHECK(weights.std[0] == doctest::Approx(FashionMNIST::std[0]));
@@ -196,6 +195,6 @@ TEST_CASE("train/fit: an --epochs override the stages do not fit stops before th
     o.data_dir = fs::temp_directory_path() / "pipeline-missing-data"; // never read
     CHECK_THROWS_WITH_AS(fit(warm, o), doctest::Contains("--epochs 2: expected a run"),
                          pipeline::error);
-    CHECK_THROWS_WITH_AS(fit(warm, o), doctest::Contains("the warm-up of"), pipeline::error);
+    CHECK_THROWS_WITH_AS(fit(warm, o), doctest::Contains("the warm-up of"),
+                         pipeline::error);
 }
-

@@ -32,10 +32,10 @@ struct mobilenet_v3_block {
 //! separable blocks (ReLU6) in five stages of 1, 2, 2, 6, 2 blocks with 64, 128, 256,
 //! 512, 1024 output channels. The ImageNet weights in shared/data use this layout.
 struct MobileNetV1
-    : backbone_descriptor<"MobileNetV1", mobilenet_v1_family, owns<Stem, "conv_stem.", "bn1.">,
-                          owns<Stage0, "blocks.0.">, owns<Stage1, "blocks.1.">,
-                          owns<Stage2, "blocks.2.">, owns<Stage3, "blocks.3.">,
-                          owns<Stage4, "blocks.4.">, owns<Head, "classifier.">> {
+    : backbone_descriptor<
+          "MobileNetV1", mobilenet_v1_family, owns<Stem, "conv_stem.", "bn1.">,
+          owns<Stage0, "blocks.0.">, owns<Stage1, "blocks.1.">, owns<Stage2, "blocks.2.">,
+          owns<Stage3, "blocks.3.">, owns<Stage4, "blocks.4.">, owns<Head, "classifier.">> {
     static constexpr int features = 1024;
     static constexpr std::string_view replaced_head = "classifier.";
     static constexpr std::string_view stem_conv = "conv_stem.weight";
@@ -79,7 +79,9 @@ struct MobileNetV2
     static std::vector<std::string> imagenet_files() {
         return imagenet_file_names(weights_name);
     }
-    static std::vector<std::string> torchvision_files() { return {"mobilenet_v2-7ebf99e0.pth", "mobilenet_v2-b0353104.pth"}; }
+    static std::vector<std::string> torchvision_files() {
+        return {"mobilenet_v2-7ebf99e0.pth", "mobilenet_v2-b0353104.pth"};
+    }
     template <class Block>
     static constexpr bool require_block() {
         static_assert(has_block<Block>,
@@ -94,25 +96,26 @@ struct MobileNetV2
 //! hard-swish), a 1x1 conv to 576, classifier = Linear(576, 1024), Hardswish,
 //! Dropout(0.2), Linear.
 struct MobileNetV3Small
-    : backbone_descriptor<"MobileNetV3Small", mobilenet_v3_family, owns<Stem, "features.0.">,
-                          owns<Stage0, "features.1.">,
+    : backbone_descriptor<"MobileNetV3Small", mobilenet_v3_family,
+                          owns<Stem, "features.0.">, owns<Stage0, "features.1.">,
                           owns<Stage1, "features.2.", "features.3.">,
                           owns<Stage2, "features.4.", "features.5.", "features.6.">,
                           owns<Stage3, "features.7.", "features.8.">,
                           owns<Stage4, "features.9.", "features.10.", "features.11.">,
                           owns<LastConv, "features.12.">, owns<Head, "classifier.">> {
     //! torchvision's table (width 1.0, no dilation).
-    static constexpr std::array<mobilenet_v3_block, 11> table{{{16, 3, 16, 16, true, false, 2},
-                                                                {16, 3, 72, 24, false, false, 2},
-                                                                {24, 3, 88, 24, false, false, 1},
-                                                                {24, 5, 96, 40, true, true, 2},
-                                                                {40, 5, 240, 40, true, true, 1},
-                                                                {40, 5, 240, 40, true, true, 1},
-                                                                {40, 5, 120, 48, true, true, 1},
-                                                                {48, 5, 144, 48, true, true, 1},
-                                                                {48, 5, 288, 96, true, true, 2},
-                                                                {96, 5, 576, 96, true, true, 1},
-                                                                {96, 5, 576, 96, true, true, 1}}};
+    static constexpr std::array<mobilenet_v3_block, 11> table{
+        {{16, 3, 16, 16, true, false, 2},
+         {16, 3, 72, 24, false, false, 2},
+         {24, 3, 88, 24, false, false, 1},
+         {24, 5, 96, 40, true, true, 2},
+         {40, 5, 240, 40, true, true, 1},
+         {40, 5, 240, 40, true, true, 1},
+         {40, 5, 120, 48, true, true, 1},
+         {48, 5, 144, 48, true, true, 1},
+         {48, 5, 288, 96, true, true, 2},
+         {96, 5, 576, 96, true, true, 1},
+         {96, 5, 576, 96, true, true, 1}}};
     //! The width of the classifier's hidden layer, which the replaced Linear reads.
     static constexpr int features = 1024;
     static constexpr std::string_view replaced_head = "classifier.3.";
@@ -123,12 +126,15 @@ struct MobileNetV3Small
     static std::vector<std::string> imagenet_files() {
         return imagenet_file_names(weights_name);
     }
-    static std::vector<std::string> torchvision_files() { return {"mobilenet_v3_small-047dcff4.pth"}; }
+    static std::vector<std::string> torchvision_files() {
+        return {"mobilenet_v3_small-047dcff4.pth"};
+    }
     template <class Block>
     static constexpr bool require_block() {
-        static_assert(has_block<Block>,
-                      "pipeline: the block named is not a block of MobileNetV3Small (it has "
-                      "Stem, Stage0, Stage1, Stage2, Stage3, Stage4, LastConv, Head)");
+        static_assert(
+            has_block<Block>,
+            "pipeline: the block named is not a block of MobileNetV3Small (it has "
+            "Stem, Stage0, Stage1, Stage2, Stage3, Stage4, LastConv, Head)");
         return has_block<Block>;
     }
 };
@@ -145,21 +151,22 @@ struct MobileNetV3Large
           owns<Stage5, "features.13.", "features.14.", "features.15.">,
           owns<LastConv, "features.16.">, owns<Head, "classifier.">> {
     //! torchvision's table (width 1.0, no dilation).
-    static constexpr std::array<mobilenet_v3_block, 15> table{{{16, 3, 16, 16, false, false, 1},
-                                                                {16, 3, 64, 24, false, false, 2},
-                                                                {24, 3, 72, 24, false, false, 1},
-                                                                {24, 5, 72, 40, true, false, 2},
-                                                                {40, 5, 120, 40, true, false, 1},
-                                                                {40, 5, 120, 40, true, false, 1},
-                                                                {40, 3, 240, 80, false, true, 2},
-                                                                {80, 3, 200, 80, false, true, 1},
-                                                                {80, 3, 184, 80, false, true, 1},
-                                                                {80, 3, 184, 80, false, true, 1},
-                                                                {80, 3, 480, 112, true, true, 1},
-                                                                {112, 3, 672, 112, true, true, 1},
-                                                                {112, 5, 672, 160, true, true, 2},
-                                                                {160, 5, 960, 160, true, true, 1},
-                                                                {160, 5, 960, 160, true, true, 1}}};
+    static constexpr std::array<mobilenet_v3_block, 15> table{
+        {{16, 3, 16, 16, false, false, 1},
+         {16, 3, 64, 24, false, false, 2},
+         {24, 3, 72, 24, false, false, 1},
+         {24, 5, 72, 40, true, false, 2},
+         {40, 5, 120, 40, true, false, 1},
+         {40, 5, 120, 40, true, false, 1},
+         {40, 3, 240, 80, false, true, 2},
+         {80, 3, 200, 80, false, true, 1},
+         {80, 3, 184, 80, false, true, 1},
+         {80, 3, 184, 80, false, true, 1},
+         {80, 3, 480, 112, true, true, 1},
+         {112, 3, 672, 112, true, true, 1},
+         {112, 5, 672, 160, true, true, 2},
+         {160, 5, 960, 160, true, true, 1},
+         {160, 5, 960, 160, true, true, 1}}};
     static constexpr int features = 1280;
     static constexpr std::string_view replaced_head = "classifier.3.";
     static constexpr std::string_view stem_conv = "features.0.0.weight";
@@ -169,12 +176,15 @@ struct MobileNetV3Large
     static std::vector<std::string> imagenet_files() {
         return imagenet_file_names(weights_name);
     }
-    static std::vector<std::string> torchvision_files() { return {"mobilenet_v3_large-5c1a4163.pth", "mobilenet_v3_large-8738ca79.pth"}; }
+    static std::vector<std::string> torchvision_files() {
+        return {"mobilenet_v3_large-5c1a4163.pth", "mobilenet_v3_large-8738ca79.pth"};
+    }
     template <class Block>
     static constexpr bool require_block() {
-        static_assert(has_block<Block>,
-                      "pipeline: the block named is not a block of MobileNetV3Large (it has "
-                      "Stem, Stage0, Stage1, Stage2, Stage3, Stage4, Stage5, LastConv, Head)");
+        static_assert(
+            has_block<Block>,
+            "pipeline: the block named is not a block of MobileNetV3Large (it has "
+            "Stem, Stage0, Stage1, Stage2, Stage3, Stage4, Stage5, LastConv, Head)");
         return has_block<Block>;
     }
 };

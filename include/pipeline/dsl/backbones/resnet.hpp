@@ -20,11 +20,10 @@ namespace detail {
 //! A torchvision ResNet: `Layers` residual blocks per stage, BasicBlock or Bottleneck.
 template <fixed_string Name, fixed_string WeightsName, std::array<int, 4> Layers,
           bool Bottleneck>
-struct resnet
-    : backbone_descriptor<Name, resnet_family, owns<Stem, "conv1.", "bn1.">,
-                          owns<Layer1, "layer1.">, owns<Layer2, "layer2.">,
-                          owns<Layer3, "layer3.">, owns<Layer4, "layer4.">,
-                          owns<Head, "fc.">> {
+struct resnet : backbone_descriptor<Name, resnet_family, owns<Stem, "conv1.", "bn1.">,
+                                    owns<Layer1, "layer1.">, owns<Layer2, "layer2.">,
+                                    owns<Layer3, "layer3.">, owns<Layer4, "layer4.">,
+                                    owns<Head, "fc.">> {
     static constexpr std::array<int, 4> layers = Layers;
     static constexpr bool bottleneck = Bottleneck;
     //! Channels entering the classifier.
@@ -48,7 +47,9 @@ struct resnet
 //! torchvision's resnet18: BasicBlock, [2, 2, 2, 2], 11.7 M parameters with a 1000-way
 //! head.
 struct ResNet18 : detail::resnet<"ResNet18", "resnet18", {2, 2, 2, 2}, false> {
-    static std::vector<std::string> torchvision_files() { return {"resnet18-f37072fd.pth"}; }
+    static std::vector<std::string> torchvision_files() {
+        return {"resnet18-f37072fd.pth"};
+    }
     static std::vector<std::string> hf_repos() { return {"timm/resnet18.tv_in1k"}; }
     template <class Block>
     static constexpr bool require_block() {
@@ -61,7 +62,9 @@ struct ResNet18 : detail::resnet<"ResNet18", "resnet18", {2, 2, 2, 2}, false> {
 
 //! torchvision's resnet34: BasicBlock, [3, 4, 6, 3].
 struct ResNet34 : detail::resnet<"ResNet34", "resnet34", {3, 4, 6, 3}, false> {
-    static std::vector<std::string> torchvision_files() { return {"resnet34-b627a593.pth"}; }
+    static std::vector<std::string> torchvision_files() {
+        return {"resnet34-b627a593.pth"};
+    }
     static std::vector<std::string> hf_repos() { return {"timm/resnet34.tv_in1k"}; }
     template <class Block>
     static constexpr bool require_block() {
@@ -74,8 +77,12 @@ struct ResNet34 : detail::resnet<"ResNet34", "resnet34", {3, 4, 6, 3}, false> {
 
 //! torchvision's resnet50: Bottleneck, [3, 4, 6, 3].
 struct ResNet50 : detail::resnet<"ResNet50", "resnet50", {3, 4, 6, 3}, true> {
-    static std::vector<std::string> torchvision_files() { return {"resnet50-11ad3fa6.pth", "resnet50-0676ba61.pth"}; }
-    static std::vector<std::string> hf_repos() { return {"timm/resnet50.tv2_in1k", "timm/resnet50.tv_in1k"}; }
+    static std::vector<std::string> torchvision_files() {
+        return {"resnet50-11ad3fa6.pth", "resnet50-0676ba61.pth"};
+    }
+    static std::vector<std::string> hf_repos() {
+        return {"timm/resnet50.tv2_in1k", "timm/resnet50.tv_in1k"};
+    }
     template <class Block>
     static constexpr bool require_block() {
         static_assert(has_block<Block>,
