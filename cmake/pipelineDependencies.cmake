@@ -1,7 +1,7 @@
 # Finds the library's dependencies; shared by the build tree and the installed package
 # (pipelineConfig.cmake includes this same file), so a user's find_package(pipeline)
 # resolves them exactly as the library's own build does. Besides the packages' own
-# targets it defines two of its own, pipeline::fmt and pipeline::stb.
+# targets it defines its own pipeline::fmt, pipeline::stb and pipeline::turbojpeg.
 find_package(Threads REQUIRED)
 
 # --- LibTorch: Debian's 1.13 (CPU) or a 2.x, e.g. the one inside PyTorch's wheel. ------
@@ -145,4 +145,24 @@ if(NOT TARGET pipeline::stb)
   add_library(pipeline::stb INTERFACE IMPORTED GLOBAL)
   set_target_properties(pipeline::stb PROPERTIES
     INTERFACE_INCLUDE_DIRECTORIES "${PIPELINE_STB_INCLUDE_DIR}")
+endif()
+
+# --- libjpeg-turbo (its TurboJPEG API): decodes JPEG for Load<ImageFolder<...>> and the
+# classify app (stb_image 2.27's JPEG decoder reads out of bounds on crafted files).
+# Debian: libturbojpeg0-dev. Found by path rather than by its CMake package, whose targets
+# name /usr, so that a copy unpacked elsewhere (CMAKE_PREFIX_PATH) works too.
+find_path(PIPELINE_TURBOJPEG_INCLUDE_DIR turbojpeg.h DOC "Directory holding turbojpeg.h")
+find_library(PIPELINE_TURBOJPEG_LIBRARY NAMES turbojpeg DOC "libturbojpeg")
+if(NOT PIPELINE_TURBOJPEG_INCLUDE_DIR OR NOT PIPELINE_TURBOJPEG_LIBRARY)
+  message(FATAL_ERROR
+    "pipeline: libjpeg-turbo's TurboJPEG (turbojpeg.h, libturbojpeg) not found "
+    "(Load<ImageFolder<...>> decodes JPEG with it). On Debian: apt-get install "
+    "libturbojpeg0-dev; elsewhere pass -DPIPELINE_TURBOJPEG_INCLUDE_DIR=<dir> and "
+    "-DPIPELINE_TURBOJPEG_LIBRARY=<file>.")
+endif()
+if(NOT TARGET pipeline::turbojpeg)
+  add_library(pipeline::turbojpeg INTERFACE IMPORTED GLOBAL)
+  set_target_properties(pipeline::turbojpeg PROPERTIES
+    INTERFACE_INCLUDE_DIRECTORIES "${PIPELINE_TURBOJPEG_INCLUDE_DIR}"
+    INTERFACE_LINK_LIBRARIES "${PIPELINE_TURBOJPEG_LIBRARY}")
 endif()

@@ -6,6 +6,9 @@
 #
 #   source .device/setup.sh && bash scripts/device-check.sh "$OUT"
 #
+# Prepare .device/ with libjpeg-turbo among the carried Debian packages (the GPU machine has
+# no libturbojpeg): ../shared/device/prepare.sh libturbojpeg0-dev libturbojpeg0
+#
 # OUTDIR receives six files (a device machine returns few): summary.md, configure.log,
 # build.log, ctest.log, quickstart.log, cifar10_augment.log; run directories stay in the
 # build directory.

@@ -15,6 +15,7 @@ packages=(
   nlohmann-json3-dev
   libfmt-dev
   libstb-dev
+  libturbojpeg0-dev       # libjpeg-turbo's TurboJPEG: decodes JPEG (Load<ImageFolder<...>>, classify)
   zlib1g-dev
   dataset-fashion-mnist   # the quick start's embedded default data
   python3-torchvision     # parity oracle for the backbone tests

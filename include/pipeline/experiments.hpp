@@ -92,6 +92,8 @@ int compare(Pipeline<SA...> a, Pipeline<SB...> b, int argc, char** argv) {
         CLI::App app{"compare: A = " + describe(a) + "\n         B = " + describe(b)};
         if (auto code = parse_experiment_line(app, options, seeds, argc, argv))
             return *code;
+        if (auto code = serve_seed_worker(options, a, b))
+            return *code;
         return guarded([&] {
             auto const difference = diff(a, b);
             if (options.log)
@@ -133,6 +135,8 @@ int run_variants(int argc, char** argv, P... variants) {
             ->check(CLI::Range(1, static_cast<int>(sizeof...(P))));
         app.add_flag("--list", list, "print the variants and exit");
         if (auto code = parse_experiment_line(app, options, seeds, argc, argv))
+            return *code;
+        if (auto code = serve_seed_worker(options, variants...))
             return *code;
         if (list) {
             std::cout << header << "\n";
@@ -248,16 +252,8 @@ inline void write_roadmap(std::filesystem::path const& out_dir,
     write_file_atomically(stem.string() + ".md", report);
     nlohmann::json j{{"seeds", seeds}, {"steps", nlohmann::json::array()}};
     auto entry = [](std::string const& change, seed_summary const& s) {
-        nlohmann::json e{{"change", change},
-                         {"experiment", s.experiment},
-                         {"runs", nlohmann::json::array()}};
-        for (auto const& r : s.runs)
-            e["runs"].push_back({{"seed", r.seed},
-                                 {"best_val_acc", r.best_val_acc},
-                                 {"final_val_acc", r.final_val_acc},
-                                 {"test_acc", r.test_acc},
-                                 {"gap", r.gap}});
-        return e;
+        return nlohmann::json{
+            {"change", change}, {"experiment", s.experiment}, {"runs", s.runs}};
     };
     for (std::size_t i = 0; i < done.size(); ++i)
         j["steps"].push_back(entry(changes[i], done[i]));
@@ -297,6 +293,8 @@ int roadmap(int argc, char** argv, Reference reference, Steps... steps) {
             ->check(CLI::Range(1, static_cast<int>(sizeof...(Steps)) + 1));
         app.add_flag("--list", list, "print the steps and exit");
         if (auto code = parse_experiment_line(app, options, seeds, argc, argv))
+            return *code;
+        if (auto code = serve_seed_worker(options, steps..., reference))
             return *code;
         if (list) {
             std::cout << header << "\n";

@@ -23,6 +23,7 @@
 #include <pipeline/error.hpp>
 #include <pipeline/io/atomic_file.hpp>
 #include <pipeline/train/fit.hpp>
+#include <pipeline/train/seed_processes.hpp>
 #include <pipeline/train/seeds.hpp>
 
 namespace pipeline {
@@ -152,6 +153,12 @@ inline std::optional<int> parse_experiment_line(CLI::App& app, run_options& opti
     app.add_option("--seeds", seeds, "run with N seeds: --seed, --seed + 1, ...")
         ->capture_default_str()
         ->transform(detail::whole_number("--seeds", 1));
+    app.add_option("--seed-procs", options.seed_procs,
+                   "run up to N seeds at once, each in its own process (0: one per GPU "
+                   "when several are visible, else 1)")
+        ->capture_default_str()
+        ->transform(detail::whole_number("--seed-procs", 0));
+    options.argv.assign(argv, argv + argc);
     try {
         app.parse(argc, argv);
     } catch (CLI::ParseError const& e) {
@@ -192,8 +199,18 @@ seed_summary fit_seeds(Pipeline<S...> p, run_options const& all_options, int see
     auto const options = options_for_rank(all_options, read_launch_environment());
     if (seeds < 1)
         throw error("--seeds", "at least 1", std::to_string(seeds));
+    bool const any_gpu = options.device == "auto" || options.device == "cuda";
+    int const gpus = any_gpu && compat::cuda_available()
+                         ? static_cast<int>(torch::cuda::device_count())
+                         : 0;
+    int const procs =
+        seed_process_count(options, seeds, read_launch_environment().launched, gpus);
     std::vector<seed_figures> runs;
-    for (int k = 0; k < seeds; ++k) {
+    if (procs > 1)
+        runs = run_seed_processes(describe(p), options, seeds, procs,
+                                  gpus > 1 && any_gpu ? visible_gpus(gpus)
+                                                      : std::vector<std::string>{});
+    for (int k = 0; procs == 1 && k < seeds; ++k) {
         auto o = options;
         o.seed = options.seed + static_cast<std::uint64_t>(k);
         if (o.log && seeds > 1)
@@ -210,15 +227,7 @@ seed_summary fit_seeds(Pipeline<S...> p, run_options const& all_options, int see
         auto const stem =
             options.out_dir / ("seeds-" + experiment_hash(summary.experiment));
         write_file_atomically(stem.string() + ".md", table);
-        nlohmann::json j{{"experiment", summary.experiment},
-                         {"runs", nlohmann::json::array()}};
-        for (auto const& r : summary.runs)
-            j["runs"].push_back({{"seed", r.seed},
-                                 {"final_val_acc", r.final_val_acc},
-                                 {"best_val_acc", r.best_val_acc},
-                                 {"best_epoch", r.best_epoch},
-                                 {"test_acc", r.test_acc},
-                                 {"gap", r.gap}});
+        nlohmann::json j{{"experiment", summary.experiment}, {"runs", summary.runs}};
         for (auto const& [name, value] : {std::pair{"final_val_acc", summary.final_val_acc},
                                           {"best_val_acc", summary.best_val_acc},
                                           {"test_acc", summary.test_acc},
@@ -229,6 +238,39 @@ seed_summary fit_seeds(Pipeline<S...> p, run_options const& all_options, int see
         write_file_atomically(stem.string() + ".json", j.dump(2) + "\n");
     }
     return summary;
+}
+
+//! In a seed worker (PIPELINE_SEED_WORKER set by a parent's --seeds run): trains the one
+//! of `pipelines` the request names with its seed and thread count, writes its figures to
+//! the request's report file and returns the exit code; nullopt in any other process.
+//! Every entry point calls it right after parsing its command line.
+template <class... P>
+std::optional<int> serve_seed_worker(run_options options, P... pipelines) {
+    std::optional<seed_worker> request;
+    if (auto code = guarded([&] { request = read_seed_worker(); }); code != 0)
+        return code;
+    if (!request)
+        return std::nullopt;
+    return guarded([&] {
+        // Output goes through a pipe to the parent, which prints it line by line.
+        std::cout.setf(std::ios::unitbuf);
+        std::cerr.setf(std::ios::unitbuf);
+        options.seed = request->seed;
+        options.threads = request->threads;
+        options.seed_procs = 1;
+        bool found = false;
+        auto one = [&](auto p) {
+            if (found || describe(p) != request->experiment)
+                return;
+            found = true;
+            auto const figures = figures_of(fit(p, options), options.seed);
+            write_file_atomically(request->report, nlohmann::json(figures).dump() + "\n");
+        };
+        (one(pipelines), ...);
+        if (!found)
+            throw error(std::string("environment variable ") + seed_worker_variable,
+                        "an experiment of this program", "'" + request->experiment + "'");
+    });
 }
 
 // clang-format off
@@ -252,6 +294,8 @@ int run(Pipeline<S...>, int argc, char** argv) {
         int seeds = 1;
         CLI::App app{"experiment: " + describe(Pipeline<S...>{})};
         if (auto code = parse_experiment_line(app, options, seeds, argc, argv))
+            return *code;
+        if (auto code = serve_seed_worker(options, Pipeline<S...>{}))
             return *code;
         return guarded([&] { fit_seeds(Pipeline<S...>{}, options, seeds); });
     }

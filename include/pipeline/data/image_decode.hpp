@@ -1,8 +1,9 @@
-// One image file's bytes decoded with stb_image, with bounded memory: the header is read
-// first and an image that claims more pixels than allowed is refused before anything is
-// allocated for it (a 633-byte JPEG can claim 26000x26000, 2 GB decoded). Torch-free, so
-// the fuzz target builds without LibTorch; pipeline/data/image_folder.hpp makes tensors of
-// the result.
+// One image file's bytes decoded with bounded memory: the header is read first and an
+// image that claims more pixels than allowed is refused before anything is allocated for
+// it (a 633-byte JPEG can claim 26000x26000, 2 GB decoded). JPEG goes to libjpeg-turbo
+// (the decoder PIL and torchvision use, fuzzed upstream by OSS-Fuzz, so pixels match
+// theirs); PNG, BMP, GIF, TGA and PNM to stb_image. Torch-free, so the fuzz target builds
+// without LibTorch; pipeline/data/image_folder.hpp makes tensors of the result.
 #pragma once
 
 #include <algorithm>
@@ -22,14 +23,17 @@
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #pragma GCC diagnostic ignored "-Wunused-but-set-variable"
 #endif
-// Header-only library: stb's implementations are compiled static into each translation
-// unit that includes this header, so no extra library is linked. Formats ImageFolder does
-// not promise (PSD, PIC, HDR) are compiled out: less code reading untrusted bytes
-// (stb_image 2.27's HDR reader loops forever on a truncated run, CVE-2021-42715).
+// stb's implementations are compiled static into each translation unit that includes
+// this header. Formats ImageFolder does not promise (PSD, PIC, HDR) are compiled out, and
+// so is stb's JPEG decoder, which libjpeg-turbo replaces: less code reading untrusted
+// bytes (stb_image 2.27, Debian bookworm's, reads out of bounds on crafted JPEGs, see
+// fuzz/stb-2.27-known/, and its HDR reader loops forever on a truncated run,
+// CVE-2021-42715).
 #ifndef STBI_INCLUDE_STB_IMAGE_H
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_FAILURE_USERMSG
+#define STBI_NO_JPEG
 #define STBI_NO_PSD
 #define STBI_NO_PIC
 #define STBI_NO_HDR
@@ -43,6 +47,8 @@
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop
 #endif
+
+#include <turbojpeg.h>
 
 #include <pipeline/dsl/datasets.hpp>
 #include <pipeline/error.hpp>
@@ -75,63 +81,111 @@ inline std::uint32_t big_endian_u32(std::uint8_t const* p) {
            | (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]};
 }
 
-//! The code count of the first Huffman table over 256 codes in a JPEG's DHT segments, or
-//! 0. The standard allows 256 (one per byte value); stb_image 2.27, Debian bookworm's,
-//! writes a larger table past the end of its arrays (fixed upstream in 2.28), so such a
-//! file must not reach it. Walks the segments the way stb_image does (a marker, its
-//! length; entropy-coded data scanned for the next marker) and checks every DHT it could
-//! reach, stb_image's own reading of the header included.
-inline std::size_t oversized_jpeg_huffman_table(std::span<std::uint8_t const> b) {
-    auto at = [&](std::size_t i) -> std::size_t { return i < b.size() ? b[i] : 0; };
-    std::size_t i = 1;
-    while (at(i) == 0xff) // stb_image takes any number of 0xff before SOI's 0xd8
-        ++i;
-    if (at(0) != 0xff || at(i) != 0xd8)
-        return 0;
-    ++i;
-    while (i < b.size()) {
-        if (b[i] != 0xff) {
-            ++i;
-            continue;
-        }
-        std::size_t j = i + 1;
-        while (j < b.size() && b[j] == 0xff) // fill bytes
-            ++j;
-        if (j >= b.size())
-            break;
-        std::size_t const marker = b[j];
-        i = j + 1;
-        if (marker == 0x00 || marker == 0x01 || (marker >= 0xd0 && marker <= 0xd8))
-            continue; // a stuffed 0xff, TEM, RSTn, SOI: no segment follows
-        if (marker == 0xd9)
-            break; // EOI
-        std::size_t const length = (at(i) << 8) | at(i + 1);
-        if (length < 2)
-            break;
-        if (marker == 0xc4) { // DHT: tables of a class byte, 16 counts, the symbols
-            auto left = static_cast<std::int64_t>(length) - 2;
-            for (std::size_t t = i + 2; left > 0;) {
-                std::size_t codes = 0;
-                for (std::size_t k = 1; k <= 16; ++k)
-                    codes += at(t + k);
-                if (codes > 256)
-                    return codes;
-                t += 17 + codes;
-                left -= static_cast<std::int64_t>(17 + codes);
-            }
-        }
-        i += length;
-    }
-    return 0;
+//! JPEG files start with SOI (ff d8) and a marker.
+inline bool is_jpeg(std::span<std::uint8_t const> b) {
+    return b.size() >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff;
 }
+
+//! RGB from a grey image, or grey from an RGB one (with stb_image's own luma weights, so
+//! that every format stb_image decodes turns grey the same way).
+inline std::vector<std::uint8_t> convert_channels(std::vector<std::uint8_t> const& from,
+                                                  int from_channels, std::size_t area) {
+    std::vector<std::uint8_t> to(area * (from_channels == 1 ? 3 : 1));
+    for (std::size_t i = 0; i < area; ++i)
+        if (from_channels == 1)
+            std::fill_n(to.data() + 3 * i, 3, from[i]);
+        else
+            to[i] = static_cast<std::uint8_t>(
+                (from[3 * i] * 77 + from[3 * i + 1] * 150 + from[3 * i + 2] * 29) >> 8);
+    return to;
+}
+
+//! libjpeg-turbo's TurboJPEG decompressor, one per call (a few kilobytes, microseconds).
+class jpeg_decoder {
+public:
+    jpeg_decoder()
+        : handle_(tjInitDecompress()) {}
+    ~jpeg_decoder() {
+        if (handle_)
+            tjDestroy(handle_);
+    }
+    jpeg_decoder(jpeg_decoder const&) = delete;
+    jpeg_decoder& operator=(jpeg_decoder const&) = delete;
+
+    //! The frame header's size, and its colour space in `colour_space`; nullopt with
+    //! libjpeg's reason if the header does not read.
+    std::optional<claimed_size> header(std::span<std::uint8_t const> b, std::string& reason,
+                                       int& colour_space) {
+        int w = 0;
+        int h = 0;
+        int subsampling = 0;
+        if (!handle_
+            || tjDecompressHeader3(handle_, b.data(), b.size(), &w, &h, &subsampling,
+                                   &colour_space)
+                   != 0) {
+            reason = why("no JPEG frame header");
+            return std::nullopt;
+        }
+        return claimed_size{static_cast<std::uint64_t>(w), static_cast<std::uint64_t>(h)};
+    }
+
+    //! The whole image in `channels` (1 or 3). Strict: a warning (corrupt or truncated
+    //! entropy-coded data, which libjpeg would fill with grey) refuses the file, as does
+    //! a progressive JPEG of an unreasonable number of scans (a known CPU-time bomb).
+    //! CMYK and YCCK files (Adobe's inverted CMYK) are converted to RGB as PIL and
+    //! stb_image do.
+    std::optional<image_pixels> decode(std::span<std::uint8_t const> b, int channels,
+                                       std::string& reason) {
+        int colour_space = 0;
+        auto const size = header(b, reason, colour_space);
+        if (!size)
+            return std::nullopt;
+        bool const cmyk = colour_space == TJCS_CMYK || colour_space == TJCS_YCCK;
+        int const own = cmyk ? 4 : channels;
+        int const format = cmyk ? TJPF_CMYK : channels == 1 ? TJPF_GRAY : TJPF_RGB;
+        auto const w = static_cast<int>(size->width);
+        auto const h = static_cast<int>(size->height);
+        auto const area = static_cast<std::size_t>(size->pixels());
+        std::vector<std::uint8_t> px(area * static_cast<std::size_t>(own));
+        if (tjDecompress2(handle_, b.data(), b.size(), px.data(), w, 0, h, format,
+                          TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS)
+            != 0) {
+            reason = "a JPEG libjpeg-turbo refuses: " + why("no reason given");
+            return std::nullopt;
+        }
+        if (cmyk) { // inverted CMYK, as Adobe writes it: R = C * K / 255 and so on
+            std::vector<std::uint8_t> rgb(area * 3);
+            for (std::size_t i = 0; i < area; ++i)
+                for (std::size_t k = 0; k < 3; ++k)
+                    rgb[3 * i + k] = static_cast<std::uint8_t>(
+                        (unsigned{px[4 * i + k]} * px[4 * i + 3] + 127) / 255);
+            px = channels == 1 ? convert_channels(rgb, 3, area) : std::move(rgb);
+        }
+        return image_pixels{w, h, channels, std::move(px)};
+    }
+
+private:
+    std::string why(char const* fallback) {
+        char const* text = handle_ ? tjGetErrorStr2(handle_) : tjGetErrorStr2(nullptr);
+        return text && *text ? text : fallback;
+    }
+
+    tjhandle handle_;
+};
 } // namespace detail
 
-//! The size `bytes` claims: stb_image's header reader, or for a PNG whose header it
-//! refuses as too large to decode (RGB over about 18900x18900), the IHDR chunk that every
-//! PNG starts with, so that the message can still say the size. nullopt if neither reads.
+//! The size `bytes` claims: libjpeg-turbo's or stb_image's header reader, or for a PNG
+//! whose header stb_image refuses as too large to decode (RGB over about 18900x18900),
+//! the IHDR chunk that every PNG starts with, so that the message can still say the size.
+//! nullopt if none reads.
 inline std::optional<claimed_size> read_claimed_size(std::span<std::uint8_t const> bytes) {
     if (bytes.empty() || bytes.size() > static_cast<std::size_t>(INT32_MAX))
         return std::nullopt;
+    if (detail::is_jpeg(bytes)) {
+        std::string reason;
+        int colour_space = 0;
+        return detail::jpeg_decoder{}.header(bytes, reason, colour_space);
+    }
     int w = 0;
     int h = 0;
     int n = 0;
@@ -145,9 +199,48 @@ inline std::optional<claimed_size> read_claimed_size(std::span<std::uint8_t cons
     return std::nullopt;
 }
 
+//! Decodes with stb_image (every format but JPEG): the whole image in `channels`.
+inline std::optional<image_pixels> decode_with_stb(std::span<std::uint8_t const> bytes,
+                                                   int channels, std::string& reason) {
+    // stb_image 2.27 converts the channels of a 16-bit PNM with its 8-bit routine and
+    // then reads twice the bytes it has (fixed upstream in 2.28): such a file is decoded
+    // in its own channels (grey or RGB) and converted here.
+    bool const pnm16 =
+        bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '5' || bytes[1] == '6')
+        && stbi_is_16_bit_from_memory(bytes.data(), static_cast<int>(bytes.size()));
+    int const own = pnm16 ? (bytes[1] == '5' ? 1 : 3) : channels;
+    int w = 0;
+    int h = 0;
+    int n = 0;
+    // stb_image keeps its last failure reason, and a loader may fail without setting one
+    // (a GIF without a frame): start from a known reason (an empty buffer's), so that one
+    // left from another file is never reported for this one.
+    stbi_info_from_memory(bytes.data(), 0, &w, &h, &n);
+    char const* const no_reason = stbi_failure_reason();
+    unsigned char* decoded = stbi_load_from_memory(
+        bytes.data(), static_cast<int>(bytes.size()), &w, &h, &n, own);
+    if (!decoded) {
+        char const* why = stbi_failure_reason();
+        reason = why && why != no_reason && *why
+                     ? why
+                     : "corrupt data (stb_image gave no reason)";
+        return std::nullopt;
+    }
+    std::unique_ptr<unsigned char, void (*)(void*)> owner(decoded, stbi_image_free);
+    if (w < 1 || h < 1) { // stb_image 2.27 reads a PNM header without digits as 0
+        reason = "an image of " + std::to_string(w) + "x" + std::to_string(h) + " pixels";
+        return std::nullopt;
+    }
+    auto const area = static_cast<std::size_t>(w) * static_cast<std::size_t>(h);
+    std::vector<std::uint8_t> px(decoded, decoded + area * static_cast<std::size_t>(own));
+    if (own != channels)
+        px = detail::convert_channels(px, own, area);
+    return image_pixels{w, h, channels, std::move(px)};
+}
+
 //! Decodes the image file `name`, whose content is `bytes`, into `p.channels` channels;
 //! with `p.size` > 0 the shorter side is resized to `p.size` and the centre square kept.
-//! Returns nullopt, with the reason, when the bytes are not an image stb_image decodes
+//! Returns nullopt, with the reason, when the bytes are not an image that decodes
 //! (`skip_unreadable` may skip such a file). Throws pipeline::error naming the file and
 //! its claimed size when the header claims more than `p.max_pixels` pixels, or resizing
 //! would make more than that (a file that decodes but is refused on purpose is never
@@ -164,13 +257,16 @@ inline std::optional<image_pixels> decode_image(std::span<std::uint8_t const> by
         reason = bytes.empty() ? "an empty file" : "a file over 2 GB";
         return std::nullopt;
     }
-    if (auto codes = detail::oversized_jpeg_huffman_table(bytes)) {
-        reason = "a corrupt JPEG: a Huffman table of " + std::to_string(codes)
-                 + " codes, where the standard allows 256";
-        return std::nullopt;
-    }
-    auto const claimed = read_claimed_size(bytes);
-    if (!claimed) {
+    bool const jpeg = detail::is_jpeg(bytes);
+    std::optional<claimed_size> claimed;
+    if (jpeg) {
+        int colour_space = 0;
+        claimed = detail::jpeg_decoder{}.header(bytes, reason, colour_space);
+        if (!claimed) {
+            reason = "a JPEG libjpeg-turbo refuses: " + reason;
+            return std::nullopt;
+        }
+    } else if (claimed = read_claimed_size(bytes); !claimed) {
         reason = stbi_failure_reason() ? stbi_failure_reason() : "no image header";
         return std::nullopt;
     }
@@ -180,57 +276,16 @@ inline std::optional<image_pixels> decode_image(std::span<std::uint8_t const> by
             name, "an image of at most " + std::to_string(p.max_pixels) + " pixels" + raise,
             claimed->text() + " (" + std::to_string(claimed->pixels())
                 + " pixels) claimed by its header");
-    // stb_image 2.27 converts the channels of a 16-bit PNM with its 8-bit routine and
-    // then reads twice the bytes it has (fixed upstream in 2.28): such a file is decoded
-    // in its own channels (grey or RGB) and converted here.
-    bool const pnm16 =
-        bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '5' || bytes[1] == '6')
-        && stbi_is_16_bit_from_memory(bytes.data(), static_cast<int>(bytes.size()));
-    int const own = bytes.size() >= 2 && bytes[1] == '5' ? 1 : 3;
-    int w = 0;
-    int h = 0;
-    int n = 0;
-    // stb_image keeps its last failure reason, and a loader may fail without setting one
-    // (a GIF without a frame): start from a known reason (an empty buffer's), so that one
-    // left from another file is never reported for this one.
-    stbi_info_from_memory(bytes.data(), 0, &w, &h, &n);
-    char const* const no_reason = stbi_failure_reason();
-    unsigned char* decoded = stbi_load_from_memory(
-        bytes.data(), static_cast<int>(bytes.size()), &w, &h, &n, pnm16 ? own : p.channels);
-    if (!decoded) {
-        char const* why = stbi_failure_reason();
-        reason = why && why != no_reason && *why
-                     ? why
-                     : "corrupt data (stb_image gave no reason)";
+    auto decoded = jpeg ? detail::jpeg_decoder{}.decode(bytes, p.channels, reason)
+                        : decode_with_stb(bytes, p.channels, reason);
+    if (!decoded)
         return std::nullopt;
-    }
-    std::unique_ptr<unsigned char, void (*)(void*)> owner(decoded, stbi_image_free);
-    if (w < 1 || h < 1) { // stb_image 2.27 reads a PNM header without digits as 0
-        reason = "an image of " + std::to_string(w) + "x" + std::to_string(h) + " pixels";
-        return std::nullopt;
-    }
+    auto const [w, h] = std::pair{decoded->width, decoded->height};
     auto const c = static_cast<std::size_t>(p.channels);
-    auto const area = static_cast<std::size_t>(w) * static_cast<std::size_t>(h);
-    std::vector<std::uint8_t> converted;
-    if (pnm16 && own != p.channels) {
-        converted.resize(area * c);
-        for (std::size_t i = 0; i < area; ++i)
-            if (own == 1) // grey to RGB
-                std::fill_n(converted.data() + 3 * i, 3, decoded[i]);
-            else // RGB to grey, with stb_image's weights
-                converted[i] = static_cast<std::uint8_t>((decoded[3 * i] * 77
-                                                          + decoded[3 * i + 1] * 150
-                                                          + decoded[3 * i + 2] * 29)
-                                                         >> 8);
-    }
-    unsigned char const* const pixels = converted.empty() ? decoded : converted.data();
-    image_pixels out{w, h, p.channels, {}};
     // Kept as decoded: no size asked for, or already the size asked for (a resampling
     // filter would blur even at scale 1).
-    if (p.size <= 0 || (w == p.size && h == p.size)) {
-        out.hwc.assign(pixels, pixels + area * c);
-        return out;
-    }
+    if (p.size <= 0 || (w == p.size && h == p.size))
+        return decoded;
     // Shorter side to `size` (the longer in proportion), then the centre square. A long
     // thin image scaled up could need more than the limit: refused like a large one.
     double const scale = double(p.size) / double(std::min(w, h));
@@ -248,11 +303,12 @@ inline std::optional<image_pixels> decode_image(std::span<std::uint8_t const> by
     int const iw = static_cast<int>(rw);
     int const ih = static_cast<int>(rh);
     std::vector<std::uint8_t> resized(static_cast<std::size_t>(iw) * ih * c);
-    if (!stbir_resize_uint8(pixels, w, h, 0, resized.data(), iw, ih, 0, p.channels)) {
+    if (!stbir_resize_uint8(decoded->hwc.data(), w, h, 0, resized.data(), iw, ih, 0,
+                            p.channels)) {
         reason = "resizing failed";
         return std::nullopt;
     }
-    out.width = out.height = p.size;
+    image_pixels out{p.size, p.size, p.channels, {}};
     out.hwc.resize(static_cast<std::size_t>(p.size) * p.size * c);
     auto const row = static_cast<std::size_t>(p.size) * c;
     auto const x0 = static_cast<std::size_t>((iw - p.size) / 2);

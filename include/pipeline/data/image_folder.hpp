@@ -1,9 +1,9 @@
 // Load<ImageFolder<"name", {...}>>: a user's own photos in `<root>/<class>/*.jpg` (or
-// `<root>/train/<class>/...` and `<root>/val/<class>/...`), decoded with stb_image, resized
-// in the type's size, and cached as one file next to the data. The cache carries a
-// fingerprint of the file list (paths, sizes, modification times) and of the type's
-// parameters plus a checksum; a stale or corrupt cache is detected and rebuilt, never
-// trusted.
+// `<root>/train/<class>/...` and `<root>/val/<class>/...`), decoded (libjpeg-turbo for
+// JPEG, stb_image for the rest), resized in the type's size, and cached as one file next to
+// the data. The cache carries a fingerprint of the file list (paths, sizes, modification
+// times) and of the type's parameters plus a checksum; a stale or corrupt cache is detected
+// and rebuilt, never trusted.
 #pragma once
 
 #include <algorithm>
@@ -144,11 +144,13 @@ inline listing scan(std::filesystem::path const& root, int classes, double test_
 }
 
 //! The fingerprint of a listing and the decoding parameters: any added, removed, renamed,
-//! resized or touched file, or another size or channel count, changes it.
+//! resized or touched file, or another size or channel count, changes it; so does the
+//! decoders' version (2: JPEG by libjpeg-turbo, whose pixels differ from stb_image's).
 inline std::uint64_t fingerprint(listing const& l, std::filesystem::path const& root,
                                  int size, int channels, double test_fraction) {
+    constexpr std::uint32_t decoders = 2;
     fnv64 h;
-    h.add(std::uint32_t{1}).add(size).add(channels).add(test_fraction).add(l.split_dirs);
+    h.add(decoders).add(size).add(channels).add(test_fraction).add(l.split_dirs);
     for (auto const& c : l.classes)
         h.add(c);
     for (auto const* part : {&l.train, &l.test}) {
@@ -202,7 +204,7 @@ inline labelled_images decode_all(std::vector<entry> const& files,
         if (!img) {
             if (!p.skip_unreadable)
                 throw error(e.path.string(),
-                            "an image stb_image decodes (JPEG, PNG, BMP, GIF, TGA, PNM); "
+                            "an image file (JPEG, PNG, BMP, GIF, TGA, PNM); "
                             "ImageFolder<..., {.skip_unreadable = true}> skips such files",
                             "undecodable data (" + reason + ")");
             if (skipped++ == 0)

@@ -69,8 +69,9 @@ struct ImageFolderParams {
 
 //! A user's own photos: `<root>/<class>/*.{jpg,png,...}`, or `<root>/train/<class>/...` and
 //! `<root>/val/<class>/...`, where <root> is `--data-dir` or `$PIPELINE_DATA_DIR/<Name>`.
-//! Decoded with stb_image, resized (shorter side to `size`, then the centre square) and
-//! cached next to the data, so the second run does not decode again.
+//! Decoded (JPEG by libjpeg-turbo, PNG, BMP, GIF, TGA, PNM by stb_image), resized (shorter
+//! side to `size`, then the centre square) and cached next to the data, so the second run
+//! does not decode again.
 //!
 //!     Load<ImageFolder<"flowers", {.classes = 5, .size = 64}>, Split<0.1>>
 template <fixed_string Name, ImageFolderParams P>

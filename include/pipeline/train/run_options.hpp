@@ -12,6 +12,7 @@
 #include <ostream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -63,6 +64,12 @@ struct run_options {
     //! Data-parallel runs: every rank prints its log (rank 0's alone by default); only
     //! rank 0 ever writes the run directory.
     bool log_all_ranks = false;
+    //! --seeds N: how many seeds run at once, each in its own process (0: one per GPU when
+    //! several are visible, else 1). See train/seed_processes.hpp.
+    int seed_procs = 0;
+    //! The command line (the program first), for starting seed workers; set by
+    //! parse_experiment_line.
+    std::vector<std::string> argv;
 };
 
 //! Picks the device named by `spec`; a CUDA request without CUDA is an error, not a

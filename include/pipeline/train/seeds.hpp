@@ -12,6 +12,7 @@
 
 #include <boost/math/distributions/students_t.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <range/v3/numeric/accumulate.hpp>
 #include <range/v3/range/conversion.hpp>
 #include <range/v3/view/transform.hpp>
@@ -60,6 +61,8 @@ struct seed_figures {
     double test_acc = 0.0;
     double gap = 0.0; //!< clean train accuracy minus validation accuracy, last epoch
 };
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(seed_figures, seed, final_val_acc, best_val_acc,
+                                   best_epoch, test_acc, gap)
 
 //! An experiment over several seeds.
 struct seed_summary {

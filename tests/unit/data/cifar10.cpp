@@ -12,25 +12,14 @@
 
 #include <pipeline/data/cifar10.hpp>
 
+#include "../support.hpp"
+
 using namespace pipeline;
+using pipeline::testing::message_of;
+using pipeline::testing::temp_dir;
 namespace fs = std::filesystem;
 
 namespace {
-
-//! A fresh directory under the system temp dir, removed at scope exit.
-struct temp_dir {
-    fs::path path;
-    explicit temp_dir(std::string const& name)
-        : path(fs::temp_directory_path()
-               / (name + "-" + std::to_string(::getpid()) + "-"
-                  + std::to_string(std::rand()))) {
-        fs::create_directories(path);
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 //! `n` records with label `i % 10` and pixel bytes (i + c + y + x) % 256.
 std::vector<std::uint8_t> records(int n, int label_offset = 0) {
@@ -66,15 +55,6 @@ void write_release(fs::path const& dir, int distinct) {
     fs::resize_file(dir / "test_batch.bin", full);
     std::ofstream(dir / "batches.meta.txt")
         << "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n\n";
-}
-
-std::string message_of(auto&& f) {
-    try {
-        f();
-    } catch (pipeline::error const& e) {
-        return e.what();
-    }
-    return "(no error)";
 }
 
 } // namespace

@@ -1,21 +1,25 @@
 // data/image_folder: a user's folder of photos written here (PNG and BMP through
-// stb_image_write): layouts, resizing, the cache (reused, and rebuilt when stale or
-// corrupt), and one error per kind of bad input.
+// stb_image_write, JPEG through libjpeg-turbo): layouts, resizing, the cache (reused, and
+// rebuilt when stale or corrupt), and one error per kind of bad input.
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include <doctest/doctest.h>
 #include <torch/torch.h>
+#include <turbojpeg.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <pipeline/pipeline.hpp>
+
+#include "../support.hpp"
 
 #if defined(__GNUC__)
 #pragma GCC diagnostic push
@@ -34,23 +38,11 @@
 #endif
 
 using namespace pipeline;
+using pipeline::testing::message_of;
+using pipeline::testing::temp_dir;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct temp_dir {
-    fs::path path;
-    explicit temp_dir(std::string const& name)
-        : path(fs::temp_directory_path()
-               / (name + "-" + std::to_string(::getpid()) + "-"
-                  + std::to_string(std::rand()))) {
-        fs::create_directories(path);
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 //! A w x h RGB image, every pixel (value, value / 2, 255 - value).
 void write_image(fs::path const& p, int w, int h, int value) {
@@ -75,15 +67,6 @@ void write_flat(fs::path const& root) {
             write_image(root / names[c]
                             / ("img" + std::to_string(i) + (i % 2 ? ".bmp" : ".png")),
                         20 + 7 * i, 30 - 3 * i, 60 * static_cast<int>(c) + 30);
-}
-
-std::string message_of(auto&& f) {
-    try {
-        f();
-    } catch (pipeline::error const& e) {
-        return e.what();
-    }
-    return "(no error)";
 }
 
 constexpr ImageFolderParams params{.classes = 3, .size = 16, .test_fraction = 0.25};
@@ -258,7 +241,7 @@ TEST_CASE("data/image_folder: every bad input is one error naming the folder or 
     SUBCASE("undecodable image, and skipping it when asked") {
         std::ofstream(tmp.path / "bus" / "broken.jpg") << "this is not a JPEG";
         auto msg = message_of([&] { image_folder::load(tmp.path, params, nullptr); });
-        CHECK(msg.find("broken.jpg: expected an image stb_image decodes")
+        CHECK(msg.find("broken.jpg: expected an image file (JPEG, PNG, BMP, GIF, TGA, PNM)")
               != std::string::npos);
         CHECK(msg.find("skip_unreadable") != std::string::npos);
         auto p = params;
@@ -419,33 +402,130 @@ TEST_CASE("data/image_folder: the pixel limit prints in the type's name only whe
           == "ImageFolder<\"x\", {.classes = 2, .max_pixels = 1000}>");
 }
 
-TEST_CASE("data/image_folder: files stb_image 2.27 misreads are refused or read right") {
-    // Each was found by fuzz/fuzz_image_decode.cpp; Debian bookworm's stb_image (2.27)
-    // would write or read out of bounds, or resize an image of no pixels.
+//! `px` (h x w x channels: 1 grey, 3 RGB, 4 CMYK) compressed by libjpeg-turbo at quality
+//! 100 without chroma subsampling.
+std::vector<unsigned char> turbo_jpeg(std::vector<unsigned char> const& px, int w, int h,
+                                      int channels) {
+    tjhandle tj = tjInitCompress();
+    REQUIRE(tj);
+    unsigned char* buffer = nullptr;
+    unsigned long size = 0;
+    int const format = channels == 1 ? TJPF_GRAY : channels == 3 ? TJPF_RGB : TJPF_CMYK;
+    int const rc = tjCompress2(tj, px.data(), w, 0, h, format, &buffer, &size,
+                               channels == 1 ? TJSAMP_GRAY : TJSAMP_444, 100, 0);
+    tjDestroy(tj);
+    REQUIRE(rc == 0);
+    std::vector<unsigned char> out(buffer, buffer + size);
+    tjFree(buffer);
+    return out;
+}
+
+TEST_CASE("data/image_folder: JPEG is decoded by libjpeg-turbo, strictly") {
     auto decode = [](std::vector<unsigned char> const& bytes, int channels) {
         std::string reason;
         ImageFolderParams const p{.classes = 2, .channels = channels};
         auto img = image_folder::decode_image(bytes, p, "test image", reason);
         return std::pair{img, reason};
     };
-    SUBCASE("a JPEG Huffman table of more than 256 codes (written past its arrays)") {
+    auto near = [](std::vector<std::uint8_t> const& got,
+                   std::vector<unsigned char> const& want) {
+        REQUIRE(got.size() == want.size());
+        for (std::size_t i = 0; i < got.size(); ++i)
+            if (std::abs(int{got[i]} - int{want[i]}) > 3)
+                return false;
+        return true;
+    };
+    // A 16x8 image in two flat halves (flat 8x8 blocks come back almost exactly).
+    int const w = 16;
+    int const h = 8;
+    auto halves = [&](std::vector<unsigned char> const& left,
+                      std::vector<unsigned char> const& right) {
+        std::vector<unsigned char> px;
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x)
+                for (auto v : x < w / 2 ? left : right)
+                    px.push_back(v);
+        return px;
+    };
+    SUBCASE("RGB, and RGB as grey") {
+        auto const rgb = halves({200, 100, 50}, {10, 220, 130});
+        auto const jpeg = turbo_jpeg(rgb, w, h, 3);
+        auto [img, reason] = decode(jpeg, 3);
+        REQUIRE(img);
+        CHECK(img->width == w);
+        CHECK(img->height == h);
+        CHECK(near(img->hwc, rgb));
+        auto grey = decode(jpeg, 1).first;
+        REQUIRE(grey); // Rec. 601 luma: 0.299 R + 0.587 G + 0.114 B
+        CHECK(near(grey->hwc, halves({124}, {147})));
+    }
+    SUBCASE("grey as RGB") {
+        auto const jpeg = turbo_jpeg(halves({30}, {240}), w, h, 1);
+        auto img = decode(jpeg, 3).first;
+        REQUIRE(img);
+        CHECK(near(img->hwc, halves({30, 30, 30}, {240, 240, 240})));
+    }
+    SUBCASE("CMYK (YCCK with Adobe's marker) as RGB, as PIL reads it") {
+        auto const cmyk = halves({200, 100, 50, 255}, {200, 100, 50, 128});
+        auto img = decode(turbo_jpeg(cmyk, w, h, 4), 3).first;
+        REQUIRE(img);
+        CHECK(near(img->hwc, halves({200, 100, 50}, {100, 50, 25})));
+    }
+    SUBCASE("a truncated file is refused, not filled with grey") {
+        auto jpeg = turbo_jpeg(halves({200, 100, 50}, {10, 220, 130}), w, h, 3);
+        jpeg.resize(jpeg.size() - 40);
+        auto [img, reason] = decode(jpeg, 3);
+        CHECK_FALSE(img);
+        CHECK(reason.starts_with("a JPEG libjpeg-turbo refuses: "));
+        CHECK(reason.size() > std::string("a JPEG libjpeg-turbo refuses: ").size());
+    }
+    SUBCASE("a Huffman table of more than 256 codes") {
         auto jpeg = jpeg_claiming(16, 16);
         unsigned char const marker[] = {0xff, 0xc4};
         auto const dht =
             std::search(jpeg.begin(), jpeg.end(), std::begin(marker), std::end(marker));
         REQUIRE(dht != jpeg.end());
         std::fill_n(dht + 5, 16, 255); // the first table's 16 code counts: 4080 codes
-        for (int fill : {0, 3}) {      // stb_image takes 0xff fill bytes before SOI too
-            CAPTURE(fill);
-            auto bytes = jpeg;
-            bytes.insert(bytes.begin(), static_cast<std::size_t>(fill), 0xff);
-            auto [img, reason] = decode(bytes, 3);
-            CHECK_FALSE(img);
-            CHECK(reason
-                  == "a corrupt JPEG: a Huffman table of 4080 codes, where the standard "
-                     "allows 256");
-        }
+        auto [img, reason] = decode(jpeg, 3);
+        CHECK_FALSE(img);
+        CHECK(reason == "a JPEG libjpeg-turbo refuses: Bogus Huffman table definition");
     }
+    SUBCASE("the files that made stb_image 2.27 read out of bounds") {
+        // fuzz/stb-2.27-known/: a heap read after free, Huffman symbol ids out of range,
+        // shifts of 32 or more, a wild read (SEGV in CI's fuzz smoke run). Each must be
+        // refused with a reason or decode to the size its header claims.
+        int files = 0;
+        for (auto const& e : fs::directory_iterator(PIPELINE_FUZZ_DIR "/stb-2.27-known")) {
+            if (e.path().extension() != ".jpg")
+                continue;
+            ++files;
+            CAPTURE(e.path().filename().string());
+            std::ifstream in(e.path(), std::ios::binary);
+            std::vector<unsigned char> const bytes(std::istreambuf_iterator<char>(in), {});
+            for (int channels : {1, 3}) {
+                auto [img, reason] = decode(bytes, channels);
+                if (img) {
+                    auto const claimed = image_folder::read_claimed_size(bytes);
+                    REQUIRE(claimed);
+                    CHECK(img->hwc.size() == claimed->pixels() * channels);
+                } else {
+                    CHECK(reason.starts_with("a JPEG libjpeg-turbo refuses: "));
+                }
+            }
+        }
+        CHECK(files == 4);
+    }
+}
+
+TEST_CASE("data/image_folder: files stb_image 2.27 misreads are refused or read right") {
+    // Each was found by fuzz/fuzz_image_decode.cpp; Debian bookworm's stb_image (2.27)
+    // would read out of bounds, or resize an image of no pixels.
+    auto decode = [](std::vector<unsigned char> const& bytes, int channels) {
+        std::string reason;
+        ImageFolderParams const p{.classes = 2, .channels = channels};
+        auto img = image_folder::decode_image(bytes, p, "test image", reason);
+        return std::pair{img, reason};
+    };
     SUBCASE("a PNM header without digits (0x0, then a resize of nothing)") {
         std::string const pnm = "P6\x84 3 2\n255\n\x01\x02\x03";
         auto [img, reason] = decode({pnm.begin(), pnm.end()}, 3);

@@ -12,21 +12,13 @@
 #include <pipeline/error.hpp>
 #include <pipeline/io/atomic_file.hpp>
 
+#include "../support.hpp"
+
 using namespace pipeline;
+using pipeline::testing::temp_dir;
 namespace fs = std::filesystem;
 
 namespace {
-struct temp_dir {
-    fs::path path = fs::temp_directory_path()
-                    / ("pipeline-atomic-" + std::to_string(::getpid()) + "-"
-                       + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
-    temp_dir() { fs::create_directories(path); }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
 std::string content(fs::path const& p) {
     std::ifstream in(p, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};

@@ -12,20 +12,13 @@
 #include <pipeline/error.hpp>
 #include <pipeline/io/pth.hpp>
 
+#include "../support.hpp"
+
 using namespace pipeline;
+using pipeline::testing::temp_dir;
 namespace fs = std::filesystem;
 
 namespace {
-struct temp_dir {
-    fs::path path =
-        fs::temp_directory_path() / ("pipeline-pth-" + std::to_string(::getpid()));
-    temp_dir() { fs::create_directories(path); }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
 //! A torch.save-style zip archive whose data.pkl is `pickle`.
 fs::path archive(fs::path const& path, std::string const& pickle) {
     caffe2::serialize::PyTorchStreamWriter writer(path.string());

@@ -14,7 +14,10 @@
 
 #include <pipeline/pipeline.hpp>
 
+#include "../support.hpp"
+
 using namespace pipeline;
+using pipeline::testing::message_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -37,15 +40,6 @@ void write_pgm(fs::path const& path, torch::Tensor const& image) {
     std::ofstream out(path, std::ios::binary);
     out << "P5\n" << img.size(2) << " " << img.size(1) << "\n255\n";
     out.write(reinterpret_cast<char const*>(img.data_ptr<std::uint8_t>()), img.numel());
-}
-
-std::string message_of(auto&& f) {
-    try {
-        f();
-    } catch (pipeline::error const& e) {
-        return e.what();
-    }
-    return "(no error)";
 }
 
 struct trained {

@@ -1,0 +1,75 @@
+// What the unit tests share: a temporary directory removed with its contents, the message
+// of the pipeline::error a call throws, and an environment variable set for one scope.
+#pragma once
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include <pipeline/error.hpp>
+
+namespace pipeline::testing {
+
+//! A new directory under the system's temporary directory, `<prefix>-XXXXXX`, removed
+//! with everything in it at the end of the scope.
+struct temp_dir {
+    std::filesystem::path path;
+
+    explicit temp_dir(std::string const& prefix = "pipeline-test") {
+        auto pattern =
+            (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+        if (!mkdtemp(pattern.data()))
+            throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
+        path = pattern;
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+    temp_dir(temp_dir const&) = delete;
+    temp_dir& operator=(temp_dir const&) = delete;
+};
+
+//! What `f()` throws as pipeline::error, or "(no error)".
+template <class F>
+std::string message_of(F&& f) {
+    try {
+        std::forward<F>(f)();
+    } catch (pipeline::error const& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+//! Sets (or with nullptr unsets) an environment variable for one scope.
+class scoped_variable {
+public:
+    scoped_variable(char const* name, char const* value)
+        : name_(name) {
+        if (char const* old = std::getenv(name))
+            old_ = old;
+        if (value)
+            setenv(name, value, 1);
+        else
+            unsetenv(name);
+    }
+    ~scoped_variable() {
+        if (old_)
+            setenv(name_.c_str(), old_->c_str(), 1);
+        else
+            unsetenv(name_.c_str());
+    }
+    scoped_variable(scoped_variable const&) = delete;
+    scoped_variable& operator=(scoped_variable const&) = delete;
+
+private:
+    std::string name_;
+    std::optional<std::string> old_;
+};
+
+} // namespace pipeline::testing
