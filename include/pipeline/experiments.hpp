@@ -114,6 +114,29 @@ int compare(Pipeline<SA...> a, Pipeline<SB...> b, int argc, char** argv) {
     }
 }
 
+namespace detail {
+//! The command line of a program holding `count` pipelines: the standard options and
+//! --seeds, `option` K (from 1, described by `help`) to run only the K-th, and --list to
+//! print the app's description (the numbered pipelines) and stop. Returns the exit code
+//! when the program should stop: after --help, --list or an error.
+inline std::optional<int> parse_numbered_line(CLI::App& app, run_options& options,
+                                              int& seeds, int& pick,
+                                              std::string const& option,
+                                              std::string const& help, int count, int argc,
+                                              char** argv) {
+    bool list = false;
+    app.add_option(option, pick, help)->check(CLI::Range(1, count));
+    app.add_flag("--list", list, "print the numbered list above and exit");
+    if (auto code = parse_experiment_line(app, options, seeds, argc, argv))
+        return code;
+    if (list) {
+        std::cout << app.get_description() << "\n";
+        return 0;
+    }
+    return std::nullopt;
+}
+} // namespace detail
+
 //! Several pipelines in one binary, one compile for a sweep: `--variant K` runs the K-th
 //! (from 1), `--list` prints them, neither runs them all, each over --seeds.
 template <class... P>
@@ -125,23 +148,17 @@ int run_variants(int argc, char** argv, P... variants) {
         run_options options;
         int seeds = 1;
         int variant = 0;
-        bool list = false;
         std::vector<std::string> const names{describe(variants)...};
         std::string header = "variants:";
         for (std::size_t k = 0; k < names.size(); ++k)
             header += fmt::format("\n  {}: {}", k + 1, names[k]);
         CLI::App app{header};
-        app.add_option("--variant", variant, "run only variant K (from 1)")
-            ->check(CLI::Range(1, static_cast<int>(sizeof...(P))));
-        app.add_flag("--list", list, "print the variants and exit");
-        if (auto code = parse_experiment_line(app, options, seeds, argc, argv))
+        if (auto code = detail::parse_numbered_line(
+                app, options, seeds, variant, "--variant", "run only variant K (from 1)",
+                static_cast<int>(sizeof...(P)), argc, argv))
             return *code;
         if (auto code = serve_seed_worker(options, variants...))
             return *code;
-        if (list) {
-            std::cout << header << "\n";
-            return 0;
-        }
         return guarded([&] {
             int k = 0;
             auto one = [&](auto p) {
@@ -283,23 +300,16 @@ int roadmap(int argc, char** argv, Reference reference, Steps... steps) {
         run_options options;
         int seeds = 3;
         int step = 0;
-        bool list = false;
         std::vector<std::string> const names{describe(steps)...};
         auto const changes = detail::roadmap_changes(steps...);
-        auto const header = detail::roadmap_header(changes, describe(reference));
-        CLI::App app{header};
-        app.add_option("--step", step,
-                       "run only step K (from 1; the last is the reference)")
-            ->check(CLI::Range(1, static_cast<int>(sizeof...(Steps)) + 1));
-        app.add_flag("--list", list, "print the steps and exit");
-        if (auto code = parse_experiment_line(app, options, seeds, argc, argv))
+        CLI::App app{detail::roadmap_header(changes, describe(reference))};
+        if (auto code = detail::parse_numbered_line(
+                app, options, seeds, step, "--step",
+                "run only step K (from 1; the last is the reference)",
+                static_cast<int>(sizeof...(Steps)) + 1, argc, argv))
             return *code;
         if (auto code = serve_seed_worker(options, steps..., reference))
             return *code;
-        if (list) {
-            std::cout << header << "\n";
-            return 0;
-        }
         return guarded([&] {
             std::vector<seed_summary> done;
             int k = 0;

@@ -1,5 +1,6 @@
 // Metrics kept on the device while an epoch runs (read once at its end, the only host
-// synchronisation), gradient clipping without a host read, and the evaluation pass.
+// synchronisation), gradient clipping without a host read, and the evaluation pass (whole,
+// or one rank's share of a data-parallel run's).
 #pragma once
 
 #include <cmath>
@@ -77,20 +78,30 @@ inline void clip_grad_norm(std::vector<torch::Tensor> const& params, double max_
             p.grad().detach().mul_(coef);
 }
 
+//! The sums of `model`'s unsmoothed cross-entropy and correct predictions (eval mode, no
+//! gradients) on its share of `data`, in batches of `batch_size`: with `ranks` > 1, every
+//! `ranks`-th batch from batch `rank` (a data-parallel run's share, which the caller sums
+//! over the ranks); with 1, every batch.
+template <class Module>
+running_metrics evaluation_sums(Module& model, device_batches const& data,
+                                std::int64_t batch_size, int rank = 0, int ranks = 1) {
+    torch::NoGradGuard no_grad;
+    model->eval();
+    running_metrics m(data.data().labels.device());
+    for (std::int64_t i = rank, n = data.count(batch_size, false); i < n; i += ranks) {
+        auto b = data.get(i, batch_size);
+        auto logits = model->forward(b.x);
+        m.add(evaluation_loss(logits, b.y), logits, b.y);
+    }
+    return m;
+}
+
 //! The unsmoothed cross-entropy and the accuracy of `model` (eval mode, no gradients) on
 //! every example of `data`, in batches of `batch_size`.
 template <class Module>
 std::pair<double, double> evaluate(Module& model, device_batches const& data,
                                    std::int64_t batch_size) {
-    torch::NoGradGuard no_grad;
-    model->eval();
-    running_metrics m(data.data().labels.device());
-    for (std::int64_t i = 0, n = data.count(batch_size, false); i < n; ++i) {
-        auto b = data.get(i, batch_size);
-        auto logits = model->forward(b.x);
-        m.add(evaluation_loss(logits, b.y), logits, b.y);
-    }
-    return m.read();
+    return evaluation_sums(model, data, batch_size).read();
 }
 
 } // namespace pipeline

@@ -161,11 +161,16 @@ public:
             }
             progress.update(i + 1, running);
         }
-        // Every rank reports the global figures; BatchNorm statistics follow rank 0's, as
-        // the checkpoint (written by rank 0) keeps them, so evaluation agrees everywhere.
+        // Every rank reports the global figures; BatchNorm statistics follow rank 0's (the
+        // weight average's too), as the checkpoint (written by rank 0) keeps them, so the
+        // ranks evaluate one model, each its share of the batches.
         if (ctx_.dist->active()) {
             running.sum_over(*ctx_.dist, fmt::format("metrics of epoch {}", epoch));
             ctx_.dist->broadcast(buffers(), fmt::format("buffers after epoch {}", epoch));
+            if (auto const* average = average_module())
+                ctx_.dist->broadcast(
+                    average->buffers(),
+                    fmt::format("weight average's buffers after epoch {}", epoch));
         }
         epoch_record r;
         r.metrics.epoch = epoch;
@@ -242,12 +247,11 @@ public:
     //! validation split, the weight average's on the validation split.
     void validate(epoch_record& r) {
         std::tie(r.metrics.clean_train_loss, r.metrics.clean_train_acc) =
-            pipeline::evaluate(model_, data_.clean_train, train.eval_batch_size);
+            evaluate(model_, data_.clean_train, "clean training subset");
         std::tie(r.metrics.val_loss, r.metrics.val_acc) =
-            pipeline::evaluate(model_, data_.val, train.eval_batch_size);
+            evaluate(model_, data_.val, "validation");
         if (ema_) {
-            auto const [loss, acc] =
-                pipeline::evaluate(*ema_model_, data_.val, train.eval_batch_size);
+            auto const [loss, acc] = evaluate(*ema_model_, data_.val, "weight average");
             r.ema_val = {loss, acc};
         }
     }
@@ -255,10 +259,10 @@ public:
     //! The model's (loss, accuracy) on the test split, and the weight average's (zeros
     //! without Ema).
     [[nodiscard]] std::pair<std::pair<double, double>, std::pair<double, double>> test() {
-        auto const model = pipeline::evaluate(model_, data_.test, train.eval_batch_size);
+        auto const model = evaluate(model_, data_.test, "test");
         std::pair<double, double> average{0.0, 0.0};
         if (ema_)
-            average = pipeline::evaluate(*ema_model_, data_.test, train.eval_batch_size);
+            average = evaluate(*ema_model_, data_.test, "weight average's test");
         return {model, average};
     }
 
@@ -302,6 +306,20 @@ public:
     [[nodiscard]] bool has_average() const { return ema_.has_value(); }
 
 private:
+    //! `model`'s (loss, accuracy) on `data`. In a data-parallel run each rank evaluates its
+    //! share of the batches and the sums are added over the ranks, so every rank reports
+    //! the figures of the whole split at 1 / world of the work.
+    template <class Module>
+    std::pair<double, double> evaluate(Module& model, device_batches const& data,
+                                       std::string const& what) {
+        int const ranks = ctx_.dist->active() ? ctx_.dist->world() : 1;
+        auto sums =
+            evaluation_sums(model, data, train.eval_batch_size, ctx_.dist->rank(), ranks);
+        if (ranks > 1)
+            sums.sum_over(*ctx_.dist, what + " evaluation");
+        return sums.read();
+    }
+
     //! Rank 0 draws augmentations from the run's seed; every other rank from its own
     //! stream.
     static std::uint64_t augment_seed(run_context const& ctx) {

@@ -1,6 +1,7 @@
 // train/workflow: what a run leaves to judge it by (clean metrics and gap, metrics.jsonl,
 // curves.svg, best.safetensors, a directory named by the experiment, no weights with
 // --no-weights), progress lines, and the numbers over seeds (spread, paired comparison).
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -157,4 +158,36 @@ TEST_CASE("train/workflow: spread over seeds and the paired comparison") {
     CHECK(noise.high > 0.0);
     CHECK(noise.verdict.rfind("no difference", 0) == 0);
     CHECK(compare_paired({0.9}, {0.95}).verdict.rfind("one seed", 0) == 0);
+}
+
+TEST_CASE("train/workflow: a data-parallel run's evaluation shares add up to the split") {
+    // 10 examples in batches of 3: 4 batches, the last of one. Rank r of W evaluates
+    // batches r, r + W, ...; the shares' sums (added over the ranks by the trainer) must be
+    // the whole split's, also when some rank has no batch at all.
+    auto const cpu = torch::Device(torch::kCPU);
+    auto images = torch::arange(10 * 8, torch::kInt64).remainder(256).to(torch::kUInt8);
+    device_batches data(
+        {images.reshape({10, 2, 2, 2}), torch::arange(10, torch::kInt64) % 3},
+        normalizer(std::array<double, 2>{0, 0}, std::array<double, 2>{1, 1}, cpu));
+    torch::manual_seed(3);
+    torch::nn::Sequential model(torch::nn::Flatten(), torch::nn::Linear(8, 3));
+    auto const [loss, acc] = evaluate(model, data, 3);
+    for (int ranks : {2, 3, 5}) {
+        CAPTURE(ranks);
+        double loss_sum = 0.0;
+        double correct = 0.0;
+        std::int64_t seen = 0;
+        for (int rank = 0; rank < ranks; ++rank) {
+            std::int64_t n = 0;
+            for (std::int64_t b = rank; b < 4; b += ranks)
+                n += b == 3 ? 1 : 3;
+            auto const [l, a] = evaluation_sums(model, data, 3, rank, ranks).read();
+            loss_sum += l * static_cast<double>(n);
+            correct += a * static_cast<double>(n);
+            seen += n;
+        }
+        CHECK(seen == 10);
+        CHECK(loss_sum / 10.0 == doctest::Approx(loss).epsilon(1e-12));
+        CHECK(correct / 10.0 == doctest::Approx(acc).epsilon(1e-12));
+    }
 }
