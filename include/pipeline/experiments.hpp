@@ -92,7 +92,7 @@ int compare(Pipeline<SA...> a, Pipeline<SB...> b, int argc, char** argv) {
         CLI::App app{"compare: A = " + describe(a) + "\n         B = " + describe(b)};
         if (auto code = parse_experiment_line(app, options, seeds, argc, argv))
             return *code;
-        if (auto code = serve_seed_worker(options, a, b))
+        if (auto code = serve_seed_worker(options, argc, argv, a, b))
             return *code;
         return guarded([&] {
             auto const difference = diff(a, b);
@@ -157,7 +157,7 @@ int run_variants(int argc, char** argv, P... variants) {
                 app, options, seeds, variant, "--variant", "run only variant K (from 1)",
                 static_cast<int>(sizeof...(P)), argc, argv))
             return *code;
-        if (auto code = serve_seed_worker(options, variants...))
+        if (auto code = serve_seed_worker(options, argc, argv, variants...))
             return *code;
         return guarded([&] {
             int k = 0;
@@ -308,7 +308,7 @@ int roadmap(int argc, char** argv, Reference reference, Steps... steps) {
                 "run only step K (from 1; the last is the reference)",
                 static_cast<int>(sizeof...(Steps)) + 1, argc, argv))
             return *code;
-        if (auto code = serve_seed_worker(options, steps..., reference))
+        if (auto code = serve_seed_worker(options, argc, argv, steps..., reference))
             return *code;
         return guarded([&] {
             std::vector<seed_summary> done;

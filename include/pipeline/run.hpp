@@ -158,7 +158,6 @@ inline std::optional<int> parse_experiment_line(CLI::App& app, run_options& opti
                    "when several are visible, else 1)")
         ->capture_default_str()
         ->transform(detail::whole_number("--seed-procs", 0));
-    options.argv.assign(argv, argv + argc);
     try {
         app.parse(argc, argv);
     } catch (CLI::ParseError const& e) {
@@ -242,15 +241,21 @@ seed_summary fit_seeds(Pipeline<S...> p, run_options const& all_options, int see
 
 //! In a seed worker (PIPELINE_SEED_WORKER set by a parent's --seeds run): trains the one
 //! of `pipelines` the request names with its seed and thread count, writes its figures to
-//! the request's report file and returns the exit code; nullopt in any other process.
-//! Every entry point calls it right after parsing its command line.
+//! the request's report file and returns the exit code. In any other process: keeps the
+//! command line (`argc`, `argv`) in `options`, which lets fit_seeds start this program
+//! again as workers, and returns nullopt. Every entry point calls it right after parsing
+//! its command line, with all of its pipelines; a program that does not call it runs its
+//! seeds one after another.
 template <class... P>
-std::optional<int> serve_seed_worker(run_options options, P... pipelines) {
+std::optional<int> serve_seed_worker(run_options& options, int argc, char** argv,
+                                     P... pipelines) {
     std::optional<seed_worker> request;
     if (auto code = guarded([&] { request = read_seed_worker(); }); code != 0)
         return code;
-    if (!request)
+    if (!request) {
+        options.argv.assign(argv, argv + argc);
         return std::nullopt;
+    }
     return guarded([&] {
         // Output goes through a pipe to the parent, which prints it line by line.
         std::cout.setf(std::ios::unitbuf);
@@ -295,7 +300,7 @@ int run(Pipeline<S...>, int argc, char** argv) {
         CLI::App app{"experiment: " + describe(Pipeline<S...>{})};
         if (auto code = parse_experiment_line(app, options, seeds, argc, argv))
             return *code;
-        if (auto code = serve_seed_worker(options, Pipeline<S...>{}))
+        if (auto code = serve_seed_worker(options, argc, argv, Pipeline<S...>{}))
             return *code;
         return guarded([&] { fit_seeds(Pipeline<S...>{}, options, seeds); });
     }

@@ -68,7 +68,7 @@ struct run_options {
     //! several are visible, else 1). See train/seed_processes.hpp.
     int seed_procs = 0;
     //! The command line (the program first), for starting seed workers; set by
-    //! parse_experiment_line.
+    //! serve_seed_worker (empty: the seeds run one after another).
     std::vector<std::string> argv;
 };
 

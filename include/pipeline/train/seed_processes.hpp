@@ -72,9 +72,20 @@ inline std::optional<seed_worker> read_seed_worker() {
 //! How many seeds run at once, each in its own process: `--seed-procs` when given (at most
 //! the number of seeds); by default one per GPU when more than one is visible and the
 //! device is `auto` or `cuda` (a named `cuda:N` keeps every seed on that GPU), else 1.
-//! Never more than 1 in a data-parallel run: its processes are the launcher's.
+//! Never more than 1 in a data-parallel run (its processes are the launcher's), nor in a
+//! program that cannot start workers (`o.argv` empty: its entry point does not call
+//! serve_seed_worker).
 inline int seed_process_count(run_options const& o, int seeds, bool data_parallel,
                               int gpus) {
+    if (o.argv.empty()) {
+        if (o.seed_procs > 1)
+            throw error("--seed-procs " + std::to_string(o.seed_procs),
+                        "a program that can start seed workers (pipeline::run, compare, "
+                        "run_variants and roadmap can; a main of your own calls "
+                        "serve_seed_worker right after parsing its command line)",
+                        "fit_seeds called without the program's command line");
+        return 1;
+    }
     if (data_parallel) {
         if (o.seed_procs > 1)
             throw error(
@@ -222,9 +233,6 @@ inline std::vector<seed_figures> run_seed_processes(std::string const& experimen
                                                     run_options const& o, int seeds,
                                                     int procs,
                                                     std::vector<std::string> const& gpus) {
-    if (o.argv.empty())
-        throw error("--seed-procs", "the program's command line (run_options::argv)",
-                    "none: parse the command line with parse_experiment_line");
     int const cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     int const threads = o.threads > 0 ? o.threads : std::max(1, cores / procs);
     if (o.log)

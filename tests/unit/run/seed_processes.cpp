@@ -19,6 +19,7 @@ using pipeline::testing::scoped_variable;
 
 TEST_CASE("run/seed_processes: one process per GPU by default, --seed-procs when given") {
     run_options o;
+    o.argv = {"experiment"}; // what serve_seed_worker keeps: this program can start workers
     SUBCASE("default device (auto)") {
         CHECK(seed_process_count(o, 5, false, 0) == 1); // no GPU
         CHECK(seed_process_count(o, 5, false, 1) == 1); // one GPU: one seed after another
@@ -41,6 +42,14 @@ TEST_CASE("run/seed_processes: one process per GPU by default, --seed-procs when
         o.device = "auto";
         o.seed_procs = 1;
         CHECK(seed_process_count(o, 5, false, 8) == 1);
+    }
+    SUBCASE("a program that cannot start workers runs its seeds one after another") {
+        o.argv.clear(); // fit_seeds from a main that does not call serve_seed_worker
+        CHECK(seed_process_count(o, 4, false, 8) == 1);
+        o.seed_procs = 2;
+        auto const msg = message_of([&] { seed_process_count(o, 4, false, 8); });
+        CHECK(msg.find("--seed-procs 2: expected a program that can start seed workers")
+              == 0);
     }
     SUBCASE("a data-parallel launch trains each seed with all its processes") {
         CHECK(seed_process_count(o, 4, true, 8) == 1);
