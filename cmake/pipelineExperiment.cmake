@@ -1,13 +1,20 @@
 # pipeline_add_experiment(<name> <source>...)
 #
-# An executable for a pipeline experiment: it links pipeline::pipeline and reuses one
-# precompiled <torch/torch.h> shared by every experiment of the project, so a one-line
-# edit to an experiment recompiles one translation unit without re-parsing LibTorch's
-# headers (about 25 s instead of 35 s on two cores). Available after
+# An executable for a pipeline experiment. With the compiled core (pipeline::core, built
+# by default and installed with the package) it links that: the experiment's translation
+# unit is then the type layer and one call into the core, with no torch header, so a
+# one-line edit recompiles in a few seconds. Without it (a package built with
+# -DPIPELINE_BUILD_CORE=OFF) it links the header-only pipeline::pipeline and reuses one
+# precompiled <torch/torch.h> shared by every experiment of the project. Available after
 # find_package(pipeline) and after add_subdirectory(<pipeline source> pipeline).
 function(pipeline_add_experiment name)
   if(NOT ARGN)
     message(FATAL_ERROR "pipeline_add_experiment(${name} <source>...): no source given")
+  endif()
+  add_executable(${name} ${ARGN})
+  if(TARGET pipeline::core)
+    target_link_libraries(${name} PRIVATE pipeline::core)
+    return()
   endif()
   get_property(pch GLOBAL PROPERTY PIPELINE_EXPERIMENT_PCH)
   if(NOT pch OR NOT TARGET ${pch})
@@ -21,7 +28,6 @@ function(pipeline_add_experiment name)
     target_precompile_headers(${pch} PUBLIC <torch/torch.h>)
     set_property(GLOBAL PROPERTY PIPELINE_EXPERIMENT_PCH ${pch})
   endif()
-  add_executable(${name} ${ARGN})
   target_link_libraries(${name} PRIVATE pipeline::pipeline)
   target_precompile_headers(${name} REUSE_FROM ${pch})
 endfunction()

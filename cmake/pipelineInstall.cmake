@@ -1,10 +1,17 @@
-# Installs the headers and a CMake package, so users write
-#   find_package(pipeline) / target_link_libraries(app pipeline::pipeline)
+# Installs the headers, the compiled core and a CMake package, so users write
+#   find_package(pipeline) / pipeline_add_experiment(app app.cpp)     (the compiled core)
+#   find_package(pipeline) / target_link_libraries(app pipeline::pipeline)  (header-only)
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY include/pipeline DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS pipeline pipeline_dsl EXPORT pipelineTargets)
+set(_pipeline_install_targets pipeline pipeline_dsl)
+if(TARGET pipeline_core)
+  list(APPEND _pipeline_install_targets pipeline_core)
+endif()
+install(TARGETS ${_pipeline_install_targets} EXPORT pipelineTargets
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(EXPORT pipelineTargets NAMESPACE pipeline::
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/pipeline)
 configure_package_config_file(cmake/pipelineConfig.cmake.in

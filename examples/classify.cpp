@@ -12,6 +12,10 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <pipeline/app/guarded.hpp>
+#include <pipeline/predict.hpp>
+#include <pipeline/train/run_context.hpp>
+
 #include "cifar10_experiment.hpp"
 
 namespace fs = std::filesystem;

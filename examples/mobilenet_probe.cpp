@@ -26,7 +26,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
-#include <pipeline/pipeline.hpp>
+#include <pipeline/all.hpp>
 
 using namespace pipeline;
 namespace fs = std::filesystem;

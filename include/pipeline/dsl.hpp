@@ -23,6 +23,7 @@
 #include <pipeline/dsl/schedule_rules.hpp>
 #include <pipeline/dsl/schedules.hpp>
 #include <pipeline/dsl/size_rules.hpp>
+#include <pipeline/dsl/spec.hpp>
 #include <pipeline/dsl/stages.hpp>
 #include <pipeline/dsl/tags.hpp>
 #include <pipeline/dsl/train_params.hpp>

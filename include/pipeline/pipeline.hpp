@@ -1,60 +1,18 @@
-// The whole library: the type layer, the data, the models and the training loop.
+// The library for an experiment file: the type layer (the stages, `|`, the rules and the
+// printed names) and the typed front (`run`, `compare`, `run_variants`, `roadmap`,
+// `fit_seeds`). Header-only (the default), the core's definitions come with it, and with
+// them every tensor header (<pipeline/all.hpp>). Built against pipeline::core
+// (PIPELINE_SEPARATE_COMPILATION), it is the front alone: an experiment file that uses
+// only built-in stages then includes no torch header, and a one-line edit recompiles the
+// front, not the training loop. Stages of your own: <pipeline/extend.hpp>.
 #pragma once
 
-#include <pipeline/augment/augmentation.hpp>
-#include <pipeline/augment/augmenter.hpp>
-#include <pipeline/augment/crop.hpp>
-#include <pipeline/augment/cutout.hpp>
-#include <pipeline/augment/flip.hpp>
-#include <pipeline/augment/mixup.hpp>
-#include <pipeline/augment/normalize.hpp>
-#include <pipeline/augment/resize.hpp>
-#include <pipeline/compat.hpp>
-#include <pipeline/data/batches.hpp>
-#include <pipeline/data/cifar10.hpp>
-#include <pipeline/data/cifar10_format.hpp>
-#include <pipeline/data/dataset.hpp>
-#include <pipeline/data/fashion_mnist.hpp>
-#include <pipeline/data/idx.hpp>
-#include <pipeline/data/idx_format.hpp>
-#include <pipeline/data/image_cache_format.hpp>
-#include <pipeline/data/image_folder.hpp>
-#include <pipeline/data/splits.hpp>
+#include <pipeline/config.hpp>
 #include <pipeline/dsl.hpp>
-#include <pipeline/error.hpp>
+#include <pipeline/dsl/spec.hpp>
 #include <pipeline/experiments.hpp>
-#include <pipeline/io/atomic_file.hpp>
-#include <pipeline/io/pth.hpp>
-#include <pipeline/io/safetensors.hpp>
-#include <pipeline/models/backbone.hpp>
-#include <pipeline/models/layers.hpp>
-#include <pipeline/models/mobilenet_v1.hpp>
-#include <pipeline/models/mobilenet_v2.hpp>
-#include <pipeline/models/mobilenet_v3.hpp>
-#include <pipeline/models/model.hpp>
-#include <pipeline/models/pretrained.hpp>
-#include <pipeline/models/resnet.hpp>
-#include <pipeline/predict.hpp>
-#include <pipeline/random.hpp>
 #include <pipeline/run.hpp>
-#include <pipeline/shape_text.hpp>
-#include <pipeline/text.hpp>
-#include <pipeline/train/checkpoint.hpp>
-#include <pipeline/train/curves.hpp>
-#include <pipeline/train/ema.hpp>
-#include <pipeline/train/evaluate.hpp>
-#include <pipeline/train/export.hpp>
-#include <pipeline/train/fit.hpp>
-#include <pipeline/train/loss.hpp>
-#include <pipeline/train/multi_tensor.hpp>
-#include <pipeline/train/optimizer.hpp>
-#include <pipeline/train/plan.hpp>
-#include <pipeline/train/progress.hpp>
-#include <pipeline/train/records.hpp>
-#include <pipeline/train/run_directory.hpp>
-#include <pipeline/train/run_log.hpp>
-#include <pipeline/train/run_options.hpp>
-#include <pipeline/train/schedule.hpp>
-#include <pipeline/train/seeds.hpp>
-#include <pipeline/train/trainer.hpp>
-#include <pipeline/train/transfer.hpp>
+
+#if defined(PIPELINE_HEADER_ONLY)
+#include <pipeline/all.hpp>
+#endif

@@ -1,4 +1,4 @@
-// EXPECT: pipeline: the block named is not a block of ResNet18 \(it has Stem, Layer1, Layer2, Layer3, Layer4, Head\)
+// EXPECT: pipeline: the block named is not a block of this backbone
 // Rule: Unfreeze<...> names only blocks the backbone has.
 #include <pipeline/dsl.hpp>
 

@@ -1,20 +1,45 @@
 // The tensor side of an Augment<A> stage: `augmentation_impl<A>` acts on a whole float
 // batch [B, C, H, W] on its device, drawing per-example randomness from the stage's own
-// generator. Specialised in crop.hpp, flip.hpp, cutout.hpp, resize.hpp, normalize.hpp and
-// mixup.hpp.
+// generator. The built-in stages are functions of their numbers (crop.hpp, flip.hpp,
+// cutout.hpp, resize.hpp, mixup.hpp), which the core calls from the experiment's
+// specification; `augmentation_op` is the one interface a stage of the user's own enters
+// the core through (`erased_augmentation<A>`).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 #include <torch/torch.h>
 
+#include <pipeline/concepts/augmentation.hpp>
+
 namespace pipeline {
 
-//! `static torch::Tensor train(torch::Tensor const& x, torch::Generator& gen)`: the random
-//! transform of a training batch; `static torch::Tensor eval(torch::Tensor const& x)`: what
-//! evaluation batches get (the identity for purely random stages).
+//! An augmentation as the core runs it: the random transform of a training batch, drawing
+//! from the stage's own generator, and what evaluation batches get.
+class augmentation_op {
+public:
+    virtual ~augmentation_op() = default;
+    virtual torch::Tensor train(torch::Tensor const& x, torch::Generator& gen) = 0;
+    [[nodiscard]] virtual torch::Tensor eval(torch::Tensor const& x) const = 0;
+};
+
+//! Augmentation A (its `augmentation_impl<A>`) behind `augmentation_op`: what an
+//! augmentation of the user's own contributes to the experiment's specification.
 template <class A>
-struct augmentation_impl;
+struct erased_augmentation {
+    static std::unique_ptr<augmentation_op> make() {
+        struct op final : augmentation_op {
+            torch::Tensor train(torch::Tensor const& x, torch::Generator& gen) override {
+                return augmentation_impl<A>::train(x, gen);
+            }
+            [[nodiscard]] torch::Tensor eval(torch::Tensor const& x) const override {
+                return augmentation_impl<A>::eval(x);
+            }
+        };
+        return std::make_unique<op>();
+    }
+};
 
 namespace detail {
 

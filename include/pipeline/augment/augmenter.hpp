@@ -1,20 +1,20 @@
-// The Augment stages of a pipeline, chained: `augmenter<P>` turns a gathered, normalised
-// batch into what the model and the loss see (images and hard labels or soft targets),
-// and gives evaluation its deterministic part (Resize, centre crops). Each stage draws
-// from its own generator seeded with derive_seed(seed, "augment:<stage name>"), so adding
-// or removing one stage leaves the randomness of the others unchanged.
+// The Augment stages of a run, chained: `augmenter` turns a gathered, normalised batch
+// into what the model and the loss see (images and hard labels or soft targets), and
+// gives evaluation its deterministic part (Resize, centre crops). It runs the stages of
+// the experiment's specification (dsl/spec.hpp): built-in stages by their numbers, a
+// stage of the user's own through its `augmentation_op`. Each stage draws from its own
+// generator seeded with derive_seed(seed, "augment:<stage name>"), so adding or removing
+// one stage leaves the randomness of the others unchanged.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
+#include <memory>
+#include <span>
 #include <string>
-#include <tuple>
 #include <utility>
 #include <vector>
 
-#include <boost/hana/type.hpp>
-#include <boost/hana/unpack.hpp>
 #include <torch/torch.h>
 
 #include <pipeline/augment/augmentation.hpp>
@@ -26,7 +26,7 @@
 #include <pipeline/augment/resize.hpp>
 #include <pipeline/compat.hpp>
 #include <pipeline/data/batches.hpp>
-#include <pipeline/dsl/augment_rules.hpp>
+#include <pipeline/dsl/spec.hpp>
 #include <pipeline/random.hpp>
 
 namespace pipeline {
@@ -41,106 +41,145 @@ struct training_batch {
 };
 
 namespace detail {
-template <class... A>
-struct augment_chain {
-    static constexpr std::size_t size = sizeof...(A);
-    template <std::size_t I>
-    using at = std::tuple_element_t<I, std::tuple<A...>>;
+//! A built-in pixel stage of the specification, run by its numbers.
+class builtin_augmentation final : public augmentation_op {
+public:
+    explicit builtin_augmentation(spec::augmentation const& a)
+        : a_(a)
+        , name_(a.name()) {}
 
-    static std::vector<std::string> names() { return {A::name()...}; }
-
-    template <std::size_t... I>
-    static training_batch train(batch const& b, std::vector<torch::Generator>& gens,
-                                int classes, std::index_sequence<I...>) {
-        training_batch out{b.x, b.y, b.y};
-        (step<I>(out, gens[I], classes), ...);
-        return out;
-    }
-
-    template <std::size_t I>
-    static void step(training_batch& out, torch::Generator& gen, int classes) {
-        using X = at<I>;
-        if constexpr (is_mixing<X>) {
-            auto m = mix<X::mixing>(out.x, out.y, classes, gen);
-            out.x = m.x;
-            out.target = m.target;
-        } else {
-            out.x = augmentation_impl<X>::train(out.x, gen);
+    torch::Tensor train(torch::Tensor const& x, torch::Generator& gen) override {
+        switch (a_.kind) {
+        case spec::augmentation_kind::random_crop:
+            return random_crop(x, gen, a_.size, a_.pad, a_.padding, name_);
+        case spec::augmentation_kind::horizontal_flip:
+            return random_horizontal_flip(x, gen);
+        case spec::augmentation_kind::cutout:
+            return cutout(x, gen, a_.size);
+        case spec::augmentation_kind::resize:
+            return resize(x, a_.size);
+        default:
+            return x; // Normalize: done as the batch is gathered
         }
     }
 
-    static torch::Tensor eval(torch::Tensor x) {
-        ((x = eval_one<A>(x)), ...);
-        return x;
+    [[nodiscard]] torch::Tensor eval(torch::Tensor const& x) const override {
+        switch (a_.kind) {
+        case spec::augmentation_kind::random_crop:
+            return centre_crop(x, a_.size);
+        case spec::augmentation_kind::resize:
+            return resize(x, a_.size);
+        default:
+            return x;
+        }
     }
 
-    template <class X>
-    static torch::Tensor eval_one(torch::Tensor const& x) {
-        if constexpr (is_mixing<X>)
-            return x;
-        else
-            return augmentation_impl<X>::eval(x);
-    }
+private:
+    spec::augmentation a_;
+    std::string name_;
 };
+
+//! The stages' operations, in order; a mixing stage has none (mix() runs it).
+using augmentation_ops = std::vector<std::shared_ptr<augmentation_op>>;
+
+inline augmentation_ops make_augmentation_ops(std::span<spec::augmentation const> stages) {
+    augmentation_ops ops;
+    for (auto const& a : stages) {
+        if (a.kind == spec::augmentation_kind::mixing)
+            ops.push_back(nullptr);
+        else if (a.kind == spec::augmentation_kind::custom)
+            ops.push_back(a.make());
+        else
+            ops.push_back(std::make_shared<builtin_augmentation>(a));
+    }
+    return ops;
+}
 } // namespace detail
 
-//! The Augment stages of pipeline `P`, with one generator each on `device`.
-template <class P>
-class augmenter {
-    using chain = typename decltype(hana::unpack(
-        augmentations_t<P>{}, hana::template_<detail::augment_chain>))::type;
-
-public:
-    augmenter(torch::Device const& device, std::uint64_t seed, int classes)
-        : classes_(classes) {
-        for (auto const& name : stream_names())
-            gens_.push_back(compat::make_generator(device, derive_seed(seed, name)));
+//! The random stream of each stage: "augment:" and its printed name, with "#k" added for
+//! the k-th repeat of the same stage (k >= 1), so repeats draw independently.
+inline std::vector<std::string>
+augmentation_stream_names(std::span<spec::augmentation const> stages) {
+    std::vector<std::string> written;
+    for (auto const& a : stages)
+        written.push_back(a.name());
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < written.size(); ++i) {
+        std::size_t repeats = 0;
+        for (std::size_t j = 0; j < i; ++j)
+            repeats += written[j] == written[i];
+        names.push_back("augment:" + written[i]
+                        + (repeats ? "#" + std::to_string(repeats) : ""));
     }
+    return names;
+}
 
-    //! The random stream of each stage: "augment:" and its printed name, with "#k" added
-    //! for the k-th repeat of the same stage (k >= 1), so repeats draw independently.
-    static std::vector<std::string> stream_names() {
-        std::vector<std::string> names;
-        auto const written = chain::names();
-        for (std::size_t i = 0; i < written.size(); ++i) {
-            std::size_t repeats = 0;
-            for (std::size_t j = 0; j < i; ++j)
-                repeats += written[j] == written[i];
-            names.push_back("augment:" + written[i]
-                            + (repeats ? "#" + std::to_string(repeats) : ""));
-        }
-        return names;
+//! What evaluation batches of a run with Augment stages `stages` get after normalisation:
+//! each stage's deterministic part (Resize, centre crops) in order; empty without stages.
+inline batch_view evaluation_view(std::span<spec::augmentation const> stages) {
+    if (stages.empty())
+        return {};
+    return [ops = detail::make_augmentation_ops(stages)](torch::Tensor const& x) {
+        auto out = x;
+        for (auto const& op : ops)
+            if (op)
+                out = op->eval(out);
+        return out;
+    };
+}
+
+//! The Augment stages of a run, with one generator each on `device`.
+class augmenter {
+public:
+    //! `stages` must outlive the augmenter (a specification's are constexpr data).
+    augmenter(std::span<spec::augmentation const> stages, torch::Device const& device,
+              std::uint64_t seed, int classes)
+        : stages_(stages)
+        , ops_(detail::make_augmentation_ops(stages))
+        , names_(augmentation_stream_names(stages))
+        , classes_(classes) {
+        for (auto const& name : names_)
+            gens_.push_back(compat::make_generator(device, derive_seed(seed, name)));
     }
 
     //! Applies every stage, in the order written, to a gathered, normalised batch.
     [[nodiscard]] training_batch train(batch const& b) {
-        return chain::train(b, gens_, classes_, std::make_index_sequence<chain::size>{});
+        training_batch out{b.x, b.y, b.y};
+        for (std::size_t i = 0; i < ops_.size(); ++i) {
+            if (ops_[i]) {
+                out.x = ops_[i]->train(out.x, gens_[i]);
+            } else {
+                auto m = mix(stages_[i].mixing, out.x, out.y, classes_, gens_[i]);
+                out.x = m.x;
+                out.target = m.target;
+            }
+        }
+        return out;
+    }
+
+    //! What evaluation batches get: the deterministic part of every stage.
+    [[nodiscard]] torch::Tensor eval(torch::Tensor x) const {
+        for (auto const& op : ops_)
+            if (op)
+                x = op->eval(x);
+        return x;
     }
 
     //! Each stage's generator under its stream name (handles to the generators this
     //! augmenter draws from), so that a checkpoint can keep their states.
     [[nodiscard]] std::vector<std::pair<std::string, torch::Generator>> streams() const {
         std::vector<std::pair<std::string, torch::Generator>> out;
-        auto const names = stream_names();
-        for (std::size_t i = 0; i < names.size(); ++i)
-            out.emplace_back(names[i], gens_[i]);
+        for (std::size_t i = 0; i < names_.size(); ++i)
+            out.emplace_back(names_[i], gens_[i]);
         return out;
     }
 
-    //! What evaluation batches get: the deterministic stages (Resize, centre crops).
-    [[nodiscard]] static torch::Tensor eval(torch::Tensor const& x) {
-        return chain::eval(x);
-    }
-
-    //! `eval` as a function for device_batches, or empty when it is the identity.
-    [[nodiscard]] static batch_view eval_view() {
-        if constexpr (chain::size == 0)
-            return {};
-        else
-            return [](torch::Tensor const& x) { return chain::eval(x); };
-    }
+    [[nodiscard]] std::vector<std::string> const& stream_names() const { return names_; }
 
 private:
+    std::span<spec::augmentation const> stages_;
+    detail::augmentation_ops ops_;
+    std::vector<std::string> names_;
     int classes_;
     std::vector<torch::Generator> gens_;
 };

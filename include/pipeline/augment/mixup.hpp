@@ -72,12 +72,11 @@ inline std::pair<torch::Tensor, torch::Tensor> cutmix_boxes(torch::Tensor const&
 
 } // namespace detail
 
-//! Mixes batch `x` (float [B, C, H, W]) with labels `labels` (int64 [B]) as MixParams `P`
-//! says: MixUp where `mixup_alpha` > 0, CutMix where `cutmix_alpha` > 0, per example
-//! CutMix with probability `switch_prob` when both are.
-template <MixParams P>
-mixed_batch mix(torch::Tensor const& x, torch::Tensor const& labels, int classes,
-                torch::Generator& gen) {
+//! Mixes batch `x` (float [B, C, H, W]) with labels `labels` (int64 [B]) as `P` says:
+//! MixUp where `mixup_alpha` > 0, CutMix where `cutmix_alpha` > 0, per example CutMix
+//! with probability `switch_prob` when both are.
+inline mixed_batch mix(MixParams const& P, torch::Tensor const& x,
+                       torch::Tensor const& labels, int classes, torch::Generator& gen) {
     auto const b = x.size(0);
     auto const device = x.device();
     // Each example's partner is its neighbour in the shuffled batch (itself when B = 1).
@@ -87,18 +86,18 @@ mixed_batch mix(torch::Tensor const& x, torch::Tensor const& labels, int classes
     torch::Tensor lambda;
     torch::Tensor mixup_x;
     torch::Tensor mixup_lambda;
-    if constexpr (P.mixup_alpha > 0.0) {
+    if (P.mixup_alpha > 0.0) {
         mixup_lambda = detail::beta(P.mixup_alpha, b, gen, device);
         auto l = mixup_lambda.view({b, 1, 1, 1});
         mixup_x = x * l + x_other * (1.0 - l);
         out = mixup_x;
         lambda = mixup_lambda;
     }
-    if constexpr (P.cutmix_alpha > 0.0) {
+    if (P.cutmix_alpha > 0.0) {
         auto drawn = detail::beta(P.cutmix_alpha, b, gen, device);
         auto [box, kept] = detail::cutmix_boxes(drawn, x.size(2), x.size(3), gen);
         auto cut_x = torch::where(box, x_other, x);
-        if constexpr (P.mixup_alpha > 0.0) {
+        if (P.mixup_alpha > 0.0) {
             auto use_cut = detail::uniform(b, gen, device).lt(P.switch_prob);
             out = torch::where(use_cut.view({b, 1, 1, 1}), cut_x, mixup_x);
             lambda = torch::where(use_cut, kept, mixup_lambda);
@@ -111,6 +110,13 @@ mixed_batch mix(torch::Tensor const& x, torch::Tensor const& labels, int classes
     auto other = own.index_select(0, partner);
     auto l = lambda.unsqueeze(1);
     return {out, own * l + other * (1.0 - l), lambda, partner};
+}
+
+//! `mix` with the parameters of a mixing stage's type: `mix<MixUp::mixing>(x, y, 10, gen)`.
+template <MixParams P>
+mixed_batch mix(torch::Tensor const& x, torch::Tensor const& labels, int classes,
+                torch::Generator& gen) {
+    return mix(P, x, labels, classes, gen);
 }
 
 } // namespace pipeline

@@ -4,17 +4,21 @@
 // A backbone is two pieces:
 //
 //  1. A descriptor (type layer, dsl/backbones/<family>.hpp): an empty type deriving from
-//     `backbone_descriptor<"Name", Family, owns<Block, "prefix."...>...>` (dsl/backbone.hpp)
-//     that lists the named blocks in data-flow order with the state-dict prefixes each
-//     owns (every parameter of the module must fall under exactly one block), and adds
+//     `backbone_descriptor<"Name", Family, owns<Block, "prefix."...>...>`
+//     (dsl/backbone.hpp) that lists the named blocks in data-flow order with the state-dict
+//     prefixes each owns (every parameter of the module must fall under exactly one block;
+//     the rules on Frozen/Unfreeze/LrScale check block names against this list), and adds
 //       features              channels entering the replaced classifier (int)
 //       replaced_head         the classifier's prefix: never loaded from pretrained weights
-//       stem_conv             the first convolution's weight (1-channel adaptation, CifarStem)
+//       stem_conv             the first convolution's weight (1-channel adaptation,
+//       CifarStem) weights_name          the stem of its weights files (`resnet18`)
+//     and, where it differs from backbone_descriptor's default,
 //       default_head_dropout  dropout before the classifier unless HeadDropout<p> is given
-//       weights_name          the stem of its weights files (`resnet18`)
-//       statistics            the input mean/std its pretrained weights expect
-//       imagenet_files()      the file names Pretrained<ImageNet> looks for
-//       require_block<Block>()  a static_assert naming the backbone and its blocks
+//       (0) statistics            the input mean/std its pretrained weights expect
+//       (ImageNet's) imagenet_files()      the file names Pretrained<ImageNet> looks for
+//                             (`<weights_name>.imagenet.safetensors`, then `.pth`)
+//       torchvision_files(), hf_repos()   other caches holding its weights (none)
+//       supports_cifar_stem   whether CifarStem applies (false; ResNets: true)
 //     and whatever its family needs to build the module (ResNets: `layers`, `bottleneck`).
 //
 //  2. A module (tensor layer, models/<family>.hpp) whose parameter names are the reference
@@ -32,10 +36,13 @@
 //     `forward_block(i, x)` for i = 0, 1, ... in turn equals `forward(x)`, so that a
 //     frozen prefix runs under no-grad (models/backbone.hpp checks it as `block_module`).
 //
-// Adding a backbone of an existing family is one descriptor; adding a family is one
-// descriptor file, one module file with its builder, and a line in each umbrella header
-// (dsl/backbones.hpp, models/backbone.hpp). tests/unit/models/ holds the checks every
-// backbone must pass (parameter counts, block ownership, block-wise forward, parity).
+// Adding a backbone of an existing family is one descriptor (and, for a built-in family,
+// nothing else: the experiment's specification carries what its module needs). A family
+// of your own is a descriptor and a module with its builder; `#include
+// <pipeline/extend.hpp>` where you specialise backbone_builder, and the compiled core runs
+// it through `backbone_network` (models/backbone.hpp). tests/unit/models/ holds the checks
+// every backbone must pass (parameter counts, block ownership, block-wise forward,
+// parity); tests/consumer/custom_stages.cpp trains a backbone of a user's own.
 #pragma once
 
 #include <concepts>
@@ -63,6 +70,12 @@ struct model_config {
 template <class B>
 struct backbone_builder;
 
+//! The one interface of a backbone's module as the core calls it (models/backbone.hpp),
+//! and `make(config)` of backbone B behind it, defined there for every buildable B.
+class backbone_network;
+template <class B>
+struct erased_backbone;
+
 //! A complete backbone descriptor.
 template <class B>
 concept backbone_spec = is_backbone<B> && requires(std::string_view block) {
@@ -78,7 +91,7 @@ concept backbone_spec = is_backbone<B> && requires(std::string_view block) {
     { B::weights_name } -> std::convertible_to<std::string_view>;
     { B::statistics.mean[0] } -> std::convertible_to<double>;
     { B::statistics.std[0] } -> std::convertible_to<double>;
-    { B::imagenet_files() } -> std::same_as<std::vector<std::string>>;
+    { B::supports_cifar_stem } -> std::convertible_to<bool>;
 };
 
 //! A backbone whose family has a module builder (include its models/ header).

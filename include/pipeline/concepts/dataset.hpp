@@ -43,6 +43,15 @@ namespace pipeline {
 template <class D>
 struct dataset_loader;
 
+//! What a loader returns (data/dataset.hpp), and `locate`/`load` of dataset D's loader as
+//! the core calls them, defined there for every D: FashionMNIST, CIFAR10 and ImageFolder
+//! are numbers in the experiment's specification (dsl/spec.hpp); a dataset of your own
+//! enters it through these (`#include <pipeline/extend.hpp>` where you specialise
+//! dataset_loader<D>).
+struct dataset_splits;
+template <class D>
+struct erased_dataset;
+
 //! A complete dataset tag.
 template <class D>
 concept dataset_spec = is_dataset<D> && requires {
@@ -59,12 +68,10 @@ concept dataset_spec = is_dataset<D> && requires {
 
 //! A dataset whose loader is visible (include its data/ header).
 template <class D>
-concept loadable_dataset =
-    dataset_spec<D>
-    && requires(std::optional<std::filesystem::path> const& given,
-                std::filesystem::path const& dir) {
-           { dataset_loader<D>::locate(given) } -> std::convertible_to<std::filesystem::path>;
-           dataset_loader<D>::load(dir);
-       };
+concept loadable_dataset = dataset_spec<D> && requires(
+    std::optional<std::filesystem::path> const& given, std::filesystem::path const& dir) {
+    { dataset_loader<D>::locate(given) } -> std::convertible_to<std::filesystem::path>;
+    dataset_loader<D>::load(dir);
+};
 
 } // namespace pipeline

@@ -17,7 +17,10 @@
 //     `accepts_soft_targets`; a loss with other arithmetic specialises it.
 //
 // Validation and test losses are always the unsmoothed cross-entropy, so they compare
-// across losses.
+// across losses. CrossEntropy, SoftTargetCE and SmoothedCE<eps> are numbers in the
+// experiment's specification (dsl/spec.hpp); a loss of your own enters it through
+// `erased_loss<L>::make` (`#include <pipeline/extend.hpp>` where you specialise
+// loss_function<L>), so only its code is compiled in your file.
 #pragma once
 
 #include <concepts>
@@ -30,6 +33,12 @@ namespace pipeline {
 //! The tensor side of loss L (train/loss.hpp).
 template <class L>
 struct loss_function;
+
+//! The one interface of a loss as the core calls it (train/loss.hpp), and `make()` of
+//! loss L behind it, defined there for every L.
+class loss_op;
+template <class L>
+struct erased_loss;
 
 //! A complete loss tag.
 template <class L>

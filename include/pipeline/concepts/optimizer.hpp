@@ -20,7 +20,12 @@
 //           `Layer3.no_decay`: no weight decay on BatchNorm and bias parameters), each
 //           block's rate factor applied; multi-tensor (_foreach_) steps on CUDA.
 //     Per-parameter state must be SGD's or AdamW's state types, which checkpoints save
-//     (train/checkpoint.hpp), or the checkpoint code learns the new type.
+//     (record/checkpoint.hpp), or the checkpoint code learns the new type.
+//
+// SGD and AdamW are numbers in the experiment's specification (dsl/spec.hpp); an optimizer
+// of your own enters it through `erased_optimizer<O>::make` (defined with the tensor code,
+// train/optimizer.hpp; `#include <pipeline/extend.hpp>` where you specialise
+// optimizer_builder<O>), so only its code is compiled in your file.
 #pragma once
 
 #include <concepts>
@@ -34,11 +39,29 @@ namespace pipeline {
 template <class O>
 struct optimizer_builder;
 
+//! Tensor-side types an optimizer's builder takes and returns (train/optimizer.hpp,
+//! train/transfer.hpp).
+struct built_optimizer;
+struct block_parameters;
+
+//! `make(blocks, multi_tensor)` of optimizer O's builder, as the core calls it: defined in
+//! train/optimizer.hpp for every O.
+template <class O>
+struct erased_optimizer;
+
 //! A complete optimizer tag.
 template <class O>
 concept optimizer_spec = is_optimizer<O> && requires {
     { O::name() } -> std::convertible_to<std::string>;
     { O::lr } -> std::convertible_to<double>;
+};
+
+//! An optimizer whose tensor side is visible: `optimizer_builder<O>` with its weight decay
+//! (what the printed plan reports) and `make`.
+template <class O>
+concept implemented_optimizer = optimizer_spec<O> && requires {
+    { optimizer_builder<O>::weight_decay } -> std::convertible_to<double>;
+    &optimizer_builder<O>::make;
 };
 
 } // namespace pipeline

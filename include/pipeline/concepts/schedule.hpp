@@ -17,15 +17,25 @@
 //           `clock.steps_per_epoch`: a closed form of the step, not a stateful
 //           scheduler, so it is tested against torch's values and resumes exactly.
 //     The loop sets every group's rate from it before each step (times the group's
-//     factor, 0 while the group's block is frozen).
+//     factor, 0 while the group's block is frozen). The built-in schedules are numbers
+//     in the experiment's specification (dsl/spec.hpp); a schedule of your own enters it
+//     as the function `scheduled_by_formula<S>` below, which needs no tensor header.
 #pragma once
 
 #include <concepts>
+#include <cstdint>
 #include <string>
 
 #include <pipeline/dsl/tags.hpp>
 
 namespace pipeline {
+
+//! Where training stands: step counts from 0.
+struct schedule_clock {
+    std::int64_t step = 0;
+    std::int64_t steps_per_epoch = 1;
+    std::int64_t total_steps = 1;
+};
 
 //! The formula of schedule S: specialised in train/schedule.hpp.
 template <class S>
@@ -36,5 +46,18 @@ template <class S>
 concept schedule_spec = is_schedule<S> && requires {
     { S::name() } -> std::convertible_to<std::string>;
 };
+
+//! A schedule whose formula is visible: `schedule_formula<S>::lr(base_lr, clock)`.
+template <class S>
+concept implemented_schedule = schedule_spec<S> && requires(schedule_clock const& c) {
+    { schedule_formula<S>::lr(1.0, c) } -> std::convertible_to<double>;
+};
+
+//! The rate of schedule S at `clock` for the base rate `base_lr`: what a schedule of a
+//! user's own contributes to the experiment's specification (dsl/spec.hpp).
+template <class S>
+double scheduled_by_formula(double base_lr, schedule_clock const& clock) {
+    return schedule_formula<S>::lr(base_lr, clock);
+}
 
 } // namespace pipeline

@@ -6,12 +6,20 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <span>
+#include <vector>
 
 #include <torch/torch.h>
 
 #include <pipeline/data/dataset.hpp>
 
 namespace pipeline {
+
+//! Per-channel means and standard deviations of a run's inputs, pixels scaled to [0, 1].
+struct channel_statistics {
+    std::vector<double> mean;
+    std::vector<double> std;
+};
 
 //! A float batch ready for the model: `x` float [B, C, H, W] normalised, `y` int64 [B].
 struct batch {
@@ -24,24 +32,19 @@ class normalizer {
 public:
     normalizer() = default;
 
-    template <std::size_t C>
-    normalizer(std::array<double, C> const& mean, std::array<double, C> const& std,
+    //! For per-channel `mean` and `std` (as many of each as the images have channels).
+    normalizer(std::span<double const> mean, std::span<double const> std,
                torch::Device const& device) {
-        std::array<float, C> scale{};
-        std::array<float, C> shift{};
-        for (std::size_t c = 0; c < C; ++c) {
-            scale[c] = static_cast<float>(1.0 / (255.0 * std[c]));
-            shift[c] = static_cast<float>(-mean[c] / std[c]);
+        auto const c = static_cast<std::int64_t>(mean.size());
+        std::vector<float> scale(mean.size());
+        std::vector<float> shift(mean.size());
+        for (std::size_t k = 0; k < mean.size(); ++k) {
+            scale[k] = static_cast<float>(1.0 / (255.0 * std[k]));
+            shift[k] = static_cast<float>(-mean[k] / std[k]);
         }
         auto opts = torch::TensorOptions().dtype(torch::kFloat32);
-        scale_ =
-            torch::from_blob(scale.data(), {1, static_cast<std::int64_t>(C), 1, 1}, opts)
-                .clone()
-                .to(device);
-        shift_ =
-            torch::from_blob(shift.data(), {1, static_cast<std::int64_t>(C), 1, 1}, opts)
-                .clone()
-                .to(device);
+        scale_ = torch::from_blob(scale.data(), {1, c, 1, 1}, opts).clone().to(device);
+        shift_ = torch::from_blob(shift.data(), {1, c, 1, 1}, opts).clone().to(device);
     }
 
     [[nodiscard]] torch::Tensor operator()(torch::Tensor const& images_u8) const {

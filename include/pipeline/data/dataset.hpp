@@ -99,4 +99,16 @@ find_data_dir(std::optional<std::filesystem::path> const& given, std::string con
         "a directory holding " + marker_file, system_defaults, how_to_get);
 }
 
+//! Dataset D's loader as the core calls it: what a dataset of the user's own contributes to
+//! the experiment's specification.
+template <class D>
+struct erased_dataset {
+    static std::filesystem::path locate(std::optional<std::filesystem::path> const& given) {
+        return dataset_loader<D>::locate(given);
+    }
+    static dataset_splits load(std::filesystem::path const& dir) {
+        return dataset_loader<D>::load(dir);
+    }
+};
+
 } // namespace pipeline

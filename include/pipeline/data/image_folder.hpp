@@ -337,23 +337,32 @@ inline decoded load(std::filesystem::path const& root, ImageFolderParams const& 
 
 } // namespace image_folder
 
+namespace image_folder {
+//! Where an ImageFolder named `folder` of `classes` classes lives (--data-dir, else
+//! $PIPELINE_DATA_DIR/<folder>): a folder of class folders, or of train/ and val/.
+inline std::filesystem::path locate(std::optional<std::filesystem::path> const& given,
+                                    std::string const& folder, int classes) {
+    namespace fs = std::filesystem;
+    return find_data_dir(
+        given, folder,
+        [classes](fs::path const& c) {
+            std::error_code ec;
+            return fs::is_directory(c, ec) && !class_folders(c).empty()
+                   && (fs::is_directory(c / "train", ec)
+                       || static_cast<int>(class_folders(c).size()) == classes);
+        },
+        "a folder of " + std::to_string(classes)
+            + " class folders (<root>/<class>/*.jpg, or <root>/train/<class> and "
+              "<root>/val/<class>)",
+        {}, "pass --data-dir or set PIPELINE_DATA_DIR");
+}
+} // namespace image_folder
+
 template <fixed_string Name, ImageFolderParams P>
 struct dataset_loader<ImageFolder<Name, P>> {
     static std::filesystem::path locate(std::optional<std::filesystem::path> const& given) {
-        namespace fs = std::filesystem;
-        return find_data_dir(
-            given, std::string(ImageFolder<Name, P>::folder),
-            [](fs::path const& c) {
-                std::error_code ec;
-                return fs::is_directory(c, ec) && !image_folder::class_folders(c).empty()
-                       && (fs::is_directory(c / "train", ec)
-                           || static_cast<int>(image_folder::class_folders(c).size())
-                                  == P.classes);
-            },
-            "a folder of " + std::to_string(P.classes)
-                + " class folders (<root>/<class>/*.jpg, or <root>/train/<class> and "
-                  "<root>/val/<class>)",
-            {}, "pass --data-dir or set PIPELINE_DATA_DIR");
+        return image_folder::locate(given, std::string(ImageFolder<Name, P>::folder),
+                                    P.classes);
     }
 
     static dataset_splits load(std::filesystem::path const& dir) {

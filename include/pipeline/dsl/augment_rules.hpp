@@ -19,6 +19,7 @@
 #include <boost/hana/type.hpp>
 #include <boost/hana/unpack.hpp>
 
+#include <pipeline/concepts/augmentation.hpp>
 #include <pipeline/dsl/at_most_one.hpp>
 #include <pipeline/dsl/augmentations.hpp>
 #include <pipeline/dsl/losses.hpp>
@@ -99,13 +100,14 @@ constexpr int first_oversized(Augs const& augs, int height, int width) {
             if (check == size_check::reflect_pad && X::padding == Padding::reflect
                 && X::pad > 0 && (X::pad >= height || X::pad >= width))
                 found = index + 1;
-            height = width = X::size;
-        } else if constexpr (is_resize<X>) {
-            height = width = X::size;
         } else if constexpr (is_cutout<X>) {
             if (check == size_check::cutout && (X::size > height || X::size > width))
                 found = index + 1;
         }
+        // Any stage that declares the side it outputs (RandomCrop, Resize, one of your
+        // own: concepts/augmentation.hpp) sets what the next stage receives.
+        if constexpr (output_size_of<X>() > 0)
+            height = width = output_size_of<X>();
         ++index;
     });
     return found;

@@ -32,6 +32,8 @@ struct RandomCrop : augmentation_tag {
     static constexpr int size = Size;
     static constexpr int pad = Pad;
     static constexpr Padding padding = Mode;
+    //! The side of its output (concepts/augmentation.hpp): the size rules follow it.
+    static constexpr int output_size = Size;
     static std::string name() {
         return "RandomCrop<" + std::to_string(Size) + ", " + std::to_string(Pad)
                + (Mode == Padding::zero ? ", Padding::zero" : "") + ">";
@@ -56,6 +58,8 @@ template <int N>
 struct Resize : augmentation_tag {
     static_assert(N >= 1, "pipeline: Resize<N> needs N >= 1");
     static constexpr int size = N;
+    //! The side of its output (concepts/augmentation.hpp): the size rules follow it.
+    static constexpr int output_size = N;
     static std::string name() { return "Resize<" + std::to_string(N) + ">"; }
 };
 

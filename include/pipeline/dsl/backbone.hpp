@@ -65,6 +65,28 @@ struct backbone_descriptor : backbone_tag, named<Name> {
     template <class Block>
     static constexpr bool has_block = (std::is_same_v<Block, typename Owned::block> || ...);
 
+    //! Whether `Block` is one of the blocks; a block it lacks stops compilation here (a
+    //! Frozen<...>, Unfreeze<...> or LrScale<...> naming it), the compiler's note above
+    //! the message naming the backbone and what its blocks own.
+    template <class Block>
+    static constexpr bool require_block() {
+        static_assert(has_block<Block>,
+                      "pipeline: the block named is not a block of this backbone (the "
+                      "'required from' lines above name the backbone and its blocks, "
+                      "owns<Block, \"prefix.\">; docs/stages.md lists every backbone's "
+                      "blocks)");
+        return has_block<Block>;
+    }
+
+    //! Defaults a descriptor states only where it differs: no dropout before the
+    //! classifier, ImageNet's input statistics, no CifarStem (a ResNet stem replacement).
+    static constexpr double default_head_dropout = 0.0;
+    static constexpr input_statistics statistics = imagenet_statistics;
+    static constexpr bool supports_cifar_stem = false;
+
+    //! The file names Pretrained<ImageNet> looks for in the weights directory, most
+    //! preferred first: `<weights_name>.imagenet.safetensors`, then `.pth`, unless the
+    //! descriptor names its own (`static std::vector<std::string> imagenet_files()`).
     //! File names of its ImageNet weights in torchvision's download cache
     //! ($TORCH_HOME/hub/checkpoints), most preferred first; none by default.
     static std::vector<std::string> torchvision_files() { return {}; }

@@ -125,10 +125,10 @@ template <class... Options>
 inline constexpr bool one_head_dropout = at_most_one(hana::tuple_t<Options...>,
                                                      detail::is_head_dropout_fn);
 //! CifarStem replaces a ResNet's 7x7 stride-2 conv and max-pool; MobileNets have neither.
+//! The descriptor says whether it applies (`supports_cifar_stem`).
 template <class B, class... Options>
 inline constexpr bool cifar_stem_fits =
-    !(std::is_same_v<Options, CifarStem> || ...)
-    || std::is_same_v<typename B::family, resnet_family>;
+    !(std::is_same_v<Options, CifarStem> || ...) || B::supports_cifar_stem;
 //! Whether the options load weights: a Pretrained<...>, or Frozen<...> without one and
 //! without FreezeRandomInit, which implies Pretrained<ImageNet> (the weights a frozen
 //! block must hold come from somewhere, and the backbone's default weights are what

@@ -1,7 +1,7 @@
 // How a run spreads over processes: `Distributed<DDP>` trains data-parallel on PyTorch's
 // c10d (NCCL on GPUs, Gloo on CPUs), one process per device, launched as torchrun does.
 // The tag and its hyperparameters; the process group and the gradient reduction live in
-// pipeline/train/distributed.hpp. Torch-free.
+// pipeline/parallel/distributed.hpp. Torch-free.
 #pragma once
 
 #include <string>

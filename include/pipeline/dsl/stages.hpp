@@ -139,7 +139,7 @@ struct ModelStage {
     static_assert(!is_backbone<B> || backbone_spec<B>,
                   "pipeline: this backbone tag is not a complete backbone descriptor "
                   "(blocks and what they own, features, replaced_head, stem_conv, "
-                  "weights_name, statistics, imagenet_files()); derive it from "
+                  "weights_name); derive it from "
                   "backbone_descriptor and see pipeline/concepts/backbone.hpp");
     static_assert((is_model_option<Options> && ...),
                   "pipeline: Model<B, Options...> takes model options after the backbone");

@@ -1,16 +1,22 @@
-// From a backbone descriptor to its module: `backbone_builder<B>::make(config)`, which each
-// family's header specialises (concepts/backbone.hpp is the contract). This header brings
-// every family in and names what the training loop relies on: a module that runs block by
-// block, as its descriptor names the blocks.
+// From a backbone to its module. `backbone_network` is the one interface the core runs a
+// model through (forward, block by block, and the module's parameters and buffers);
+// `make_network` builds the module of any backbone of the experiment's specification:
+// the built-in families by their numbers (models/resnet.hpp, mobilenet_v1.hpp, _v2.hpp,
+// _v3.hpp), a backbone of the user's own through `erased_backbone<B>`, which adapts the
+// module its `backbone_builder<B>` makes (concepts/backbone.hpp is the contract).
 #pragma once
 
 #include <concepts>
 #include <cstddef>
+#include <memory>
+#include <utility>
 
 #include <torch/torch.h>
 
 #include <pipeline/concepts/backbone.hpp>
 #include <pipeline/dsl/backbones.hpp>
+#include <pipeline/dsl/spec.hpp>
+#include <pipeline/error.hpp>
 #include <pipeline/models/mobilenet_v1.hpp>
 #include <pipeline/models/mobilenet_v2.hpp>
 #include <pipeline/models/mobilenet_v3.hpp>
@@ -27,6 +33,45 @@ concept block_module = requires(M& m, torch::Tensor x, std::size_t i) {
     { m->forward(x) } -> std::same_as<torch::Tensor>;
 };
 
+//! A backbone's module as the core runs it.
+class backbone_network {
+public:
+    virtual ~backbone_network() = default;
+    //! The module: its parameters and buffers by torchvision's (timm's) names, train/eval
+    //! mode, device moves.
+    virtual torch::nn::Module& module() = 0;
+    [[nodiscard]] virtual std::shared_ptr<torch::nn::Module> module_ptr() const = 0;
+    virtual torch::Tensor forward(torch::Tensor x) = 0;
+    //! Block `block` of the descriptor's blocks; running 0 .. block_count() - 1 in turn is
+    //! `forward`.
+    virtual torch::Tensor forward_block(std::size_t block, torch::Tensor x) = 0;
+    [[nodiscard]] virtual std::size_t block_count() const = 0;
+};
+
+//! Module holder M behind `backbone_network`.
+template <block_module M>
+class backbone_adapter final : public backbone_network {
+public:
+    explicit backbone_adapter(M module)
+        : m_(std::move(module)) {}
+
+    torch::nn::Module& module() override { return *m_; }
+    [[nodiscard]] std::shared_ptr<torch::nn::Module> module_ptr() const override {
+        return m_.ptr();
+    }
+    torch::Tensor forward(torch::Tensor x) override { return m_->forward(std::move(x)); }
+    torch::Tensor forward_block(std::size_t block, torch::Tensor x) override {
+        return m_->forward_block(block, std::move(x));
+    }
+    [[nodiscard]] std::size_t block_count() const override { return m_->block_count(); }
+
+    //! The module as its own type.
+    [[nodiscard]] M const& holder() const { return m_; }
+
+private:
+    M m_;
+};
+
 //! The module type of backbone B.
 template <buildable_backbone B>
 using backbone_module_t = typename backbone_builder<B>::module_type;
@@ -38,6 +83,50 @@ backbone_module_t<B> make_backbone(model_config const& config) {
                   "pipeline: a backbone's module must run block by block (block_count(), "
                   "forward_block(i, x)); see concepts/backbone.hpp");
     return backbone_builder<B>::make(config);
+}
+
+//! Backbone B's module behind `backbone_network`: what a backbone of the user's own
+//! contributes to the experiment's specification.
+template <class B>
+struct erased_backbone {
+    static std::unique_ptr<backbone_network> make(model_config const& config) {
+        return std::make_unique<backbone_adapter<backbone_module_t<B>>>(
+            make_backbone<B>(config));
+    }
+};
+
+//! The module of backbone `b` for `config` (its head_dropout already resolved: the
+//! specification's Model record carries HeadDropout<p>'s, or the descriptor's default).
+//! Its block count must be the descriptor's.
+inline std::unique_ptr<backbone_network> make_network(spec::backbone const& b,
+                                                      model_config const& config) {
+    std::unique_ptr<backbone_network> net;
+    switch (b.family) {
+    case spec::backbone_family::resnet:
+        net = std::make_unique<backbone_adapter<models::ResNet>>(
+            models::make_resnet(b, config));
+        break;
+    case spec::backbone_family::mobilenet_v1:
+        net = std::make_unique<backbone_adapter<models::MobileNetV1>>(
+            models::make_mobilenet_v1(b, config));
+        break;
+    case spec::backbone_family::mobilenet_v2:
+        net = std::make_unique<backbone_adapter<models::MobileNetV2>>(
+            models::make_mobilenet_v2(b, config));
+        break;
+    case spec::backbone_family::mobilenet_v3:
+        net = std::make_unique<backbone_adapter<models::MobileNetV3>>(
+            models::make_mobilenet_v3(b, config));
+        break;
+    case spec::backbone_family::custom:
+        net = b.make(config);
+        break;
+    }
+    if (net->block_count() != b.blocks.size())
+        throw error("the module of " + b.name(),
+                    std::to_string(b.blocks.size()) + " blocks, as its descriptor names",
+                    std::to_string(net->block_count()) + " (forward_block)");
+    return net;
 }
 
 } // namespace pipeline

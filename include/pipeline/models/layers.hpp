@@ -12,6 +12,9 @@
 
 #include <torch/torch.h>
 
+#include <pipeline/concepts/backbone.hpp>
+#include <pipeline/dsl/spec.hpp>
+
 namespace pipeline::models {
 
 enum class activation { none, relu, relu6, hardswish };
@@ -100,6 +103,28 @@ struct mobilenet_options {
     //! HeadDropout<p> says otherwise).
     double head_dropout = 0.0;
 };
+
+} // namespace pipeline::models
+
+namespace pipeline::detail {
+//! The dropout before backbone `b`'s classifier: `config`'s, or below 0 the descriptor's
+//! default. The one place the default applies to a module built by hand; a run's
+//! specification carries it resolved already (dsl/spec.hpp).
+inline double head_dropout_for(spec::backbone const& b, model_config const& config) {
+    return config.head_dropout < 0.0 ? b.default_head_dropout : config.head_dropout;
+}
+
+inline models::mobilenet_options mobilenet_options_for(spec::backbone const& b,
+                                                       model_config const& config) {
+    models::mobilenet_options o;
+    o.in_channels = config.in_channels;
+    o.num_classes = config.num_classes;
+    o.head_dropout = head_dropout_for(b, config);
+    return o;
+}
+} // namespace pipeline::detail
+
+namespace pipeline::models {
 
 //! torchvision's MobileNet v2/v3 layout, `features` (stem, inverted residuals, last conv)
 //! then `classifier`, run block by block as the descriptor names them: block i is

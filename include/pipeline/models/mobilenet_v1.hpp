@@ -12,6 +12,7 @@
 
 #include <pipeline/concepts/backbone.hpp>
 #include <pipeline/dsl/backbones/mobilenet.hpp>
+#include <pipeline/dsl/spec.hpp>
 #include <pipeline/models/layers.hpp>
 
 namespace pipeline::models {
@@ -109,18 +110,23 @@ TORCH_MODULE(MobileNetV1);
 
 namespace pipeline {
 
-//! The module of the MobileNetV1 descriptor.
+namespace models {
+//! The module of MobileNet v1 `b` for `config` (a head_dropout below 0: the
+//! descriptor's default).
+inline models::MobileNetV1 make_mobilenet_v1(spec::backbone const& b,
+                                             model_config const& config) {
+    return MobileNetV1(detail::mobilenet_options_for(b, config));
+}
+} // namespace models
+
+//! The module of every MobileNetV1 descriptor.
 template <class B>
 requires std::same_as<typename B::family, mobilenet_v1_family>
 struct backbone_builder<B> {
     using module_type = models::MobileNetV1;
 
     static module_type make(model_config const& c) {
-        models::mobilenet_options o;
-        o.in_channels = c.in_channels;
-        o.num_classes = c.num_classes;
-        o.head_dropout = c.head_dropout < 0.0 ? B::default_head_dropout : c.head_dropout;
-        return module_type(o);
+        return models::make_mobilenet_v1(detail::backbone_record<B>(), c);
     }
 };
 

@@ -11,6 +11,7 @@
 
 #include <pipeline/concepts/backbone.hpp>
 #include <pipeline/dsl/backbones/mobilenet.hpp>
+#include <pipeline/dsl/spec.hpp>
 #include <pipeline/models/layers.hpp>
 
 namespace pipeline::models {
@@ -83,18 +84,23 @@ TORCH_MODULE(MobileNetV2);
 
 namespace pipeline {
 
-//! The module of the MobileNetV2 descriptor.
+namespace models {
+//! The module of MobileNet v2 `b` for `config` (a head_dropout below 0: the
+//! descriptor's default).
+inline models::MobileNetV2 make_mobilenet_v2(spec::backbone const& b,
+                                             model_config const& config) {
+    return MobileNetV2(b.features, detail::mobilenet_options_for(b, config));
+}
+} // namespace models
+
+//! The module of every MobileNetV2 descriptor.
 template <class B>
 requires std::same_as<typename B::family, mobilenet_v2_family>
 struct backbone_builder<B> {
     using module_type = models::MobileNetV2;
 
     static module_type make(model_config const& c) {
-        models::mobilenet_options o;
-        o.in_channels = c.in_channels;
-        o.num_classes = c.num_classes;
-        o.head_dropout = c.head_dropout < 0.0 ? B::default_head_dropout : c.head_dropout;
-        return module_type(B::features, o);
+        return models::make_mobilenet_v2(detail::backbone_record<B>(), c);
     }
 };
 

@@ -12,6 +12,7 @@
 
 #include <pipeline/concepts/backbone.hpp>
 #include <pipeline/dsl/backbones/mobilenet.hpp>
+#include <pipeline/dsl/spec.hpp>
 #include <pipeline/models/layers.hpp>
 
 namespace pipeline::models {
@@ -95,18 +96,24 @@ TORCH_MODULE(MobileNetV3);
 
 namespace pipeline {
 
-//! The module of the MobileNetV3Small and MobileNetV3Large descriptors.
+namespace models {
+//! The module of MobileNet v3 `b` for `config` (a head_dropout below 0: the
+//! descriptor's default).
+inline models::MobileNetV3 make_mobilenet_v3(spec::backbone const& b,
+                                             model_config const& config) {
+    return MobileNetV3(b.inverted_residuals, b.features,
+                       detail::mobilenet_options_for(b, config));
+}
+} // namespace models
+
+//! The module of every MobileNetV3Small and MobileNetV3Large descriptor.
 template <class B>
 requires std::same_as<typename B::family, mobilenet_v3_family>
 struct backbone_builder<B> {
     using module_type = models::MobileNetV3;
 
     static module_type make(model_config const& c) {
-        models::mobilenet_options o;
-        o.in_channels = c.in_channels;
-        o.num_classes = c.num_classes;
-        o.head_dropout = c.head_dropout < 0.0 ? B::default_head_dropout : c.head_dropout;
-        return module_type(B::table, B::features, o);
+        return models::make_mobilenet_v3(detail::backbone_record<B>(), c);
     }
 };
 

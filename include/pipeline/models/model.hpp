@@ -1,12 +1,14 @@
-// From a Model<B, Options...> stage to a ready module: the architecture shaped by the
-// options (CifarStem, HeadDropout<p>), the head sized for the dataset, and the weights of
-// Pretrained<...> loaded (strict unless NonStrict), with a report of what stayed fresh.
+// From a Model stage of the experiment's specification to a ready module: the architecture
+// shaped by the options (CifarStem, HeadDropout<p>), the head sized for the dataset, and
+// the weights of Pretrained<...> loaded (strict unless NonStrict), with a report of what
+// stayed fresh.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -16,7 +18,9 @@
 
 #include <torch/torch.h>
 
-#include <pipeline/dsl/model_options.hpp>
+#include <pipeline/config.hpp>
+#include <pipeline/data/batches.hpp>
+#include <pipeline/dsl/spec.hpp>
 #include <pipeline/error.hpp>
 #include <pipeline/models/backbone.hpp>
 #include <pipeline/models/pretrained.hpp>
@@ -39,30 +43,30 @@ inline std::filesystem::path cache_home() {
 }
 } // namespace detail
 
-//! Every file `Pretrained<ImageNet>` looks for, most preferred first: the conventional
-//! names in the weights directory (--weights-dir, $PIPELINE_WEIGHTS_DIR, the pipeline
-//! cache); torchvision's download cache ($TORCH_HOME/hub/checkpoints, TORCH_HOME defaulting
-//! to
-//! ~/.cache/torch), which holds what `torchvision.models.resnet18(weights="DEFAULT")` ever
-//! downloaded; and the Hugging Face hub cache ($HF_HUB_CACHE, or $HF_HOME/hub, HF_HOME
-//! defaulting to ~/.cache/huggingface), where timm keeps `model.safetensors` of the repos
-//! whose names match ours (e.g. timm/resnet18.tv_in1k).
-template <class B>
-std::vector<std::filesystem::path>
-imagenet_weight_candidates(std::optional<std::filesystem::path> const& weights_dir_flag) {
+//! Every file `Pretrained<ImageNet>` of backbone `b` looks for, most preferred first: the
+//! conventional names in the weights directory (--weights-dir, $PIPELINE_WEIGHTS_DIR, the
+//! pipeline cache); torchvision's download cache ($TORCH_HOME/hub/checkpoints, TORCH_HOME
+//! defaulting to ~/.cache/torch), which holds what
+//! `torchvision.models.resnet18(weights="DEFAULT")` ever downloaded; and the Hugging Face
+//! hub cache ($HF_HUB_CACHE, or $HF_HOME/hub, HF_HOME defaulting to
+//! ~/.cache/huggingface), where timm keeps `model.safetensors` of the repos whose names
+//! match ours (e.g. timm/resnet18.tv_in1k).
+inline std::vector<std::filesystem::path>
+imagenet_weight_candidates(spec::backbone const& b,
+                           std::optional<std::filesystem::path> const& weights_dir_flag) {
     namespace fs = std::filesystem;
     std::vector<fs::path> out;
     auto const dir = weights_dir(weights_dir_flag);
-    for (auto const& name : B::imagenet_files())
+    for (auto const& name : b.imagenet_files())
         out.push_back(dir / name);
     auto const torch_hub = detail::env_or("TORCH_HOME", detail::cache_home() / "torch")
                            / "hub" / "checkpoints";
-    for (auto const& name : B::torchvision_files())
+    for (auto const& name : b.torchvision_files())
         out.push_back(torch_hub / name);
     auto const hf_hub = detail::env_or(
         "HF_HUB_CACHE",
         detail::env_or("HF_HOME", detail::cache_home() / "huggingface") / "hub");
-    for (auto const& repo : B::hf_repos()) {
+    for (auto const& repo : b.hf_repos()) {
         // models--timm--resnet18.tv_in1k/snapshots/<revision>/model.safetensors
         auto name = "models--" + repo;
         for (auto pos = name.find('/'); pos != std::string::npos; pos = name.find('/'))
@@ -78,90 +82,86 @@ imagenet_weight_candidates(std::optional<std::filesystem::path> const& weights_d
     return out;
 }
 
-//! Reads the weights a Model stage asks for (none without Pretrained<...>): for
+//! `imagenet_weight_candidates` of backbone B.
+template <class B>
+std::vector<std::filesystem::path>
+imagenet_weight_candidates(std::optional<std::filesystem::path> const& weights_dir_flag) {
+    return imagenet_weight_candidates(detail::backbone_record<B>(), weights_dir_flag);
+}
+
+//! Reads the weights the Model stage `m` asks for (none without Pretrained<...>): for
 //! `Pretrained<ImageNet>` the first of imagenet_weight_candidates that exists, for
 //! `Pretrained<File<"...">>` that path (absolute, or inside the weights directory). When
 //! nothing is found, the error names every place looked and how to get the weights.
-template <class ModelStage>
-std::optional<weights_file>
-pretrained_weights(std::optional<std::filesystem::path> const& weights_dir_flag) {
-    using B = typename ModelStage::backbone;
-    using S = typename ModelStage::settings;
-    if constexpr (!S::pretrained) {
-        return std::nullopt;
-    } else {
-        std::vector<std::string> names;
-        if constexpr (std::is_same_v<typename S::source, ImageNet>) {
-            for (auto const& p : imagenet_weight_candidates<B>(weights_dir_flag))
-                names.push_back(p.string());
-        } else {
-            names = {std::string(S::source::path)};
-        }
-        auto const path = find_weights(
-            weights_dir(weights_dir_flag), names,
-            "Pretrained<" + S::source::name() + "> for " + B::name(),
-            std::is_same_v<typename S::source, ImageNet>
-                ? std::string(S::implied_pretrained
-                                  ? "Frozen<...> implies Pretrained<ImageNet> (add "
-                                    "FreezeRandomInit to freeze random weights on "
-                                    "purpose); "
-                                  : "")
-                      + "get them with scripts/fetch-weights.sh "
-                      + std::string(B::weights_name)
-                      + " (needs a network), or put a file there yourself (README, "
-                        "\"Pretrained weights\")"
-                : std::string("check the path"));
-        return read_weights(path, B::statistics.mean, B::statistics.std);
-    }
-}
+PIPELINE_DECL std::optional<weights_file>
+pretrained_weights(spec::model const& m,
+                   std::optional<std::filesystem::path> const& weights_dir_flag);
 
-//! The input statistics for `Channels`-channel data: the weights' own (averaged over RGB
-//! for 1-channel data, matching the summed stem filters), else the dataset's.
-template <std::size_t Channels>
-std::pair<std::array<double, Channels>, std::array<double, Channels>>
-input_statistics(weights_file const& w) {
-    std::array<double, Channels> mean{}, std{};
-    auto const n = w.mean.size();
-    if (n == Channels) {
-        std::copy(w.mean.begin(), w.mean.end(), mean.begin());
-        std::copy(w.std.begin(), w.std.end(), std.begin());
-    } else if (Channels == 1) {
-        for (std::size_t i = 0; i < n; ++i) {
-            mean[0] += w.mean[i] / static_cast<double>(n);
-            std[0] += w.std[i] / static_cast<double>(n);
-        }
-    } else {
-        throw error(w.path.string() + " (metadata)",
-                    std::to_string(Channels) + " per-channel statistics",
-                    std::to_string(n));
-    }
-    return {mean, std};
-}
+//! The input statistics for `channels`-channel data: the weights' own (averaged over RGB
+//! for 1-channel data, matching the summed stem filters).
+PIPELINE_DECL channel_statistics input_statistics(weights_file const& w, int channels);
 
-//! Builds the module of `ModelStage` for `in_channels` x `classes` data and loads
-//! `weights` (if any) into it; the load report goes to `log`.
-template <class ModelStage>
-auto make_model(std::int64_t in_channels, std::int64_t classes, weights_file const* weights,
-                std::ostream* log) {
-    using B = typename ModelStage::backbone;
-    using S = typename ModelStage::settings;
+namespace detail {
+//! The module configuration of Model stage `m` for `in_channels` x `classes` data.
+inline model_config model_config_of(spec::model const& m, std::int64_t in_channels,
+                                    std::int64_t classes) {
     model_config c;
     c.in_channels = in_channels;
     c.num_classes = classes;
-    c.cifar_stem = S::cifar_stem;
-    c.head_dropout = S::has_head_dropout ? S::head_dropout : -1.0;
-    auto model = make_backbone<B>(c);
-    if (weights) {
-        load_spec spec;
-        spec.strict = S::strict;
-        spec.skip_prefixes = {std::string(B::replaced_head)};
-        spec.stem_conv = std::string(B::stem_conv);
-        spec.stem_replaced = S::cifar_stem;
-        auto const report = load_weights(*model, *weights, spec);
-        if (log)
-            *log << report.summary() << std::flush;
-    }
+    c.cifar_stem = m.cifar_stem;
+    c.head_dropout = m.head_dropout;
+    return c;
+}
+
+//! Loads `weights` into `module` as Model stage `m` says (strict unless NonStrict, the
+//! replaced head skipped, the stem adapted); the report goes to `log`.
+inline void load_model_weights(torch::nn::Module& module, spec::model const& m,
+                               weights_file const& weights, std::ostream* log) {
+    load_spec spec;
+    spec.strict = m.strict;
+    spec.skip_prefixes = {std::string(m.backbone.replaced_head)};
+    spec.stem_conv = std::string(m.backbone.stem_conv);
+    spec.stem_replaced = m.cifar_stem;
+    auto const report = load_weights(module, weights, spec);
+    if (log)
+        *log << report.summary() << std::flush;
+}
+} // namespace detail
+
+//! Builds the module of the Model stage `m` for `in_channels` x `classes` data and loads
+//! `weights` (if any) into it; the load report goes to `log`.
+PIPELINE_DECL std::unique_ptr<backbone_network>
+make_model(spec::model const& m, std::int64_t in_channels, std::int64_t classes,
+           weights_file const* weights, std::ostream* log);
+
+//! The weights the Model stage type M (`decltype(Model<...>)`) asks for.
+template <class M>
+std::optional<weights_file>
+pretrained_weights(std::optional<std::filesystem::path> const& weights_dir_flag) {
+    return pretrained_weights(model_spec_of<M>, weights_dir_flag);
+}
+
+//! `input_statistics` for `Channels`-channel data.
+template <std::size_t Channels>
+channel_statistics input_statistics(weights_file const& w) {
+    return input_statistics(w, static_cast<int>(Channels));
+}
+
+//! The module of the Model stage type M as its own type (`models::ResNet`, ...), for
+//! `in_channels` x `classes` data, with `weights` (if any) loaded into it.
+template <class M>
+auto make_model(std::int64_t in_channels, std::int64_t classes, weights_file const* weights,
+                std::ostream* log) {
+    auto const& m = model_spec_of<M>;
+    auto model = make_backbone<typename std::remove_cv_t<M>::backbone>(
+        detail::model_config_of(m, in_channels, classes));
+    if (weights)
+        detail::load_model_weights(*model, m, *weights, log);
     return model;
 }
 
 } // namespace pipeline
+
+#if defined(PIPELINE_HEADER_ONLY)
+#include <pipeline/models/impl/model.ipp>
+#endif

@@ -14,6 +14,7 @@
 
 #include <pipeline/concepts/backbone.hpp>
 #include <pipeline/dsl/backbones/resnet.hpp>
+#include <pipeline/dsl/spec.hpp>
 
 namespace pipeline::models {
 
@@ -193,6 +194,21 @@ TORCH_MODULE(ResNet);
 
 namespace pipeline {
 
+namespace models {
+//! The module of the ResNet `b` for `config` (a head_dropout below 0: the
+//! descriptor's default).
+inline models::ResNet make_resnet(spec::backbone const& b, model_config const& config) {
+    resnet_options o;
+    o.layers = b.layers;
+    o.bottleneck = b.bottleneck;
+    o.in_channels = config.in_channels;
+    o.num_classes = config.num_classes;
+    o.cifar_stem = config.cifar_stem;
+    o.head_dropout = detail::head_dropout_for(b, config);
+    return ResNet(o);
+}
+} // namespace models
+
 //! The module of every ResNet descriptor.
 template <class B>
 requires std::same_as<typename B::family, resnet_family>
@@ -200,15 +216,7 @@ struct backbone_builder<B> {
     using module_type = models::ResNet;
 
     static module_type make(model_config const& c) {
-        models::resnet_options o;
-        for (std::size_t i = 0; i < 4; ++i)
-            o.layers[i] = B::layers[i];
-        o.bottleneck = B::bottleneck;
-        o.in_channels = c.in_channels;
-        o.num_classes = c.num_classes;
-        o.cifar_stem = c.cifar_stem;
-        o.head_dropout = c.head_dropout < 0.0 ? B::default_head_dropout : c.head_dropout;
-        return module_type(o);
+        return models::make_resnet(detail::backbone_record<B>(), c);
     }
 };
 

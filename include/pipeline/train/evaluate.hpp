@@ -12,6 +12,7 @@
 #include <torch/torch.h>
 
 #include <pipeline/data/batches.hpp>
+#include <pipeline/models/backbone.hpp>
 #include <pipeline/train/loss.hpp>
 
 namespace pipeline {
@@ -78,22 +79,41 @@ inline void clip_grad_norm(std::vector<torch::Tensor> const& params, double max_
             p.grad().detach().mul_(coef);
 }
 
+namespace detail {
+template <class Forward>
+running_metrics evaluation_sums(Forward&& forward, device_batches const& data,
+                                std::int64_t batch_size, int rank, int ranks) {
+    torch::NoGradGuard no_grad;
+    running_metrics m(data.data().labels.device());
+    for (std::int64_t i = rank, n = data.count(batch_size, false); i < n; i += ranks) {
+        auto b = data.get(i, batch_size);
+        auto logits = forward(b.x);
+        m.add(evaluation_loss(logits, b.y), logits, b.y);
+    }
+    return m;
+}
+} // namespace detail
+
 //! The sums of `model`'s unsmoothed cross-entropy and correct predictions (eval mode, no
 //! gradients) on its share of `data`, in batches of `batch_size`: with `ranks` > 1, every
 //! `ranks`-th batch from batch `rank` (a data-parallel run's share, which the caller sums
 //! over the ranks); with 1, every batch.
+inline running_metrics evaluation_sums(backbone_network& model, device_batches const& data,
+                                       std::int64_t batch_size, int rank = 0,
+                                       int ranks = 1) {
+    model.module().eval();
+    return detail::evaluation_sums([&](torch::Tensor const& x) { return model.forward(x); },
+                                   data, batch_size, rank, ranks);
+}
+
+//! The same for a module holder (`models::ResNet`, ...).
 template <class Module>
 running_metrics evaluation_sums(Module& model, device_batches const& data,
                                 std::int64_t batch_size, int rank = 0, int ranks = 1) {
-    torch::NoGradGuard no_grad;
     model->eval();
-    running_metrics m(data.data().labels.device());
-    for (std::int64_t i = rank, n = data.count(batch_size, false); i < n; i += ranks) {
-        auto b = data.get(i, batch_size);
-        auto logits = model->forward(b.x);
-        m.add(evaluation_loss(logits, b.y), logits, b.y);
-    }
-    return m;
+    return detail::evaluation_sums(
+        [&](torch::Tensor const& x) { return model->forward(x); }, data, batch_size, rank,
+        ranks);
 }
 
 //! The unsmoothed cross-entropy and the accuracy of `model` (eval mode, no gradients) on

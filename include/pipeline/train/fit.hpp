@@ -1,269 +1,32 @@
-// The training loop, expanded from a pipeline type: `fit(experiment, options)` checks the
-// run's options, reads and cuts the data, builds the trainer (model, optimizer, transfer
-// plan, weight average), runs the epochs, and tests and exports the result. Per-step work
-// stays on the device; the host reads metrics once per epoch.
+// The training loop: `fit(experiment, options)` checks the run's options, reads and cuts
+// the data, builds the trainer (model, optimizer, transfer plan, weight average), runs the
+// epochs, and tests and exports the result. It takes the experiment's specification
+// (dsl/spec.hpp) and is compiled once (train/impl/fit.ipp: in pipeline::core, or inline
+// when header-only); `fit(pipeline, options)` is the typed front's door to it.
 #pragma once
 
-#include <array>
-#include <chrono>
-#include <cmath>
-#include <cstdint>
-#include <filesystem>
-#include <map>
-#include <optional>
-#include <string>
-#include <utility>
-#include <vector>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-#include <torch/torch.h>
-
-#include <pipeline/augment/augmenter.hpp>
-#include <pipeline/augment/normalize.hpp>
-#include <pipeline/compat.hpp>
-#include <pipeline/data/batches.hpp>
-#include <pipeline/data/cifar10.hpp>
-#include <pipeline/data/dataset.hpp>
-#include <pipeline/data/fashion_mnist.hpp>
-#include <pipeline/data/image_folder.hpp>
-#include <pipeline/data/splits.hpp>
-#include <pipeline/dsl.hpp>
-#include <pipeline/error.hpp>
-#include <pipeline/models/model.hpp>
-#include <pipeline/random.hpp>
-#include <pipeline/train/checkpoint.hpp>
-#include <pipeline/train/distributed.hpp>
-#include <pipeline/train/export.hpp>
-#include <pipeline/train/records.hpp>
-#include <pipeline/train/run_log.hpp>
-#include <pipeline/train/run_options.hpp>
-#include <pipeline/train/trainer.hpp>
+#include <pipeline/config.hpp>
+#include <pipeline/dsl/rules.hpp>
+#include <pipeline/dsl/spec.hpp>
+#include <pipeline/record/result.hpp>
+#include <pipeline/record/run_options.hpp>
 
 namespace pipeline {
 
-namespace detail {
+//! Trains experiment `e` and evaluates it on the test set.
+PIPELINE_DECL run_result fit(spec::experiment const& e, run_options const& options = {});
 
-inline double seconds_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-//! Reads dataset D and cuts it as pipeline P and the options say; a training split smaller
-//! than one batch is an error.
-template <class P>
-run_splits read_splits(run_context const& ctx, std::filesystem::path const& dir) {
-    using X = experiment_types<P>;
-    using D = typename X::dataset;
-    auto const& o = ctx.options;
-    auto all = dataset_loader<D>::load(dir);
-    // The sizes the type could not know (an ImageFolder's; a built-in dataset's copy cut
-    // short), checked before any model work.
-    if (auto const message = check_split_sizes<P>(all.train.size(), o.limit))
-        throw error("training set of " + D::name() + " in " + dir.string(),
-                    "a split that Load and Train fit", *message);
-    return make_splits(std::move(all), {o.limit.value_or(X::load::subset), X::load::split,
-                                        derive_seed(o.seed, "split"), o.eval_limit,
-                                        derive_seed(o.seed, "clean-train")});
-}
-
-//! The splits on the run's device, normalised with `statistics` as batches are gathered,
-//! evaluation batches through the Augment stages' deterministic part. Prints the data line.
-template <class P, std::size_t C>
-experiment_data
-to_device(run_context const& ctx, std::filesystem::path const& dir, run_splits s,
-          std::pair<std::array<double, C>, std::array<double, C>> const& statistics) {
-    using D = typename experiment_types<P>::dataset;
-    normalizer const norm(statistics.first, statistics.second, ctx.device);
-    auto const view = augmenter<P>::eval_view();
-    experiment_data data{device_batches(s.train.to(ctx.device), norm),
-                         device_batches(s.val.to(ctx.device), norm, view),
-                         device_batches(s.test.to(ctx.device), norm, view),
-                         device_batches(s.clean_train.to(ctx.device), norm, view),
-                         s.val_is_test};
-    ctx.say(fmt::format("data: {} from {} | train {} (clean subset {}) | {} {} | test {}\n",
-                        D::name(), dir.string(), data.train.size(), data.clean_train.size(),
-                        data.val_is_test ? "val (= test split; add Split<f> to hold out)"
-                                         : "val",
-                        data.val.size(), data.test.size()));
-    return data;
-}
-
-//! The model's parameters and buffers by state-dict name.
-inline std::map<std::string, torch::Tensor> state_of(torch::nn::Module const& model) {
-    std::map<std::string, torch::Tensor> state;
-    for (auto const& p : model.named_parameters())
-        state[p.key()] = p.value().detach();
-    for (auto const& b : model.named_buffers())
-        state[b.key()] = b.value().detach();
-    return state;
-}
-
-//! The card of a model of pipeline P trained on inputs normalised with `statistics`: the
-//! experiment, the class names (the dataset type's, else `found` (an ImageFolder's
-//! folders), else numbered) and the statistics; the caller adds results.
-template <class P, class Statistics>
-model_card card_of(std::string const& experiment, Statistics const& statistics,
-                   std::vector<std::string> const& found) {
-    using D = typename experiment_types<P>::dataset;
-    model_card card{experiment, {}, {}, {}, {}};
-    if constexpr (requires { D::class_names; })
-        card.class_names.assign(D::class_names.begin(), D::class_names.end());
-    else if (static_cast<int>(found.size()) == D::classes)
-        card.class_names = found;
-    else
-        for (int k = 0; k < D::classes; ++k)
-            card.class_names.push_back("class " + std::to_string(k));
-    card.mean.assign(statistics.first.begin(), statistics.first.end());
-    card.std.assign(statistics.second.begin(), statistics.second.end());
-    return card;
-}
-
-//! The end of a run that trained every epoch: the test pass (the weight average's too),
-//! summary.json and model.safetensors (described by `card`); the checkpoint, needed only
-//! to resume, goes. Returns the result.
-template <class P>
-run_result finish(run_context const& ctx, trainer<P>& t, run_log& log,
-                  experiment_data const& data, model_card card,
-                  std::chrono::steady_clock::time_point started) {
-    using X = experiment_types<P>;
-    auto& result = log.result();
-    auto const [test, average] = t.test();
-    std::tie(result.test_loss, result.test_acc) = test;
-    std::tie(result.ema_test_loss, result.ema_test_acc) = average;
-    result.test_examples = data.test.size();
-    if (t.has_average())
-        ctx.say(fmt::format("ema test: loss {:.4f} | accuracy {} (Ema<{}>)\n",
-                            result.ema_test_loss, percent(result.ema_test_acc),
-                            format_number(X::plan::ema_decay)));
-    result.state = state_of(*t.model());
-    result.seconds = seconds_since(started);
-    ctx.say(fmt::format("test: loss {:.4f} | accuracy {} on {} images | {:.1f} s in all\n",
-                        result.test_loss, percent(result.test_acc), result.test_examples,
-                        result.seconds));
-    if (auto const dir = log.dir()) {
-        auto const& last = result.history.back().metrics;
-        auto const& best = result.history[result.best_epoch - 1].metrics;
-        nlohmann::json summary{{"device", ctx.device.str()},
-                               {"torch", compat::torch_version()},
-                               {"seed", ctx.options.seed},
-                               {"epochs", ctx.epochs},
-                               {"train_examples", data.train.size()},
-                               {"val_examples", data.val.size()},
-                               {"val_is_test", data.val_is_test},
-                               {"test_examples", result.test_examples},
-                               {"test_loss", result.test_loss},
-                               {"test_acc", result.test_acc},
-                               {"seconds", result.seconds},
-                               {"final_epoch", last},
-                               {"best_epoch", best},
-                               {"gap", last.gap()}};
-        if (ctx.resume)
-            summary["resumed_from"] = ctx.resume->path.string();
-        if (t.has_average())
-            summary["ema"] = {{"decay", X::plan::ema_decay},
-                              {"test_loss", result.ema_test_loss},
-                              {"test_acc", result.ema_test_acc}};
-        if (ctx.options.save_weights) {
-            card.results = {{"test_loss", fmt::format("{}", result.test_loss)},
-                            {"test_acc", fmt::format("{}", result.test_acc)},
-                            {"test_examples", std::to_string(result.test_examples)},
-                            {"epoch", std::to_string(ctx.epochs)}};
-            export_model(*dir / "model.safetensors", *t.model(), card);
-            std::error_code ec;
-            std::filesystem::remove(*dir / checkpoint_file_name, ec);
-        }
-        log.finish(summary);
-    }
-    return result;
-}
-
-//! A data-parallel run's global batch must split into `shards` equal shards.
-inline void check_shards(int batch_size, int shards) {
-    if (batch_size % shards != 0)
-        throw error(
-            fmt::format("Train<{{.batch_size = {}}}> over {} ranks", batch_size, shards),
-            "a global batch divisible by the number of ranks (each takes an equal "
-            "shard)",
-            fmt::format("a remainder of {}; pick a batch size that is a multiple of {}",
-                        batch_size % shards, shards));
-}
-
-//! `best.safetensors`: the model after its best epoch by validation accuracy so far.
-inline void save_best(std::filesystem::path const& dir, torch::nn::Module const& model,
-                      epoch_metrics const& m, model_card card) {
-    card.results = {{"epoch", std::to_string(m.epoch)},
-                    {"val_acc", fmt::format("{}", m.val_acc)},
-                    {"val_loss", fmt::format("{}", m.val_loss)}};
-    export_model(dir / "best.safetensors", model, card);
-}
-
-} // namespace detail
-
-//! Trains the experiment `P` and evaluates it on the test set.
+//! Trains the experiment `p` and evaluates it on the test set.
+//!
+//!     auto const result = fit(experiment, {.device = "cpu", .seed = 1});
 template <class... S>
 run_result fit(Pipeline<S...>, run_options const& options = {}) {
     static_assert(validate(Pipeline<S...>{}));
-    using P = resolved_t<Pipeline<S...>>;
-    using X = experiment_types<P>;
-    using D = typename X::dataset;
-    static_assert(
-        loadable_dataset<D>,
-        "pipeline: no dataset_loader<D> for this dataset; include its data/ header "
-        "(concepts/dataset.hpp says what a loader provides)");
-    auto const started = std::chrono::steady_clock::now();
-    // A launched job (torchrun, a shell loop): rank 0 writes, every rank trains.
-    auto const env = read_launch_environment();
-    auto const rank_options = options_for_rank(options, env);
-    auto const ctx =
-        start_run(rank_options, describe(P{}), X::train.epochs, env, X::distributed);
-    detail::check_shards(X::train.batch_size, ctx.shards);
-    // An --epochs override the stages do not fit (a warm-up, a Step decay or an Unfreeze
-    // outside the run) stops here, before any data is read.
-    if (auto const message = check_run_length<P>(ctx.epochs))
-        throw error("--epochs " + std::to_string(ctx.epochs),
-                    "a run the pipeline's stages fit in", *message);
-
-    // The data, then the weights, whose statistics (if any) normalise it instead of the
-    // dataset's; a Normalize<mean, std> stage overrides both.
-    auto const dir = dataset_loader<D>::locate(options.data_dir);
-    auto splits = detail::read_splits<P>(ctx, dir);
-    auto const weights = pretrained_weights<typename X::model>(options.weights_dir);
-    auto const [mean, stdev] =
-        weights ? input_statistics<D::channels>(*weights) : std::pair{D::mean, D::std};
-    auto const statistics = pipeline_statistics<P>(mean, stdev);
-    auto const card = detail::card_of<P>(ctx.experiment, statistics, splits.class_names);
-    auto const data = detail::to_device<P>(ctx, dir, std::move(splits), statistics);
-    trainer<P> t(ctx, data, weights ? &*weights : nullptr);
-    run_log log(ctx, block_names<typename X::backbone>(),
-                experiment_tag(D::name(), X::backbone::name(), ctx.experiment));
-    int first_epoch = 1;
-    if (ctx.resume) {
-        first_epoch = t.restore(*ctx.resume);
-        log.resumed(*ctx.resume);
-        // The best epoch so far may lie before the interruption: its weights come along.
-        auto const best = ctx.resume->path.parent_path() / "best.safetensors";
-        std::error_code ec;
-        if (auto const run_dir = log.dir(); run_dir && options.save_weights)
-            std::filesystem::copy_file(best, *run_dir / "best.safetensors", ec);
-    }
-
-    log.header();
-    for (int epoch = first_epoch; epoch <= ctx.epochs; ++epoch) {
-        auto const t0 = std::chrono::steady_clock::now();
-        auto record = t.train_epoch(epoch);
-        log.require_finite(record);
-        t.validate(record);
-        record.metrics.seconds = detail::seconds_since(t0);
-        bool const best = log.add(record);
-        if (auto const run_dir = log.dir(); run_dir && options.save_weights) {
-            t.save_checkpoint(*run_dir / checkpoint_file_name, epoch, log.result().history);
-            if (best)
-                detail::save_best(*run_dir, *t.model(), record.metrics, card);
-        }
-        if (options.stop_after && epoch >= *options.stop_after && epoch < ctx.epochs)
-            return log.stop(epoch, detail::state_of(*t.model()));
-    }
-    return detail::finish(ctx, t, log, data, card, started);
+    return fit(spec_of<Pipeline<S...>>, options);
 }
 
 } // namespace pipeline
+
+#if defined(PIPELINE_HEADER_ONLY)
+#include <pipeline/train/impl/fit.ipp>
+#endif

@@ -16,6 +16,7 @@
 #include <pipeline/compat.hpp>
 #include <pipeline/concepts/optimizer.hpp>
 #include <pipeline/dsl/optimizers.hpp>
+#include <pipeline/dsl/spec.hpp>
 #include <pipeline/train/multi_tensor.hpp>
 #include <pipeline/train/transfer.hpp>
 
@@ -101,22 +102,43 @@ built_optimizer make_grouped(std::vector<block_parameters> const& blocks, double
 }
 } // namespace detail
 
+//! SGD (torch.optim.SGD's arithmetic) with hyperparameters `p` over `blocks`' groups;
+//! `multi_tensor`: step with `_foreach_` kernels (by default: on CUDA).
+inline built_optimizer make_sgd(SgdParams const& p,
+                                std::vector<block_parameters> const& blocks,
+                                std::optional<bool> multi_tensor = std::nullopt) {
+    auto options = [p](double lr, bool decay) {
+        return torch::optim::SGDOptions(lr)
+            .momentum(p.momentum)
+            .nesterov(p.nesterov)
+            .weight_decay(decay ? p.weight_decay : 0.0);
+    };
+    return detail::make_grouped<torch::optim::SGD, multi_tensor_sgd>(blocks, p.lr,
+                                                                     multi_tensor, options);
+}
+
+//! AdamW (torch.optim.AdamW's arithmetic) with hyperparameters `p` over `blocks`' groups.
+inline built_optimizer make_adamw(AdamWParams const& p,
+                                  std::vector<block_parameters> const& blocks,
+                                  std::optional<bool> multi_tensor = std::nullopt) {
+    auto options = [p](double lr, bool decay) {
+        return torch::optim::AdamWOptions(lr)
+            .betas({p.beta1, p.beta2})
+            .eps(p.eps)
+            .weight_decay(decay ? p.weight_decay : 0.0);
+    };
+    return detail::make_grouped<torch::optim::AdamW, multi_tensor_adamw>(
+        blocks, p.lr, multi_tensor, options);
+}
+
 template <SgdParams P>
 struct optimizer_builder<detail::sgd<P>> {
     static constexpr double weight_decay = P.weight_decay;
 
-    static torch::optim::SGDOptions options(double lr, bool decay) {
-        return torch::optim::SGDOptions(lr)
-            .momentum(P.momentum)
-            .nesterov(P.nesterov)
-            .weight_decay(decay ? P.weight_decay : 0.0);
-    }
-
     //! `multi_tensor`: step with `_foreach_` kernels (the default on CUDA).
     static built_optimizer make(std::vector<block_parameters> const& blocks,
                                 std::optional<bool> multi_tensor = std::nullopt) {
-        return detail::make_grouped<torch::optim::SGD, multi_tensor_sgd>(
-            blocks, P.lr, multi_tensor, options);
+        return make_sgd(P, blocks, multi_tensor);
     }
 };
 
@@ -124,19 +146,36 @@ template <AdamWParams P>
 struct optimizer_builder<detail::adamw<P>> {
     static constexpr double weight_decay = P.weight_decay;
 
-    static torch::optim::AdamWOptions options(double lr, bool decay) {
-        return torch::optim::AdamWOptions(lr)
-            .betas({P.beta1, P.beta2})
-            .eps(P.eps)
-            .weight_decay(decay ? P.weight_decay : 0.0);
-    }
-
     //! `multi_tensor`: step with `_foreach_` kernels (the default on CUDA).
     static built_optimizer make(std::vector<block_parameters> const& blocks,
                                 std::optional<bool> multi_tensor = std::nullopt) {
-        return detail::make_grouped<torch::optim::AdamW, multi_tensor_adamw>(
-            blocks, P.lr, multi_tensor, options);
+        return make_adamw(P, blocks, multi_tensor);
     }
 };
+
+//! Optimizer O's builder as the core calls it: what an optimizer of the user's own
+//! contributes to the experiment's specification.
+template <class O>
+struct erased_optimizer {
+    static built_optimizer make(std::vector<block_parameters> const& blocks,
+                                std::optional<bool> multi_tensor) {
+        return optimizer_builder<O>::make(blocks, multi_tensor);
+    }
+};
+
+//! The optimizer of the specification's Optimizer stage over `blocks`' groups.
+inline built_optimizer make_optimizer(spec::optimizer const& o,
+                                      std::vector<block_parameters> const& blocks,
+                                      std::optional<bool> multi_tensor = std::nullopt) {
+    switch (o.kind) {
+    case spec::optimizer_kind::sgd:
+        return make_sgd(o.sgd, blocks, multi_tensor);
+    case spec::optimizer_kind::adamw:
+        return make_adamw(o.adamw, blocks, multi_tensor);
+    case spec::optimizer_kind::custom:
+        break;
+    }
+    return o.make(blocks, multi_tensor);
+}
 
 } // namespace pipeline

@@ -21,20 +21,20 @@
 #include <pipeline/augment/augmenter.hpp>
 #include <pipeline/compat.hpp>
 #include <pipeline/data/batches.hpp>
-#include <pipeline/dsl/experiment.hpp>
+#include <pipeline/dsl/spec.hpp>
 #include <pipeline/error.hpp>
 #include <pipeline/models/model.hpp>
+#include <pipeline/parallel/distributed.hpp>
 #include <pipeline/random.hpp>
-#include <pipeline/train/checkpoint.hpp>
-#include <pipeline/train/distributed.hpp>
+#include <pipeline/record/checkpoint.hpp>
+#include <pipeline/record/progress.hpp>
+#include <pipeline/record/records.hpp>
 #include <pipeline/train/ema.hpp>
 #include <pipeline/train/evaluate.hpp>
 #include <pipeline/train/loss.hpp>
 #include <pipeline/train/optimizer.hpp>
 #include <pipeline/train/plan.hpp>
-#include <pipeline/train/progress.hpp>
-#include <pipeline/train/records.hpp>
-#include <pipeline/train/run_options.hpp>
+#include <pipeline/train/run_context.hpp>
 #include <pipeline/train/schedule.hpp>
 #include <pipeline/train/transfer.hpp>
 
@@ -52,33 +52,28 @@ struct experiment_data {
     bool val_is_test = true;
 };
 
-//! Trains the model of resolved pipeline `P` epoch by epoch on `data`.
-template <class P>
+//! Trains the model of experiment `e` epoch by epoch on `data`.
 class trainer {
-    using X = experiment_types<P>;
-    using D = typename X::dataset;
-    using M = typename X::model;
-    using B = typename X::backbone;
-    using Plan = typename X::plan;
-    static constexpr TrainParams train = X::train;
-    using module_type = backbone_module_t<B>;
-
 public:
     //! Builds the model (its initial weights drawn from the stream "model", then
     //! `weights` loaded if any), the optimizer and the weight average; prints the model
-    //! line and the transfer plan.
-    trainer(run_context const& ctx, experiment_data const& data,
+    //! line and the transfer plan. `e` must outlive the trainer.
+    trainer(spec::experiment const& e, run_context const& ctx, experiment_data const& data,
             weights_file const* weights)
-        : ctx_(ctx)
+        : e_(e)
+        , train_(e.train)
+        , ctx_(ctx)
         , data_(data)
-        , model_(seeded_model(ctx, weights))
-        , transfer_(*model_)
-        , opt_(optimizer_builder<typename X::optimizer>::make(transfer_.blocks()))
-        , params_(model_->parameters())
-        , augment_(ctx.device, augment_seed(ctx), D::classes)
+        , model_(seeded_model(e, ctx, weights))
+        , transfer_(e.model, model_->module())
+        , opt_(make_optimizer(e.optimizer, transfer_.blocks()))
+        , loss_(e.loss)
+        , params_(model_->module().parameters())
+        , augment_(e.augmentations, ctx.device, augment_seed(ctx), e.data.classes)
         , shuffle_(
               compat::make_generator(ctx.device, derive_seed(ctx.options.seed, "shuffle")))
-        , reducer_(*ctx.dist, X::ddp.bucket_mb) {
+        , reducer_(*ctx.dist, e.ddp.bucket_mb) {
+        auto const backbone = e.model.backbone.name();
         // Every rank starts from rank 0's weights (they agree already when drawn from the
         // same seed; loaded weights and buffers must agree too).
         if (ctx.dist->active())
@@ -86,38 +81,38 @@ public:
         ctx.say(fmt::format(
             "model: {} ({} in, {} classes) | {} trainable parameters at epoch 1 | {} "
             "optimizer step\n",
-            B::name(), D::channels, D::classes, transfer_.trainable_parameters(1),
+            backbone, e.data.channels, e.data.classes, transfer_.trainable_parameters(1),
             opt_.multi_tensor ? "multi-tensor (_foreach_)" : "per-tensor"));
-        ctx.say(format_plan(B::name(), transfer_.blocks(), ctx.epochs,
-                            optimizer_builder<typename X::optimizer>::weight_decay,
-                            Plan::bn_train_when_frozen));
-        if constexpr (Plan::ema_decay > 0.0) {
+        ctx.say(format_plan(backbone, transfer_.blocks(), ctx.epochs,
+                            e.optimizer.weight_decay, e.model.bn_train_when_frozen));
+        if (e.model.ema_decay > 0.0) {
             // Building the copy draws initial weights; put the process-wide stream back so
             // that adding Ema changes nothing else the run draws.
             auto cpu = compat::default_cpu_generator();
             auto const saved = compat::generator_state(cpu);
-            ema_model_.emplace(make_model<M>(D::channels, D::classes, nullptr, nullptr));
+            ema_model_ =
+                make_model(e.model, e.data.channels, e.data.classes, nullptr, nullptr);
             compat::set_generator_state(cpu, saved);
-            (*ema_model_)->to(ctx.device);
-            ema_.emplace(*model_, **ema_model_, Plan::ema_decay);
+            ema_model_->module().to(ctx.device);
+            ema_.emplace(model_->module(), ema_model_->module(), e.model.ema_decay);
         }
         // Every rank draws the same permutation and takes its slice of each global batch;
         // the last partial batch is dropped on every rank alike.
-        clock_.steps_per_epoch = data.train.count(train.batch_size, /*drop_last=*/true);
+        clock_.steps_per_epoch = data.train.count(train_.batch_size, /*drop_last=*/true);
         if (ctx.shards > 1)
             ctx.say(fmt::format(
                 "data-parallel: global batch {} = {} shards of {} | {} steps per epoch | "
                 "gradients all-reduced in buckets of {} MiB during backward\n",
-                train.batch_size, ctx.shards, train.batch_size / ctx.shards,
-                clock_.steps_per_epoch, detail::format_number(X::ddp.bucket_mb)));
+                train_.batch_size, ctx.shards, train_.batch_size / ctx.shards,
+                clock_.steps_per_epoch, detail::format_number(e.ddp.bucket_mb)));
         clock_.total_steps = clock_.steps_per_epoch * ctx.epochs;
         if (ema_)
             ctx.say(fmt::format(
                 "ema: Ema<{}> warms up as timm's (decay 1 - (1 + step)^(-2/3), at most "
                 "{}), "
                 "reaching it after {} steps; this run takes {}, ending at decay {:.4g}\n",
-                detail::format_number(Plan::ema_decay),
-                detail::format_number(Plan::ema_decay),
+                detail::format_number(e.model.ema_decay),
+                detail::format_number(e.model.ema_decay),
                 detail::thousands(ema_->warmup_steps()),
                 detail::thousands(clock_.total_steps),
                 ema_->decay_at(std::max<std::int64_t>(clock_.total_steps - 1, 0))));
@@ -139,27 +134,27 @@ public:
                                      epoch, reducer_.parameters(), reducer_.buckets()));
         }
         opt_.epoch = epoch;
-        model_->train();
+        model_->module().train();
         transfer_.apply_batchnorm_modes();
         running_metrics running(ctx_.device);
         epoch_progress progress(ctx_.options.log, epoch, clock_.steps_per_epoch,
-                                train.batch_size);
+                                train_.batch_size);
         auto const t0 = std::chrono::steady_clock::now();
         auto const order = data_.train.shuffled_order(shuffle_);
         double lr = 0.0;
         for (std::int64_t i = 0; i < clock_.steps_per_epoch; ++i, ++clock_.step) {
-            lr = scheduled_lr<typename X::schedule>(opt_.base_lr, clock_);
+            lr = scheduled_lr(e_.schedule, opt_.base_lr, clock_);
             opt_.set_lr(lr);
             if (ctx_.dist->active()) {
-                auto const shard = data_.train.get_shard(order, i, train.batch_size,
+                auto const shard = data_.train.get_shard(order, i, train_.batch_size,
                                                          ctx_.dist->rank(), ctx_.shards);
                 step(augment_.train(shard), running, epoch, i);
             } else if (ctx_.shards > 1) {
                 emulated_step(order, i, running);
             } else {
-                step(augment_.train(data_.train.get(order, i, train.batch_size)), running);
+                step(augment_.train(data_.train.get(order, i, train_.batch_size)), running);
             }
-            progress.update(i + 1, running);
+            progress.update(i + 1, [&running] { return running.read().first; });
         }
         // Every rank reports the global figures; BatchNorm statistics follow rank 0's (the
         // weight average's too), as the checkpoint (written by rank 0) keeps them, so the
@@ -182,7 +177,7 @@ public:
         auto const seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         r.metrics.images_per_second =
-            static_cast<double>(clock_.steps_per_epoch * train.batch_size) / seconds;
+            static_cast<double>(clock_.steps_per_epoch * train_.batch_size) / seconds;
         progress.finish();
         return r;
     }
@@ -191,8 +186,8 @@ public:
     //! a data-parallel run, whose gradients are averaged over the ranks before the update).
     void step(training_batch const& b, running_metrics& running, int epoch = 0,
               std::int64_t i = 0) {
-        auto logits = transfer_.forward(model_, b.x);
-        auto loss = loss_function<typename X::loss>::compute(logits, b.target);
+        auto logits = transfer_.forward(*model_, b.x);
+        auto loss = loss_(logits, b.target);
         opt_.optimizer->zero_grad();
         loss.backward();
         if (ctx_.dist->active())
@@ -214,9 +209,9 @@ public:
                 for (auto const& b : state)
                     kept.push_back(b.clone());
             auto const b =
-                augment_.train(data_.train.get_shard(order, i, train.batch_size, s, n));
-            auto logits = transfer_.forward(model_, b.x);
-            auto loss = loss_function<typename X::loss>::compute(logits, b.target);
+                augment_.train(data_.train.get_shard(order, i, train_.batch_size, s, n));
+            auto logits = transfer_.forward(*model_, b.x);
+            auto loss = loss_(logits, b.target);
             (loss / static_cast<double>(n)).backward();
             running.add(loss, logits, b.y);
         }
@@ -236,8 +231,8 @@ public:
     }
 
     void step_update() {
-        if constexpr (train.clip_grad_norm > 0.0)
-            clip_grad_norm(params_, train.clip_grad_norm);
+        if (train_.clip_grad_norm > 0.0)
+            clip_grad_norm(params_, train_.clip_grad_norm);
         opt_.optimizer->step();
         if (ema_)
             ema_->update(clock_.step);
@@ -247,9 +242,9 @@ public:
     //! validation split, the weight average's on the validation split.
     void validate(epoch_record& r) {
         std::tie(r.metrics.clean_train_loss, r.metrics.clean_train_acc) =
-            evaluate(model_, data_.clean_train, "clean training subset");
+            evaluate(*model_, data_.clean_train, "clean training subset");
         std::tie(r.metrics.val_loss, r.metrics.val_acc) =
-            evaluate(model_, data_.val, "validation");
+            evaluate(*model_, data_.val, "validation");
         if (ema_) {
             auto const [loss, acc] = evaluate(*ema_model_, data_.val, "weight average");
             r.ema_val = {loss, acc};
@@ -259,7 +254,7 @@ public:
     //! The model's (loss, accuracy) on the test split, and the weight average's (zeros
     //! without Ema).
     [[nodiscard]] std::pair<std::pair<double, double>, std::pair<double, double>> test() {
-        auto const model = evaluate(model_, data_.test, "test");
+        auto const model = evaluate(*model_, data_.test, "test");
         std::pair<double, double> average{0.0, 0.0};
         if (ema_)
             average = evaluate(*ema_model_, data_.test, "weight average's test");
@@ -285,7 +280,7 @@ public:
         pipeline::save_checkpoint(path,
                                   {ctx_.experiment, ctx_.options.seed, epoch, ctx_.epochs,
                                    clock_.step, data_.train.size(), history},
-                                  *model_, *opt_.optimizer, average_module(),
+                                  model_->module(), *opt_.optimizer, average_module(),
                                   random_streams());
     }
 
@@ -296,25 +291,26 @@ public:
             throw error("--resume " + ck.path.string(),
                         std::to_string(ck.info.train_examples) + " training examples",
                         std::to_string(data_.train.size()) + " (use the run's --limit)");
-        auto* average = ema_model_ ? ema_model_->ptr().get() : nullptr;
-        restore_checkpoint(ck, *model_, *opt_.optimizer, average, random_streams());
+        auto* average = ema_model_ ? &ema_model_->module() : nullptr;
+        restore_checkpoint(ck, model_->module(), *opt_.optimizer, average,
+                           random_streams());
         clock_.step = ck.info.step;
         return ck.info.epoch + 1;
     }
 
-    [[nodiscard]] module_type const& model() const { return model_; }
+    //! The model being trained.
+    [[nodiscard]] backbone_network& model() const { return *model_; }
     [[nodiscard]] bool has_average() const { return ema_.has_value(); }
 
 private:
     //! `model`'s (loss, accuracy) on `data`. In a data-parallel run each rank evaluates its
     //! share of the batches and the sums are added over the ranks, so every rank reports
     //! the figures of the whole split at 1 / world of the work.
-    template <class Module>
-    std::pair<double, double> evaluate(Module& model, device_batches const& data,
+    std::pair<double, double> evaluate(backbone_network& model, device_batches const& data,
                                        std::string const& what) {
         int const ranks = ctx_.dist->active() ? ctx_.dist->world() : 1;
         auto sums =
-            evaluation_sums(model, data, train.eval_batch_size, ctx_.dist->rank(), ranks);
+            evaluation_sums(model, data, train_.eval_batch_size, ctx_.dist->rank(), ranks);
         if (ranks > 1)
             sums.sum_over(*ctx_.dist, what + " evaluation");
         return sums.read();
@@ -330,40 +326,46 @@ private:
 
     std::vector<torch::Tensor> buffers() const {
         std::vector<torch::Tensor> out;
-        for (auto const& b : model_->buffers())
+        for (auto const& b : model_->module().buffers())
             out.push_back(b);
         return out;
     }
 
     std::vector<torch::Tensor> model_tensors() const {
         std::vector<torch::Tensor> out;
-        for (auto const& p : model_->parameters())
+        for (auto const& p : model_->module().parameters())
             out.push_back(p.detach());
-        for (auto const& b : model_->buffers())
+        for (auto const& b : model_->module().buffers())
             out.push_back(b);
         return out;
     }
 
-    static module_type seeded_model(run_context const& ctx, weights_file const* weights) {
+    static std::unique_ptr<backbone_network> seeded_model(spec::experiment const& e,
+                                                          run_context const& ctx,
+                                                          weights_file const* weights) {
         torch::manual_seed(derive_seed(ctx.options.seed, "model"));
-        auto model = make_model<M>(D::channels, D::classes, weights, ctx.options.log);
-        model->to(ctx.device);
+        auto model =
+            make_model(e.model, e.data.channels, e.data.classes, weights, ctx.options.log);
+        model->module().to(ctx.device);
         return model;
     }
 
     [[nodiscard]] torch::nn::Module const* average_module() const {
-        return ema_model_ ? ema_model_->ptr().get() : nullptr;
+        return ema_model_ ? &ema_model_->module() : nullptr;
     }
 
+    spec::experiment const& e_;
+    TrainParams train_;
     run_context const& ctx_;
     experiment_data const& data_;
-    module_type model_;
-    transfer_controller<B, Plan> transfer_;
+    std::unique_ptr<backbone_network> model_;
+    transfer_controller transfer_;
     built_optimizer opt_;
+    training_loss loss_;
     std::vector<torch::Tensor> params_;
-    std::optional<module_type> ema_model_;
+    std::unique_ptr<backbone_network> ema_model_;
     std::optional<weight_average> ema_;
-    augmenter<P> augment_;
+    augmenter augment_;
     torch::Generator shuffle_;
     schedule_clock clock_;
     gradient_reducer reducer_;

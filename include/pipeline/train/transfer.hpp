@@ -1,6 +1,7 @@
 // The tensor side of the transfer options: a model's parameters split by the backbone's
 // blocks, and per epoch which blocks train (requires_grad), what their BatchNorm layers
-// do (eval in frozen blocks) and how far the frozen prefix runs under no-grad.
+// do (eval in frozen blocks) and how far the frozen prefix runs under no-grad. Driven by
+// the Model record of the experiment's specification.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +17,7 @@
 #include <range/v3/view/transform.hpp>
 #include <torch/torch.h>
 
+#include <pipeline/dsl/spec.hpp>
 #include <pipeline/dsl/transfer.hpp>
 #include <pipeline/error.hpp>
 #include <pipeline/models/backbone.hpp>
@@ -38,6 +40,14 @@ struct block_parameters {
 
     [[nodiscard]] bool frozen_at(int epoch) const { return epoch < trainable_from; }
 };
+
+//! The names of backbone `b`'s blocks, in data-flow order.
+inline std::vector<std::string> block_names(spec::backbone const& b) {
+    std::vector<std::string> out;
+    for (auto const& block : b.blocks)
+        out.emplace_back(block.name);
+    return out;
+}
 
 //! The names of B's blocks, in data-flow order.
 template <class B>
@@ -74,19 +84,19 @@ inline bool is_batchnorm(torch::nn::Module& m) {
 }
 } // namespace detail
 
-//! Splits `model`'s parameters by the blocks of backbone B (B::parameter_prefixes), with
-//! the per-block factors and epochs of `Plan` (a `transfer_plan`). Every parameter must
-//! belong to exactly one block.
-template <class B, class Plan>
-std::vector<block_parameters> partition_blocks(torch::nn::Module& model) {
-    auto const names = block_names<B>();
-    std::vector<block_parameters> blocks(names.size());
-    std::vector<std::vector<std::string_view>> prefixes(names.size());
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        blocks[i].name = names[i];
-        blocks[i].lr_factor = Plan::lr_factor[i];
-        blocks[i].trainable_from = Plan::trainable_from[i];
-        prefixes[i] = B::parameter_prefixes(names[i]);
+//! Splits `model`'s parameters by the blocks of the Model stage `m`'s backbone (what each
+//! block owns), with the stage's per-block factors and epochs. Every parameter must belong
+//! to exactly one block.
+inline std::vector<block_parameters> partition_blocks(spec::model const& m,
+                                                      torch::nn::Module& model) {
+    auto const& bb = m.backbone;
+    std::vector<block_parameters> blocks(bb.blocks.size());
+    std::vector<std::vector<std::string_view>> prefixes(bb.blocks.size());
+    for (std::size_t i = 0; i < bb.blocks.size(); ++i) {
+        blocks[i].name = std::string(bb.blocks[i].name);
+        blocks[i].lr_factor = m.lr_factor[i];
+        blocks[i].trainable_from = m.trainable_from[i];
+        prefixes[i].assign(bb.blocks[i].prefixes.begin(), bb.blocks[i].prefixes.end());
     }
     for (auto const& p : model.named_parameters()) {
         int owner = -1;
@@ -94,36 +104,37 @@ std::vector<block_parameters> partition_blocks(torch::nn::Module& model) {
             if (!detail::owned_by(p.key(), prefixes[i]))
                 continue;
             if (owner >= 0)
-                throw error("parameter " + p.key() + " of " + B::name(),
+                throw error("parameter " + p.key() + " of " + bb.name(),
                             "one block owning it",
                             blocks[owner].name + " and " + blocks[i].name);
             owner = static_cast<int>(i);
         }
         if (owner < 0)
-            throw error("parameter " + p.key() + " of " + B::name(),
-                        "a block owning it (B::parameter_prefixes)", "none");
+            throw error("parameter " + p.key() + " of " + bb.name(),
+                        "a block owning it (the descriptor's owns<Block, \"prefix.\">)",
+                        "none");
         auto& b = blocks[owner];
         b.names.push_back(p.key());
         (p.value().dim() <= 1 ? b.no_decay : b.decay).push_back(p.value());
         b.count += p.value().numel();
     }
-    for (auto const& m : model.named_modules("", /*include_self=*/false)) {
-        if (!detail::is_batchnorm(*m.value()))
+    for (auto const& mod : model.named_modules("", /*include_self=*/false)) {
+        if (!detail::is_batchnorm(*mod.value()))
             continue;
-        auto const key = m.key() + ".";
+        auto const key = mod.key() + ".";
         for (std::size_t i = 0; i < blocks.size(); ++i)
             if (detail::owned_by(key, prefixes[i]))
-                blocks[i].batchnorms.push_back(m.value());
+                blocks[i].batchnorms.push_back(mod.value());
     }
     return blocks;
 }
 
-//! Applies a transfer plan to a model epoch by epoch.
-template <class B, class Plan>
+//! Applies the transfer plan of a Model stage to its model epoch by epoch.
 class transfer_controller {
 public:
-    explicit transfer_controller(torch::nn::Module& model)
-        : blocks_(partition_blocks<B, Plan>(model)) {}
+    transfer_controller(spec::model const& m, torch::nn::Module& model)
+        : blocks_(partition_blocks(m, model))
+        , bn_train_when_frozen_(m.bn_train_when_frozen) {}
 
     [[nodiscard]] std::vector<block_parameters> const& blocks() const { return blocks_; }
 
@@ -145,11 +156,12 @@ public:
     //! Call after `model->train()`: BatchNorm layers of frozen blocks go to eval mode
     //! (running statistics used, not updated) unless the plan says BatchNorm<TrainMode>.
     void apply_batchnorm_modes() {
-        if constexpr (!Plan::bn_train_when_frozen)
-            for (auto& b : blocks_)
-                if (b.frozen_at(epoch_))
-                    for (auto& bn : b.batchnorms)
-                        bn->eval();
+        if (bn_train_when_frozen_)
+            return;
+        for (auto& b : blocks_)
+            if (b.frozen_at(epoch_))
+                for (auto& bn : b.batchnorms)
+                    bn->eval();
     }
 
     //! How many leading blocks are frozen this epoch.
@@ -166,23 +178,30 @@ public:
 
     //! The training forward pass: the frozen prefix of blocks under no-grad (no
     //! activations kept for it), the rest with gradients.
-    template <block_module Module>
-    torch::Tensor forward(Module& model, torch::Tensor x) const {
+    torch::Tensor forward(backbone_network& model, torch::Tensor x) const {
         std::size_t const prefix = frozen_prefix();
         if (prefix == 0)
-            return model->forward(x);
+            return model.forward(x);
         {
             torch::NoGradGuard no_grad;
             for (std::size_t i = 0; i < prefix; ++i)
-                x = model->forward_block(i, x);
+                x = model.forward_block(i, x);
         }
         for (std::size_t i = prefix; i < blocks_.size(); ++i)
-            x = model->forward_block(i, x);
+            x = model.forward_block(i, x);
         return x;
+    }
+
+    //! The same for a module holder that runs block by block (tests, own loops).
+    template <block_module Module>
+    torch::Tensor forward(Module& model, torch::Tensor x) const {
+        backbone_adapter<Module> adapted(model);
+        return forward(adapted, std::move(x));
     }
 
 private:
     std::vector<block_parameters> blocks_;
+    bool bn_train_when_frozen_ = false;
     int epoch_ = 1;
 };
 

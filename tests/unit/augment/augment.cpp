@@ -11,7 +11,7 @@
 #include <doctest/doctest.h>
 #include <torch/torch.h>
 
-#include <pipeline/pipeline.hpp>
+#include <pipeline/all.hpp>
 
 using namespace pipeline;
 
@@ -194,9 +194,9 @@ using TwoFlips =
 
 TEST_CASE("augment/augment: same seed, identical batches; each stage has its own stream") {
     batch in{ramp(32, 3, 8, 8), torch::arange(32, torch::kInt64).remainder(10)};
-    augmenter<CropFlipCut> a(cpu, 7, 10);
-    augmenter<CropFlipCut> b(cpu, 7, 10);
-    augmenter<CropFlipCut> c(cpu, 8, 10);
+    augmenter a(spec_of<CropFlipCut>.augmentations, cpu, 7, 10);
+    augmenter b(spec_of<CropFlipCut>.augmentations, cpu, 7, 10);
+    augmenter c(spec_of<CropFlipCut>.augmentations, cpu, 8, 10);
     for (int step = 0; step < 3; ++step) {
         auto ra = a.train(in);
         auto rb = b.train(in);
@@ -209,19 +209,19 @@ TEST_CASE("augment/augment: same seed, identical batches; each stage has its own
     }
     // Adding stages around the flip does not change the flip's draws: the flip alone with
     // seed 7 mirrors exactly the images a flip between other stages mirrors.
-    augmenter<FlipOnly> f(cpu, 7, 10);
+    augmenter f(spec_of<FlipOnly>.augmentations, cpu, 7, 10);
     auto alone = f.train(in).x;
     auto g = compat::make_generator(cpu, derive_seed(7, "augment:HorizontalFlip"));
     CHECK(torch::equal(alone, augmentation_impl<HorizontalFlip>::train(in.x, g)));
-    CHECK(augmenter<CropFlipCut>::stream_names()
+    CHECK(augmentation_stream_names(spec_of<CropFlipCut>.augmentations)
           == std::vector<std::string>{"augment:RandomCrop<8, 2>", "augment:HorizontalFlip",
                                       "augment:Cutout<2>",
                                       "augment:MixUp, {.alpha = 0.5}"});
     // A repeated stage draws from its own stream: two flips do not cancel out.
     CHECK(
-        augmenter<TwoFlips>::stream_names()
+        augmentation_stream_names(spec_of<TwoFlips>.augmentations)
         == std::vector<std::string>{"augment:HorizontalFlip", "augment:HorizontalFlip#1"});
-    augmenter<TwoFlips> two(cpu, 7, 10);
+    augmenter two(spec_of<TwoFlips>.augmentations, cpu, 7, 10);
     CHECK_FALSE(torch::equal(two.train(in).x, in.x));
 }
 
@@ -258,10 +258,14 @@ TEST_CASE("augment/augment: the normaliser takes Normalize's statistics, else th
                            AugmentStage<Normalize<{0.5, 0.5, 0.5}, {0.25, 0.5, 1.0}>>,
                            ModelStage<ResNet18>, LossStage<CrossEntropy>>;
     auto x = torch::full({1, 3, 1, 1}, 255, torch::kUInt8);
-    auto y = pipeline_normalizer<Given>(cpu)(x);
+    auto const normalizer_of = [](spec::experiment const& e) {
+        auto const st = pipeline_statistics(e.augmentations, dataset_statistics(e.data));
+        return normalizer(st.mean, st.std, cpu);
+    };
+    auto y = normalizer_of(spec_of<Given>)(x);
     CHECK(y[0][0][0][0].item<float>() == doctest::Approx(2.0));
     CHECK(y[0][2][0][0].item<float>() == doctest::Approx(0.5));
-    auto d = pipeline_normalizer<FlipOnly>(cpu)(x);
+    auto d = normalizer_of(spec_of<FlipOnly>)(x);
     CHECK(d[0][1][0][0].item<float>()
           == doctest::Approx((1 - CIFAR10::mean[1]) / CIFAR10::std[1]));
 }

@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include <pipeline/pipeline.hpp>
+#include <pipeline/all.hpp>
 
 #include "../support.hpp"
 

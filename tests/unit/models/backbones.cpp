@@ -79,15 +79,23 @@ TEST_CASE("models/backbones: every module runs its descriptor's blocks, each own
 }
 
 TEST_CASE("models/backbones: descriptors name their weights files and statistics") {
-    CHECK(ResNet18::imagenet_files()
+    // The default naming, stated once in the descriptor base, and a descriptor's own.
+    auto const files = [](spec::backbone const& b) { return b.imagenet_files(); };
+    CHECK(files(pipeline::detail::backbone_record<ResNet18>())
           == std::vector<std::string>{"resnet18.imagenet.safetensors",
                                       "resnet18.imagenet.pth"});
-    CHECK(ResNet34::imagenet_files().front() == "resnet34.imagenet.safetensors");
-    CHECK(ResNet50::imagenet_files().front() == "resnet50.imagenet.safetensors");
-    CHECK(MobileNetV1::imagenet_files().back()
+    CHECK(files(pipeline::detail::backbone_record<ResNet34>()).front()
+          == "resnet34.imagenet.safetensors");
+    CHECK(files(pipeline::detail::backbone_record<ResNet50>()).front()
+          == "resnet50.imagenet.safetensors");
+    CHECK(files(pipeline::detail::backbone_record<MobileNetV1>()).back()
           == "mobilenetv1_100.imagenet.partial.safetensors");
-    CHECK(MobileNetV3Large::imagenet_files().front()
+    CHECK(files(pipeline::detail::backbone_record<MobileNetV3Large>()).front()
           == "mobilenet_v3_large.imagenet.safetensors");
+    CHECK(pipeline::detail::backbone_record<MobileNetV2>().default_head_dropout == 0.2);
+    CHECK(pipeline::detail::backbone_record<ResNet18>().default_head_dropout == 0.0);
+    CHECK(ResNet18::supports_cifar_stem);
+    CHECK_FALSE(MobileNetV2::supports_cifar_stem);
     CHECK(MobileNetV1::statistics.mean[0] == 0.5);
     CHECK(MobileNetV2::statistics.std[2] == 0.225);
 }

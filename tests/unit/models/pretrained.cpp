@@ -16,7 +16,7 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
-#include <pipeline/pipeline.hpp>
+#include <pipeline/all.hpp>
 
 using namespace pipeline;
 namespace fs = std::filesystem;
@@ -239,7 +239,7 @@ TEST_CASE("models/pretrained: the weights directory: flag, then environment, the
     restore("XDG_CACHE_HOME", old_xdg);
     restore("HOME", old_home);
     CHECK_THROWS_WITH_AS(
-        find_weights("/nowhere", ResNet18::imagenet_files(), "ResNet18"),
+        find_weights("/nowhere", imagenet_file_names("resnet18"), "ResNet18"),
         doctest::Contains("looked in /nowhere/resnet18.imagenet.safetensors, "
                           "/nowhere/resnet18.imagenet.pth)"),
         pipeline::error);

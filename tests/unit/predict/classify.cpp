@@ -12,7 +12,7 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
-#include <pipeline/pipeline.hpp>
+#include <pipeline/all.hpp>
 
 #include "../support.hpp"
 

@@ -11,7 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <doctest/doctest.h>
 
-#include <pipeline/pipeline.hpp>
+#include <pipeline/all.hpp>
 
 using namespace pipeline;
 

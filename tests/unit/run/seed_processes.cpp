@@ -9,7 +9,7 @@
 
 #include <doctest/doctest.h>
 
-#include <pipeline/pipeline.hpp>
+#include <pipeline/all.hpp>
 
 #include "../support.hpp"
 

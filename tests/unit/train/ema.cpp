@@ -6,7 +6,7 @@
 #include <doctest/doctest.h>
 #include <torch/torch.h>
 
-#include <pipeline/pipeline.hpp>
+#include <pipeline/all.hpp>
 
 using namespace pipeline;
 

@@ -3,20 +3,21 @@
 #include <doctest/doctest.h>
 #include <torch/torch.h>
 
-#include <pipeline/pipeline.hpp>
+#include <pipeline/all.hpp>
 
 using namespace pipeline;
 
 namespace {
 template <class O>
 void compare_steps() {
-    using P = transfer_plan<ResNet18, Frozen<Stem>, Unfreeze<Stem, AtEpoch<2>>,
-                            LrScale<Head, 3.0>, FreezeRandomInit>;
+    auto const& P =
+        model_spec_of<ModelStage<ResNet18, Frozen<Stem>, Unfreeze<Stem, AtEpoch<2>>,
+                                 LrScale<Head, 3.0>, FreezeRandomInit>>;
     torch::manual_seed(4);
     auto a = make_backbone<ResNet18>({1, 10});
     torch::manual_seed(4);
     auto b = make_backbone<ResNet18>({1, 10});
-    transfer_controller<ResNet18, P> ta(*a), tb(*b);
+    transfer_controller ta(P, *a), tb(P, *b);
     auto oa = optimizer_builder<O>::make(ta.blocks(), false);
     auto ob = optimizer_builder<O>::make(tb.blocks(), true);
     CHECK(!oa.multi_tensor);

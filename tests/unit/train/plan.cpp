@@ -10,7 +10,7 @@
 #include <doctest/doctest.h>
 #include <torch/torch.h>
 
-#include <pipeline/pipeline.hpp>
+#include <pipeline/all.hpp>
 
 using namespace pipeline;
 
@@ -23,10 +23,10 @@ bool has(std::string const& text, std::string const& part) {
 TEST_CASE("train/plan: every block, its factor, BatchNorm mode and phases") {
     torch::manual_seed(0);
     auto model = make_backbone<ResNet18>({1, 10});
-    using P =
-        transfer_plan<ResNet18, Frozen<Stem, Layer1, Layer2>, Unfreeze<Layer2, AtEpoch<3>>,
-                      LrScale<Head, 10.0>, FreezeRandomInit>;
-    transfer_controller<ResNet18, P> transfer(*model);
+    auto const& P = model_spec_of<
+        ModelStage<ResNet18, Frozen<Stem, Layer1, Layer2>, Unfreeze<Layer2, AtEpoch<3>>,
+                   LrScale<Head, 10.0>, FreezeRandomInit>>;
+    transfer_controller transfer(P, *model);
     auto const text = format_plan("ResNet18", transfer.blocks(), 4, 5e-4, false);
     if (std::getenv("PIPELINE_SHOW_PLAN"))
         std::cout << text;

@@ -8,8 +8,8 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include <pipeline/train/records.hpp>
-#include <pipeline/train/run_directory.hpp>
+#include <pipeline/record/records.hpp>
+#include <pipeline/record/run_directory.hpp>
 
 using namespace pipeline;
 namespace fs = std::filesystem;

@@ -6,13 +6,13 @@
 #include <doctest/doctest.h>
 #include <torch/torch.h>
 
-#include <pipeline/pipeline.hpp>
+#include <pipeline/all.hpp>
 
 using namespace pipeline;
 
 namespace {
 template <class... Options>
-using plan = transfer_plan<ResNet18, Options...>;
+constexpr spec::model const& plan = model_spec_of<ModelStage<ResNet18, Options...>>;
 
 models::ResNet tiny_resnet(std::uint64_t seed = 0) {
     torch::manual_seed(seed);
@@ -33,9 +33,8 @@ bool starts_with(std::string const& s, std::string const& prefix) {
 }
 
 //! A few SGD steps of `model` on random data through the controller.
-template <class Plan>
-void train_steps(models::ResNet& model, transfer_controller<ResNet18, Plan>& transfer,
-                 built_optimizer& opt, int epoch, int steps) {
+void train_steps(models::ResNet& model, transfer_controller& transfer, built_optimizer& opt,
+                 int epoch, int steps) {
     transfer.enter_epoch(epoch);
     opt.epoch = epoch;
     model->train();
@@ -54,8 +53,8 @@ void train_steps(models::ResNet& model, transfer_controller<ResNet18, Plan>& tra
 
 TEST_CASE("train/transfer: parameters split by block into named decay groups") {
     auto model = tiny_resnet();
-    using P = plan<LrScale<Head, 10.0>>;
-    transfer_controller<ResNet18, P> transfer(*model);
+    auto const& P = plan<LrScale<Head, 10.0>>;
+    transfer_controller transfer(P, *model);
     auto const& blocks = transfer.blocks();
     REQUIRE(blocks.size() == 6);
     std::int64_t total = 0;
@@ -93,8 +92,8 @@ TEST_CASE("train/transfer: parameters split by block into named decay groups") {
 TEST_CASE(
     "train/transfer: frozen blocks stay bit-identical, BatchNorm statistics included") {
     auto model = tiny_resnet(1);
-    using P = plan<Frozen<Stem, Layer1>, FreezeRandomInit>;
-    transfer_controller<ResNet18, P> transfer(*model);
+    auto const& P = plan<Frozen<Stem, Layer1>, FreezeRandomInit>;
+    transfer_controller transfer(P, *model);
     auto opt = optimizer_builder<SGD::with<{.lr = 0.1}>>::make(transfer.blocks());
     auto const before = snapshot(*model);
     train_steps(model, transfer, opt, 1, 3);
@@ -121,8 +120,8 @@ TEST_CASE(
 
 TEST_CASE("train/transfer: BatchNorm<TrainMode> lets frozen statistics move, not weights") {
     auto model = tiny_resnet(2);
-    using P = plan<Frozen<Stem>, BatchNorm<TrainMode>, FreezeRandomInit>;
-    transfer_controller<ResNet18, P> transfer(*model);
+    auto const& P = plan<Frozen<Stem>, BatchNorm<TrainMode>, FreezeRandomInit>;
+    transfer_controller transfer(P, *model);
     auto opt = optimizer_builder<SGD::with<{.lr = 0.1}>>::make(transfer.blocks());
     auto const before = snapshot(*model);
     train_steps(model, transfer, opt, 1, 2);
@@ -133,8 +132,8 @@ TEST_CASE("train/transfer: BatchNorm<TrainMode> lets frozen statistics move, not
 
 TEST_CASE("train/transfer: the block-by-block forward equals the plain forward") {
     auto model = tiny_resnet(3);
-    using P = plan<Frozen<Stem, Layer1, Layer2, Layer3, Layer4>, FreezeRandomInit>;
-    transfer_controller<ResNet18, P> transfer(*model);
+    auto const& P = plan<Frozen<Stem, Layer1, Layer2, Layer3, Layer4>, FreezeRandomInit>;
+    transfer_controller transfer(P, *model);
     transfer.enter_epoch(1);
     model->eval();
     auto x = torch::randn({4, 1, 28, 28});
@@ -147,10 +146,10 @@ TEST_CASE("train/transfer: the block-by-block forward equals the plain forward")
 
 TEST_CASE("train/transfer: group rates are what the plan says, step by step") {
     auto model = tiny_resnet();
-    using P = plan<Frozen<Stem>, Unfreeze<Stem, AtEpoch<2>>, LayerDecay<0.5>,
-                   LrScale<Head, 2.0>, FreezeRandomInit>;
+    auto const& P = plan<Frozen<Stem>, Unfreeze<Stem, AtEpoch<2>>, LayerDecay<0.5>,
+                         LrScale<Head, 2.0>, FreezeRandomInit>;
     using S = Cosine::with<{.warmup_epochs = 1}>;
-    transfer_controller<ResNet18, P> transfer(*model);
+    transfer_controller transfer(P, *model);
     auto opt = optimizer_builder<AdamW::with<{.lr = 0.01}>>::make(transfer.blocks());
     schedule_clock clock{.step = 0, .steps_per_epoch = 10, .total_steps = 30};
     auto rates = [&] {
@@ -227,11 +226,11 @@ TEST_CASE("train/transfer: a frozen MobileNet prefix records no autograd graph")
     // the trainable part has a graph.
     torch::manual_seed(0);
     auto model = make_backbone<MobileNetV2>({3, 10});
-    using P = transfer_plan<
+    auto const& P = model_spec_of<ModelStage<
         MobileNetV2,
         Frozen<Stem, Stage0, Stage1, Stage2, Stage3, Stage4, Stage5, Stage6, LastConv>,
-        FreezeRandomInit>;
-    transfer_controller<MobileNetV2, P> transfer(*model);
+        FreezeRandomInit>>;
+    transfer_controller transfer(P, *model);
     transfer.enter_epoch(1);
     model->train();
     transfer.apply_batchnorm_modes();

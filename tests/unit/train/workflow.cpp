@@ -14,7 +14,7 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
-#include <pipeline/pipeline.hpp>
+#include <pipeline/all.hpp>
 
 using namespace pipeline;
 namespace fs = std::filesystem;
@@ -129,8 +129,9 @@ TEST_CASE("train/workflow: a long epoch reports its progress") {
     running_metrics m(torch::kCPU);
     m.add(torch::tensor(0.5), torch::zeros({4, 10}), torch::zeros({4}, torch::kInt64));
     epoch_progress progress(&log, 2, 10, 4, /*interval=*/0.0);
-    progress.update(3, m);
-    progress.update(10, m); // the last step: the epoch's row follows, no progress line
+    auto const loss = [&m] { return m.read().first; };
+    progress.update(3, loss);
+    progress.update(10, loss); // the last step: the epoch's row follows, no progress line
     progress.finish();
     auto const text = log.str();
     CHECK(text.find("epoch 2: 3/10 steps (30%)") != std::string::npos);

@@ -39,7 +39,6 @@ struct MobileNetV1
     static constexpr int features = 1024;
     static constexpr std::string_view replaced_head = "classifier.";
     static constexpr std::string_view stem_conv = "conv_stem.weight";
-    static constexpr double default_head_dropout = 0.0;
     //! timm's weights expect inputs in [-1, 1].
     static constexpr std::string_view weights_name = "mobilenetv1_100";
     static constexpr input_statistics statistics{{0.5, 0.5, 0.5}, {0.5, 0.5, 0.5}};
@@ -47,13 +46,6 @@ struct MobileNetV1
     static std::vector<std::string> imagenet_files() {
         return {"mobilenetv1_100.imagenet.safetensors",
                 "mobilenetv1_100.imagenet.partial.safetensors"};
-    }
-    template <class Block>
-    static constexpr bool require_block() {
-        static_assert(has_block<Block>,
-                      "pipeline: the block named is not a block of MobileNetV1 (it has "
-                      "Stem, Stage0, Stage1, Stage2, Stage3, Stage4, Head)");
-        return has_block<Block>;
     }
 };
 
@@ -75,20 +67,8 @@ struct MobileNetV2
     static constexpr std::string_view stem_conv = "features.0.0.weight";
     static constexpr double default_head_dropout = 0.2;
     static constexpr std::string_view weights_name = "mobilenet_v2";
-    static constexpr input_statistics statistics = imagenet_statistics;
-    static std::vector<std::string> imagenet_files() {
-        return imagenet_file_names(weights_name);
-    }
     static std::vector<std::string> torchvision_files() {
         return {"mobilenet_v2-7ebf99e0.pth", "mobilenet_v2-b0353104.pth"};
-    }
-    template <class Block>
-    static constexpr bool require_block() {
-        static_assert(has_block<Block>,
-                      "pipeline: the block named is not a block of MobileNetV2 (it has "
-                      "Stem, Stage0, Stage1, Stage2, Stage3, Stage4, Stage5, Stage6, "
-                      "LastConv, Head)");
-        return has_block<Block>;
     }
 };
 
@@ -122,20 +102,8 @@ struct MobileNetV3Small
     static constexpr std::string_view stem_conv = "features.0.0.weight";
     static constexpr double default_head_dropout = 0.2;
     static constexpr std::string_view weights_name = "mobilenet_v3_small";
-    static constexpr input_statistics statistics = imagenet_statistics;
-    static std::vector<std::string> imagenet_files() {
-        return imagenet_file_names(weights_name);
-    }
     static std::vector<std::string> torchvision_files() {
         return {"mobilenet_v3_small-047dcff4.pth"};
-    }
-    template <class Block>
-    static constexpr bool require_block() {
-        static_assert(
-            has_block<Block>,
-            "pipeline: the block named is not a block of MobileNetV3Small (it has "
-            "Stem, Stage0, Stage1, Stage2, Stage3, Stage4, LastConv, Head)");
-        return has_block<Block>;
     }
 };
 
@@ -172,20 +140,8 @@ struct MobileNetV3Large
     static constexpr std::string_view stem_conv = "features.0.0.weight";
     static constexpr double default_head_dropout = 0.2;
     static constexpr std::string_view weights_name = "mobilenet_v3_large";
-    static constexpr input_statistics statistics = imagenet_statistics;
-    static std::vector<std::string> imagenet_files() {
-        return imagenet_file_names(weights_name);
-    }
     static std::vector<std::string> torchvision_files() {
         return {"mobilenet_v3_large-5c1a4163.pth", "mobilenet_v3_large-8738ca79.pth"};
-    }
-    template <class Block>
-    static constexpr bool require_block() {
-        static_assert(
-            has_block<Block>,
-            "pipeline: the block named is not a block of MobileNetV3Large (it has "
-            "Stem, Stage0, Stage1, Stage2, Stage3, Stage4, Stage5, LastConv, Head)");
-        return has_block<Block>;
     }
 };
 

@@ -32,15 +32,10 @@ struct resnet : backbone_descriptor<Name, resnet_family, owns<Stem, "conv1.", "b
     static constexpr std::string_view replaced_head = "fc.";
     //! The first convolution (summed over RGB for 1-channel data, replaced by CifarStem).
     static constexpr std::string_view stem_conv = "conv1.weight";
-    //! No dropout before the classifier unless HeadDropout<p> says so.
-    static constexpr double default_head_dropout = 0.0;
-    //! ImageNet weights: `<weights_name>.imagenet.{safetensors,pth}`, torchvision's
-    //! statistics.
+    //! ImageNet weights: `<weights_name>.imagenet.{safetensors,pth}`.
     static constexpr std::string_view weights_name = WeightsName.view();
-    static constexpr input_statistics statistics = imagenet_statistics;
-    static std::vector<std::string> imagenet_files() {
-        return imagenet_file_names(weights_name);
-    }
+    //! CifarStem replaces the 7x7 stride-2 conv and the max-pool.
+    static constexpr bool supports_cifar_stem = true;
 };
 } // namespace detail
 
@@ -51,13 +46,6 @@ struct ResNet18 : detail::resnet<"ResNet18", "resnet18", {2, 2, 2, 2}, false> {
         return {"resnet18-f37072fd.pth"};
     }
     static std::vector<std::string> hf_repos() { return {"timm/resnet18.tv_in1k"}; }
-    template <class Block>
-    static constexpr bool require_block() {
-        static_assert(has_block<Block>,
-                      "pipeline: the block named is not a block of ResNet18 (it has Stem, "
-                      "Layer1, Layer2, Layer3, Layer4, Head)");
-        return has_block<Block>;
-    }
 };
 
 //! torchvision's resnet34: BasicBlock, [3, 4, 6, 3].
@@ -66,13 +54,6 @@ struct ResNet34 : detail::resnet<"ResNet34", "resnet34", {3, 4, 6, 3}, false> {
         return {"resnet34-b627a593.pth"};
     }
     static std::vector<std::string> hf_repos() { return {"timm/resnet34.tv_in1k"}; }
-    template <class Block>
-    static constexpr bool require_block() {
-        static_assert(has_block<Block>,
-                      "pipeline: the block named is not a block of ResNet34 (it has Stem, "
-                      "Layer1, Layer2, Layer3, Layer4, Head)");
-        return has_block<Block>;
-    }
 };
 
 //! torchvision's resnet50: Bottleneck, [3, 4, 6, 3].
@@ -82,13 +63,6 @@ struct ResNet50 : detail::resnet<"ResNet50", "resnet50", {3, 4, 6, 3}, true> {
     }
     static std::vector<std::string> hf_repos() {
         return {"timm/resnet50.tv2_in1k", "timm/resnet50.tv_in1k"};
-    }
-    template <class Block>
-    static constexpr bool require_block() {
-        static_assert(has_block<Block>,
-                      "pipeline: the block named is not a block of ResNet50 (it has Stem, "
-                      "Layer1, Layer2, Layer3, Layer4, Head)");
-        return has_block<Block>;
     }
 };
 

@@ -6,14 +6,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <iostream>
 #include <ostream>
 #include <string>
 
 #include <fmt/format.h>
 #include <unistd.h>
-
-#include <pipeline/train/evaluate.hpp>
 
 namespace pipeline {
 
@@ -33,8 +32,9 @@ public:
         , started_(clock::now())
         , last_(started_) {}
 
-    //! After `done` of the epoch's steps: prints if the interval has passed.
-    void update(std::int64_t done, running_metrics const& metrics) {
+    //! After `done` of the epoch's steps: prints if the interval has passed, reading the
+    //! running loss from `loss` (a host read of a device value: only when it prints).
+    void update(std::int64_t done, std::function<double()> const& loss_so_far) {
         if (!log_ || done >= steps_)
             return;
         auto const now = clock::now();
@@ -45,7 +45,7 @@ public:
         double const rate = static_cast<double>(done * batch_) / elapsed;
         double const left =
             elapsed / static_cast<double>(done) * static_cast<double>(steps_ - done);
-        auto const loss = metrics.read().first;
+        auto const loss = loss_so_far();
         if (tty_) {
             int const width = 24;
             auto const filled = static_cast<int>(width * done / steps_);

@@ -14,7 +14,7 @@
 
 #include <fmt/format.h>
 
-#include <pipeline/train/records.hpp>
+#include <pipeline/record/records.hpp>
 
 namespace pipeline {
 

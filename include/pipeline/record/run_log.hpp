@@ -16,34 +16,13 @@
 #include <torch/torch.h>
 
 #include <pipeline/error.hpp>
-#include <pipeline/train/checkpoint.hpp>
-#include <pipeline/train/records.hpp>
-#include <pipeline/train/run_directory.hpp>
-#include <pipeline/train/run_options.hpp>
+#include <pipeline/record/checkpoint.hpp>
+#include <pipeline/record/records.hpp>
+#include <pipeline/record/result.hpp>
+#include <pipeline/record/run_directory.hpp>
+#include <pipeline/record/run_options.hpp>
 
 namespace pipeline {
-
-//! What a finished run reports.
-struct run_result {
-    std::string experiment;
-    //! Every finished epoch in order (a resumed run's include those before it resumed).
-    std::vector<epoch_record> history;
-    double test_loss = 0.0;
-    double test_acc = 0.0;
-    std::int64_t test_examples = 0;
-    //! With Ema<decay>: the average's test result.
-    double ema_test_loss = 0.0;
-    double ema_test_acc = 0.0;
-    std::filesystem::path run_dir;
-    double seconds = 0.0;
-    //! The backbone's blocks (the columns of every record's `block_lrs`).
-    std::vector<std::string> blocks;
-    //! The epoch with the best validation accuracy (the first of equals), from 1; 0 before
-    //! any epoch finished.
-    int best_epoch = 0;
-    //! The final model's parameters and buffers by state-dict name.
-    std::map<std::string, torch::Tensor> state;
-};
 
 namespace detail {
 inline std::string percent(double fraction) {
@@ -55,16 +34,20 @@ inline std::string percent(double fraction) {
 //! epoch table and keeps the result.
 class run_log {
 public:
-    //! `tag` goes into the run directory's name (experiment_tag).
-    run_log(run_context const& ctx, std::vector<std::string> blocks, std::string const& tag)
-        : ctx_(ctx) {
-        result_.experiment = ctx.experiment;
+    //! The log of a run of `experiment` (printed form) for `epochs` epochs with
+    //! `options`, whose model has the blocks `blocks`; `tag` goes into the run directory's
+    //! name (experiment_tag).
+    run_log(run_options const& options, std::string experiment, int epochs,
+            std::vector<std::string> blocks, std::string const& tag)
+        : options_(options)
+        , epochs_(epochs) {
+        result_.experiment = std::move(experiment);
         result_.blocks = std::move(blocks);
-        if (!ctx.options.out_dir.empty()) {
-            recorder_.emplace(make_run_dir(ctx.options.out_dir, ctx.options.seed, tag),
-                              ctx.experiment, result_.blocks);
+        if (!options.out_dir.empty()) {
+            recorder_.emplace(make_run_dir(options.out_dir, options.seed, tag),
+                              result_.experiment, result_.blocks);
             result_.run_dir = recorder_->dir();
-            ctx.say(fmt::format("results: {}\n", recorder_->dir().string()));
+            say(fmt::format("results: {}\n", recorder_->dir().string()));
         }
     }
 
@@ -72,15 +55,15 @@ public:
     void resumed(loaded_checkpoint const& ck) {
         for (auto const& r : ck.info.history)
             note(r);
-        ctx_.say(fmt::format("resumed from {} after epoch {} (step {})\n", ck.path.string(),
-                             ck.info.epoch, ck.info.step));
+        say(fmt::format("resumed from {} after epoch {} (step {})\n", ck.path.string(),
+                        ck.info.epoch, ck.info.step));
     }
 
     //! The table's header line: training figures as the model saw its batches
     //! (augmented), then the same on the clean training subset, validation, and the gap
     //! between the clean and validation accuracies.
     void header() const {
-        ctx_.say(fmt::format(
+        say(fmt::format(
             "{:>5} {:>10} {:>9} {:>10} {:>9} {:>9} {:>8} {:>8} {:>9} {:>7} {:>7}\n",
             "epoch", "train_loss", "train_acc", "clean_loss", "clean_acc", "val_loss",
             "val_acc", "gap", "lr", "img/s", "sec"));
@@ -90,7 +73,8 @@ public:
     void require_finite(epoch_record const& r) const {
         if (std::isfinite(r.metrics.train_loss))
             return;
-        throw error("epoch " + std::to_string(r.metrics.epoch) + " of " + ctx_.experiment,
+        throw error("epoch " + std::to_string(r.metrics.epoch) + " of "
+                        + result_.experiment,
                     "a finite training loss",
                     fmt::format("{} (lower the learning rate or clip gradients with "
                                 "Train<{{.clip_grad_norm = 1}}>); earlier epochs are in {}",
@@ -102,16 +86,15 @@ public:
     //! result. Returns whether its validation accuracy is the best so far.
     bool add(epoch_record const& r) {
         auto const& m = r.metrics;
-        ctx_.say(fmt::format(
+        say(fmt::format(
             "{:>5} {:>10.4f} {:>9} {:>10.4f} {:>9} {:>9.4f} {:>8} {:>8} {:>9.5f} {:>7.0f} "
             "{:>7.1f}\n",
             m.epoch, m.train_loss, detail::percent(m.train_acc), m.clean_train_loss,
             detail::percent(m.clean_train_acc), m.val_loss, detail::percent(m.val_acc),
             detail::percent(m.gap()), m.lr, m.images_per_second, m.seconds));
         if (r.ema_val.size() == 2)
-            ctx_.say(fmt::format("{:>5} {:>10} {:>9} {:>10} {:>9} {:>9.4f} {:>8}\n", "",
-                                 "ema", "", "", "", r.ema_val[0],
-                                 detail::percent(r.ema_val[1])));
+            say(fmt::format("{:>5} {:>10} {:>9} {:>10} {:>9} {:>9.4f} {:>8}\n", "", "ema",
+                            "", "", "", r.ema_val[0], detail::percent(r.ema_val[1])));
         return note(r);
     }
 
@@ -124,14 +107,14 @@ public:
 
     //! Ends the run after `epoch` at --stop-after: says how to resume, returns the result.
     run_result stop(int epoch, std::map<std::string, torch::Tensor> state) {
-        ctx_.say(fmt::format(
-            "stopped after epoch {} (--stop-after); resume with --resume {}\n", epoch,
-            recorder_ ? recorder_->dir().string() : "(no run directory)"));
+        say(fmt::format("stopped after epoch {} (--stop-after); resume with --resume {}\n",
+                        epoch,
+                        recorder_ ? recorder_->dir().string() : "(no run directory)"));
         result_.state = std::move(state);
         if (recorder_)
             recorder_->finish({{"stopped_after_epoch", epoch},
-                               {"epochs", ctx_.epochs},
-                               {"seed", ctx_.options.seed},
+                               {"epochs", epochs_},
+                               {"seed", options_.seed},
                                {"checkpoint", checkpoint_file_name}});
         return result_;
     }
@@ -143,6 +126,11 @@ public:
     }
 
 private:
+    void say(std::string const& text) const {
+        if (options_.log)
+            *options_.log << text << std::flush;
+    }
+
     bool note(epoch_record const& r) {
         result_.history.push_back(r);
         if (recorder_)
@@ -155,7 +143,8 @@ private:
         return best;
     }
 
-    run_context const& ctx_;
+    run_options const& options_;
+    int epochs_;
     std::optional<run_recorder> recorder_;
     run_result result_;
 };

@@ -18,7 +18,7 @@
 #include <pipeline/compat.hpp>
 #include <pipeline/error.hpp>
 #include <pipeline/io/safetensors.hpp>
-#include <pipeline/train/records.hpp>
+#include <pipeline/record/records.hpp>
 
 namespace pipeline {
 

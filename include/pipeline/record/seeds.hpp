@@ -18,21 +18,22 @@
 #include <range/v3/view/transform.hpp>
 #include <range/v3/view/zip.hpp>
 
+#include <pipeline/random.hpp>
+#include <pipeline/record/seed_summary.hpp>
+
 namespace pipeline {
 
-//! Mean and sample standard deviation of `n` values.
-struct spread {
-    double mean = 0.0;
-    double std = 0.0;
-    std::size_t n = 0;
+//! "93.12 ± 0.21" for fractions shown as percentages (`percent`), else plain.
+inline std::string spread::text(bool percent) const {
+    double const k = percent ? 100.0 : 1.0;
+    return n > 1 ? fmt::format("{:.2f} ± {:.2f}", k * mean, k * std)
+                 : fmt::format("{:.2f}", k * mean);
+}
 
-    //! "93.12 ± 0.21" for fractions shown as percentages (`percent`), else plain.
-    [[nodiscard]] std::string text(bool percent = true) const {
-        double const k = percent ? 100.0 : 1.0;
-        return n > 1 ? fmt::format("{:.2f} ± {:.2f}", k * mean, k * std)
-                     : fmt::format("{:.2f}", k * mean);
-    }
-};
+//! 8 hex digits naming an experiment in file names.
+inline std::string experiment_hash(std::string const& experiment) {
+    return fmt::format("{:08x}", derive_seed(0, experiment) & 0xffffffffU);
+}
 
 //! The spread of `values`.
 inline spread spread_of(std::vector<double> const& values) {
@@ -52,24 +53,8 @@ inline spread spread_of(std::vector<double> const& values) {
     return s;
 }
 
-//! What one run contributes to a summary over seeds (fractions in [0, 1]).
-struct seed_figures {
-    std::uint64_t seed = 0;
-    double final_val_acc = 0.0;
-    double best_val_acc = 0.0;
-    int best_epoch = 0;
-    double test_acc = 0.0;
-    double gap = 0.0; //!< clean train accuracy minus validation accuracy, last epoch
-};
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(seed_figures, seed, final_val_acc, best_val_acc,
                                    best_epoch, test_acc, gap)
-
-//! An experiment over several seeds.
-struct seed_summary {
-    std::string experiment;
-    std::vector<seed_figures> runs;
-    spread final_val_acc, best_val_acc, test_acc, gap;
-};
 
 inline seed_summary summarize(std::string experiment, std::vector<seed_figures> runs) {
     auto column = [&](double seed_figures::*field) {

@@ -33,9 +33,9 @@
 #include <unistd.h>
 
 #include <pipeline/error.hpp>
-#include <pipeline/train/distributed.hpp>
-#include <pipeline/train/run_options.hpp>
-#include <pipeline/train/seeds.hpp>
+#include <pipeline/parallel/distributed.hpp>
+#include <pipeline/record/run_options.hpp>
+#include <pipeline/record/seeds.hpp>
 
 extern char** environ; // NOLINT: POSIX's process environment, for posix_spawn
 

@@ -20,9 +20,9 @@
 #include <pipeline/error.hpp>
 #include <pipeline/io/atomic_file.hpp>
 #include <pipeline/random.hpp>
+#include <pipeline/record/curves.hpp>
+#include <pipeline/record/records.hpp>
 #include <pipeline/text.hpp>
-#include <pipeline/train/curves.hpp>
-#include <pipeline/train/records.hpp>
 
 namespace pipeline {
 

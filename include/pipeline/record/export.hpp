@@ -24,8 +24,8 @@
 #include <pipeline/dsl/fixed_string.hpp>
 #include <pipeline/error.hpp>
 #include <pipeline/io/safetensors.hpp>
+#include <pipeline/record/checkpoint.hpp>
 #include <pipeline/text.hpp>
-#include <pipeline/train/checkpoint.hpp>
 
 namespace pipeline {
 

@@ -1,0 +1,64 @@
+// The environment of a run, everything that is not part of the experiment itself (device,
+// directories, seed, smoke-run overrides): what the command line fills in and fit reads.
+// Torch-free: an experiment file that passes options needs no tensor header.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace pipeline {
+
+//! The environment of a run: everything that is not part of the experiment itself.
+struct run_options {
+    //! "cpu", "cuda", "cuda:N" or "auto" (CUDA when available).
+    std::string device = "auto";
+    std::optional<std::filesystem::path> data_dir;
+    //! Where Pretrained<...> looks for weights (default: $PIPELINE_WEIGHTS_DIR, then
+    //! $XDG_CACHE_HOME/pipeline/weights, then ~/.cache/pipeline/weights).
+    std::optional<std::filesystem::path> weights_dir;
+    //! Each run writes a new directory under this one; empty disables writing.
+    std::filesystem::path out_dir = "runs";
+    std::uint64_t seed = 0;
+    //! Overrides Train<{.epochs}> (smoke runs).
+    std::optional<int> epochs;
+    //! Overrides Load<D, Subset<N>>: train on the first N examples.
+    std::optional<std::int64_t> limit;
+    //! Evaluate on the first N validation and test examples only (smoke runs).
+    std::optional<std::int64_t> eval_limit;
+    //! Intra-op CPU threads; 0 uses every core.
+    int threads = 0;
+    //! Continue the run whose checkpoint (or run directory) this is, in a new run
+    //! directory; the result equals the uninterrupted run's.
+    std::optional<std::filesystem::path> resume;
+    //! End the run after this epoch, as an interruption would (checkpoint kept, no test).
+    std::optional<int> stop_after;
+    //! Write weights: the checkpoint after every epoch (for --resume), best.safetensors
+    //! when validation improves and model.safetensors at the end. Off for sweeps: the
+    //! metrics, curves and summaries are still written.
+    bool save_weights = true;
+    //! Where the epoch table goes; nullptr keeps quiet.
+    std::ostream* log = &std::cout;
+    //! Data-parallel runs: how long forming the process group and each collective may take
+    //! before the run stops with an error (a rank died, a wrong MASTER_PORT).
+    int dist_timeout_s = 1800;
+    //! Run the arithmetic of an N-process data-parallel run in this one process: each
+    //! global batch in N shards (BatchNorm statistics per shard), gradients averaged,
+    //! buffers kept from shard 0 as a distributed run keeps rank 0's.
+    int emulate_ranks = 1;
+    //! Data-parallel runs: every rank prints its log (rank 0's alone by default); only
+    //! rank 0 ever writes the run directory.
+    bool log_all_ranks = false;
+    //! --seeds N: how many seeds run at once, each in its own process (0: one per GPU when
+    //! several are visible, else 1). See parallel/seed_processes.hpp.
+    int seed_procs = 0;
+    //! The command line (the program first), for starting seed workers; set by
+    //! serve_seed_worker (empty: the seeds run one after another).
+    std::vector<std::string> argv;
+};
+
+} // namespace pipeline
