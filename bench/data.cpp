@@ -16,7 +16,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
-#include <pipeline/pipeline.hpp>
+#include <pipeline/all.hpp>
 
 using namespace pipeline;
 
@@ -122,8 +122,10 @@ int main(int argc, char** argv) {
     // On the device: the same code path fit() runs.
     double device_rate = 0.0;
     {
-        device_batches data(train.to(device), pipeline_normalizer<Experiment>(device));
-        augmenter<Experiment> augment(device, 0, CIFAR10::classes);
+        auto const& e = spec_of<Experiment>;
+        auto const st = pipeline_statistics(e.augmentations, dataset_statistics(e.data));
+        device_batches data(train.to(device), normalizer(st.mean, st.std, device));
+        augmenter augment(e.augmentations, device, 0, CIFAR10::classes);
         auto shuffle = compat::make_generator(device, derive_seed(0, "shuffle"));
         auto checksum = torch::zeros({}, torch::TensorOptions().device(device));
         for (int e = 0; e < epochs; ++e) {

@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <string>
 
-#include <pipeline/pipeline.hpp>
+#include <pipeline/all.hpp>
 
 using namespace pipeline;
 
