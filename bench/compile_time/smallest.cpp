@@ -6,11 +6,10 @@
 
 struct NetImpl : torch::nn::Module {
     NetImpl()
-        : conv(register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 8, 3)))),
-          fc(register_module("fc", torch::nn::Linear(8 * 26 * 26, 10))) {}
-    torch::Tensor forward(torch::Tensor x) {
-        return fc(torch::relu(conv(x)).flatten(1));
-    }
+        : conv(
+            register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 8, 3))))
+        , fc(register_module("fc", torch::nn::Linear(8 * 26 * 26, 10))) {}
+    torch::Tensor forward(torch::Tensor x) { return fc(torch::relu(conv(x)).flatten(1)); }
     torch::nn::Conv2d conv;
     torch::nn::Linear fc;
 };
