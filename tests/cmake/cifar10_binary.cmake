@@ -1,6 +1,12 @@
 # Converts the shared CIFAR-10 JPEG copy (SHARED/cifar10-jpeg.tar.xz) into the official
 # binary layout under OUT/cifar-10-batches-bin, once: an existing conversion is kept.
 # Prints "SKIPPED: ..." (the test is then reported as skipped) when the copy is absent.
+# PIPELINE_SHARED_DATA and PIPELINE_BUILD_DATA in the environment move SHARED and OUT (the
+# bare-clone test points them at empty folders).
+include(${CMAKE_CURRENT_LIST_DIR}/data_overrides.cmake)
+if(build_cifar10)
+  set(OUT ${build_cifar10})
+endif()
 set(dir ${OUT}/cifar-10-batches-bin)
 if(EXISTS ${dir}/test_batch.bin AND EXISTS ${dir}/data_batch_5.bin)
   message(STATUS "CIFAR-10 binary batches present in ${dir}")

@@ -2,6 +2,16 @@
 # then classify prints the top classes of three CIFAR-10 test images (JPEG, from the shared
 # copy), and refuses a missing image with one line and exit code 1.
 # Arguments: TRAIN, CLASSIFY (executables), DATA (converted CIFAR-10), SHARED, OUT.
+# Without the data (a bare clone; PIPELINE_SHARED_DATA and PIPELINE_BUILD_DATA in the
+# environment move SHARED and DATA) it prints "SKIPPED: ..." and the test is skipped.
+include(${CMAKE_CURRENT_LIST_DIR}/data_overrides.cmake)
+if(build_cifar10)
+  set(DATA ${build_cifar10})
+endif()
+if(NOT EXISTS ${DATA}/cifar-10-batches-bin/test_batch.bin OR NOT EXISTS ${SHARED}/cifar10-jpeg.tar.xz)
+  message("SKIPPED: no CIFAR-10 in ${DATA} or no ${SHARED}/cifar10-jpeg.tar.xz (the shared data beside the repository)")
+  return()
+endif()
 file(REMOVE_RECURSE ${OUT})
 file(MAKE_DIRECTORY ${OUT}/images)
 execute_process(COMMAND ${TRAIN} --device cpu --threads 2 --epochs 2 --limit 512

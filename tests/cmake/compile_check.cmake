@@ -2,6 +2,8 @@
 #   // EXPECT: BUILDS        it must compile
 #   // EXPECT: <regex>       it must fail, and the first `error:` line must match <regex>
 # (EXPECT may also be given with -DEXPECT=...). INCLUDES and FLAGS are '|'-separated.
+# -DPCH=<header> includes <header> first, read from <header>.gch when that is valid;
+# -DPRECOMPILE=ON writes SOURCE.gch instead (with the same flags).
 string(REPLACE "|" ";" includes "${INCLUDES}")
 string(REPLACE "|" ";" flags "${FLAGS}")
 list(TRANSFORM includes PREPEND "-I")
@@ -12,8 +14,22 @@ if(NOT DEFINED EXPECT)
   endif()
   set(EXPECT "${CMAKE_MATCH_1}")
 endif()
+if(PRECOMPILE)
+  execute_process(
+    COMMAND ${CXX} -std=c++20 ${flags} ${includes} -x c++-header ${SOURCE} -o ${SOURCE}.gch
+    RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${SOURCE} should precompile but did not:\n${err}")
+  endif()
+  message(STATUS "precompiled: ${SOURCE}.gch")
+  return()
+endif()
+set(pch "")
+if(PCH)
+  set(pch -include ${PCH})
+endif()
 execute_process(
-  COMMAND ${CXX} -std=c++20 -fsyntax-only ${flags} ${includes} ${SOURCE}
+  COMMAND ${CXX} -std=c++20 -fsyntax-only ${flags} ${includes} ${pch} ${SOURCE}
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(EXPECT STREQUAL "BUILDS")
   if(NOT rc EQUAL 0)

@@ -25,8 +25,8 @@ struct TinyNet : pipeline::backbone_descriptor<"TinyNet", tiny_family,
     static constexpr std::string_view weights_name = "tinynet";
 };
 
-struct TinyNetImpl : torch::nn::Module {
-    explicit TinyNetImpl(pipeline::model_config const& c)
+struct TinyNetModuleImpl : torch::nn::Module {
+    explicit TinyNetModuleImpl(pipeline::model_config const& c)
         : stem(register_module(
             "stem",
             torch::nn::Conv2d(
@@ -61,7 +61,7 @@ template <class B>
 requires std::same_as<typename B::family, my::tiny_family>
 struct pipeline::backbone_builder<B> {
     using module_type = my::TinyNetModule;
-    static module_type make(model_config const& c) { return module_type(c); }
+    static module_type make(pipeline::model_config const& c) { return module_type(c); }
 };
 
 using namespace pipeline;

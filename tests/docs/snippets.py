@@ -93,13 +93,23 @@ def blocks(lines):
             start = None
 
 
+_string_macro = re.compile(
+    r'^#define\s+(\w+)[ \t]*(?:\\\n[ \t]*)?((?:"(?:[^"\\\n]|\\.)*"[ \t]*(?:\\\n[ \t]*)?)+)$', re.M)
+
+
 def static_assert_messages(root):
-    """Every run of adjacent string literals in the library's headers, joined."""
+    """Every run of adjacent string literals in the library's headers, joined, with the
+    macros that stand for string literals (`#define NAME "..." "..."`) written out."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted((root / "include").rglob("*.hpp"))]
+    macros = {m.group(1): m.group(2).replace("\\\n", " ")
+              for text in texts for m in _string_macro.finditer(text)}
     messages = set()
-    for path in (root / "include").rglob("*.hpp"):
-        for run in _literal_run.finditer(path.read_text(encoding="utf-8")):
-            text = "".join(_literal.findall(run.group(0)))
-            messages.add(text.replace('\\"', '"').replace("\\\\", "\\"))
+    for text in texts:
+        for name, value in macros.items():
+            text = re.sub(rf"\b{name}\b", lambda _: value, text)
+        for run in _literal_run.finditer(text):
+            joined = "".join(_literal.findall(run.group(0)))
+            messages.add(joined.replace('\\"', '"').replace("\\\\", "\\"))
     return messages
 
 

@@ -114,3 +114,25 @@ TEST_CASE("dsl/describe: other vocabulary") {
     CHECK(detail::format_number(2.5e20) == "2.5e20");
     CHECK(detail::format_number(0.1) == "0.1");
 }
+
+TEST_CASE("dsl/describe: a Model option that restates the default is not printed") {
+    // BatchNorm<EvalMode> is what frozen blocks do anyway; HeadDropout<0.2> is MobileNet
+    // v2/v3's own dropout (torchvision's). Both spellings are one experiment.
+    // clang-format off
+    constexpr auto written = Load<CIFAR10>
+                           | Model<MobileNetV2, Frozen<Stem>, BatchNorm<EvalMode>, HeadDropout<0.2>>
+                           | Loss<CrossEntropy>;
+    constexpr auto plain = Load<CIFAR10>
+                         | Model<MobileNetV2, Frozen<Stem>>
+                         | Loss<CrossEntropy>;
+    // clang-format on
+    CHECK(describe(written) == describe(plain));
+    CHECK(describe(written).find("HeadDropout") == std::string::npos);
+    // A different dropout, or the opt-out, is a change and is printed.
+    CHECK(decltype(Model<MobileNetV2, HeadDropout<0.3>>)::name()
+          == "Model<MobileNetV2, HeadDropout<0.3>>");
+    CHECK(decltype(Model<ResNet18, HeadDropout<0.2>>)::name()
+          == "Model<ResNet18, HeadDropout<0.2>>");
+    CHECK(decltype(Model<ResNet18, Frozen<Stem>, BatchNorm<TrainMode>>)::name()
+          == "Model<ResNet18, Frozen<Stem>, BatchNorm<TrainMode>>");
+}

@@ -72,4 +72,22 @@ private:
     std::optional<std::string> old_;
 };
 
+#if defined(PIPELINE_SHARED_DATA) && defined(PIPELINE_BUILD_DATA)
+//! The folder beside the repository that holds the shared data (../shared/data), or what
+//! the environment variable PIPELINE_SHARED_DATA names instead: the bare-clone test points
+//! it at an empty folder to check that every test needing the data skips visibly.
+inline std::filesystem::path shared_data_dir() {
+    if (char const* env = std::getenv("PIPELINE_SHARED_DATA"); env && *env)
+        return env;
+    return PIPELINE_SHARED_DATA;
+}
+//! Where data converted from the shared copies goes (PIPELINE_BUILD_DATA in the
+//! environment overrides the build tree's folder, as above).
+inline std::filesystem::path build_data_dir() {
+    if (char const* env = std::getenv("PIPELINE_BUILD_DATA"); env && *env)
+        return env;
+    return PIPELINE_BUILD_DATA;
+}
+#endif
+
 } // namespace pipeline::testing

@@ -27,10 +27,13 @@
 //
 //         template <class B>
 //         requires std::same_as<typename B::family, my_family>
-//         struct backbone_builder<B> {
-//             using module_type = models::MyNet;            // a torch::nn::ModuleHolder
-//             static module_type make(model_config const&);
+//         struct pipeline::backbone_builder<B> {
+//             using module_type = my::MyNet;                // a torch::nn::ModuleHolder
+//             static module_type make(pipeline::model_config const&);
 //         };
+//
+//     (Outside namespace pipeline, qualify model_config: GCC does not look names up in
+//     the namespace of a class specialised by its qualified name.)
 //
 //     The module runs block by block: `block_count()` equals B::block_count and
 //     `forward_block(i, x)` for i = 0, 1, ... in turn equals `forward(x)`, so that a

@@ -116,7 +116,8 @@ struct Normalize : augmentation_tag {
 //! What a mixing stage does, as the tensor side reads it (`mix<P>`, augment/mixup.hpp):
 //! MixUp where `mixup_alpha` > 0, CutMix where `cutmix_alpha` > 0, per example CutMix with
 //! probability `switch_prob` when both are (timm's Mixup); `smoothing` is label smoothing
-//! folded into the mixed targets. Also MixUpCutMix's hyperparameters.
+//! folded into the mixed targets. Also MixUpCutMix's hyperparameters (there both alphas
+//! are > 0; switch_prob 0 is MixUp's draw for every example, 1 CutMix's).
 struct MixParams {
     double mixup_alpha = 0.8;
     double cutmix_alpha = 1.0;
@@ -174,12 +175,13 @@ struct cutmix : augmentation_tag, mixing_tag, tuned_by<cutmix, P> {
 
 template <MixParams P>
 struct mixup_cutmix : augmentation_tag, mixing_tag, tuned_by<mixup_cutmix, P> {
-    static_assert(P.mixup_alpha >= 0.0 && P.cutmix_alpha >= 0.0,
-                  "pipeline: Augment<MixUpCutMix, {.mixup_alpha, .cutmix_alpha}> need "
-                  "alpha >= 0 (0 turns that half off)");
-    static_assert(P.mixup_alpha > 0.0 || P.cutmix_alpha > 0.0,
-                  "pipeline: Augment<MixUpCutMix, {...}> needs mixup_alpha > 0 or "
-                  "cutmix_alpha > 0");
+    // Both halves on: with one alpha 0 the stage is MixUp or CutMix alone and switch_prob
+    // has no effect (timm then ignores it), so that stage is the one to write.
+    static_assert(P.mixup_alpha > 0.0 && P.cutmix_alpha > 0.0,
+                  "pipeline: Augment<MixUpCutMix, {.mixup_alpha, .cutmix_alpha}> needs "
+                  "both alphas > 0 (with one of them 0 it is MixUp or CutMix alone and "
+                  "switch_prob has no effect: write Augment<MixUp, {.alpha}> or "
+                  "Augment<CutMix, {.alpha}>)");
     static_assert(P.switch_prob >= 0.0 && P.switch_prob <= 1.0,
                   "pipeline: Augment<MixUpCutMix, {.switch_prob}> is a probability "
                   "(0 <= p <= 1)");

@@ -87,34 +87,35 @@ inline constexpr bool unique_kinds =
 //!                               | Model<ResNet18>
 //!                               | Loss<CrossEntropy>;
 // clang-format on
+//! The stage order every order message quotes (a string literal, as static_assert needs).
+#define PIPELINE_DATA_FLOW                                                                 \
+    "(data flows Load | Augment... | Model | Loss | Optimizer | Schedule | Train | "       \
+    "Distributed)"
+
 template <class... Stages>
 struct Pipeline {
     // Order: the loop is expanded in data-flow order, and an order written differently
     // from the one that runs would make the printed experiment lie.
     static_assert(rules::out_of_order_kind<Stages...> != int(stage_kind::load),
-                  "pipeline: Load<...> must be the first stage (data flows Load | "
-                  "Augment... | Model | Loss | Optimizer | Schedule | Train)");
-    static_assert(rules::out_of_order_kind<Stages...> != int(stage_kind::augment),
-                  "pipeline: Augment<...> stages go after Load and before Model (data "
-                  "flows Load | Augment... | Model | Loss | Optimizer | Schedule | Train)");
+                  "pipeline: Load<...> must be the first stage " PIPELINE_DATA_FLOW);
+    static_assert(
+        rules::out_of_order_kind<Stages...> != int(stage_kind::augment),
+        "pipeline: Augment<...> stages go after Load and before Model " PIPELINE_DATA_FLOW);
     static_assert(rules::out_of_order_kind<Stages...> != int(stage_kind::model),
-                  "pipeline: Model<...> goes after Load and Augment and before Loss (data "
-                  "flows Load | Augment... | Model | Loss | Optimizer | Schedule | Train)");
+                  "pipeline: Model<...> goes after Load and Augment and before "
+                  "Loss " PIPELINE_DATA_FLOW);
     static_assert(rules::out_of_order_kind<Stages...> != int(stage_kind::loss),
-                  "pipeline: Loss<...> goes after Model and before Optimizer, Schedule "
-                  "and Train (data flows Load | Augment... | Model | Loss | Optimizer | "
-                  "Schedule | Train)");
+                  "pipeline: Loss<...> goes after Model and before Optimizer, Schedule and "
+                  "Train " PIPELINE_DATA_FLOW);
     static_assert(rules::out_of_order_kind<Stages...> != int(stage_kind::optimizer),
-                  "pipeline: Optimizer<...> goes after Loss and before Schedule and Train "
-                  "(data flows Load | Augment... | Model | Loss | Optimizer | Schedule | "
-                  "Train)");
+                  "pipeline: Optimizer<...> goes after Loss and before Schedule and "
+                  "Train " PIPELINE_DATA_FLOW);
     static_assert(rules::out_of_order_kind<Stages...> != int(stage_kind::schedule),
-                  "pipeline: Schedule<...> goes after Optimizer and before Train (data "
-                  "flows Load | Augment... | Model | Loss | Optimizer | Schedule | Train)");
+                  "pipeline: Schedule<...> goes after Optimizer and before "
+                  "Train " PIPELINE_DATA_FLOW);
     static_assert(rules::out_of_order_kind<Stages...> != int(stage_kind::train),
-                  "pipeline: Train<...> goes after Schedule and before Distributed (data "
-                  "flows Load | Augment... | Model | Loss | Optimizer | Schedule | Train | "
-                  "Distributed)");
+                  "pipeline: Train<...> goes after Schedule and before "
+                  "Distributed " PIPELINE_DATA_FLOW);
     // Uniqueness: two of a kind would leave it ambiguous which one runs.
     static_assert(
         rules::unique_kind<stage_kind::load, Stages...>,

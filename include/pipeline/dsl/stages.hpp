@@ -61,6 +61,16 @@ std::string join_names() {
     ((out += (out.empty() ? "" : ", ") + name_of<Ts>()), ...);
     return out;
 }
+//! Whether model option O of backbone B restates what B does without it.
+template <class B, class O>
+constexpr bool restates_default() {
+    if constexpr (std::is_same_v<O, BatchNorm<EvalMode>>)
+        return true;
+    else if constexpr (is_head_dropout<O>)
+        return O::p == B::default_head_dropout;
+    else
+        return false;
+}
 } // namespace detail
 
 namespace rules {
@@ -151,8 +161,15 @@ struct ModelStage {
     using settings = model_settings<B, Options...>;
     //! Frozen blocks, unfreeze epochs, learning-rate factors per block (dsl/transfer.hpp).
     using transfer = transfer_plan<B, Options...>;
+    //! Canonical: an option that restates the default (`BatchNorm<EvalMode>`, a
+    //! `HeadDropout<p>` equal to the backbone's own) changes nothing and is not printed, so
+    //! both spellings are one experiment, with one name and one hash.
     static std::string name() {
-        return "Model<" + detail::join_names<B, Options...>() + ">";
+        std::string out = "Model<" + name_of<B>();
+        ((detail::restates_default<B, Options>() ? void()
+                                                 : void(out += ", " + name_of<Options>())),
+         ...);
+        return out + ">";
     }
 };
 

@@ -15,6 +15,7 @@
 #include <pipeline/concepts/backbone.hpp>
 #include <pipeline/dsl/backbones/resnet.hpp>
 #include <pipeline/dsl/spec.hpp>
+#include <pipeline/models/layers.hpp>
 
 namespace pipeline::models {
 

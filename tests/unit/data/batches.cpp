@@ -1,4 +1,5 @@
-// data/batches: on-device normalisation, seeded shuffles and batch shapes.
+// data/batches: on-device normalisation, seeded shuffles and batch shapes; data/splits:
+// how Split<f> cuts the kept training examples.
 #include <array>
 
 #include <doctest/doctest.h>
@@ -6,6 +7,7 @@
 
 #include <pipeline/compat.hpp>
 #include <pipeline/data/batches.hpp>
+#include <pipeline/data/splits.hpp>
 
 using namespace pipeline;
 
@@ -55,4 +57,32 @@ TEST_CASE("data/batches: batch shapes, gather by order, drop_last") {
     auto last = data.get(2, 4);
     CHECK(last.x.size(0) == 2);
     CHECK(torch::equal(last.y, torch::tensor({8, 9}, torch::kInt64)));
+}
+
+TEST_CASE("data/splits: Split<f> holds out f of the kept examples, rounded to the nearest, "
+          "halves up") {
+    auto held_out = [](std::int64_t n, double f, std::int64_t keep = 0) {
+        split_plan plan;
+        plan.validation = f;
+        plan.keep = keep;
+        plan.seed = 7;
+        auto const s = make_splits({synthetic(n), synthetic(10)}, plan);
+        CHECK(s.train.size() + s.val.size() == (keep > 0 ? keep : n));
+        CHECK_FALSE(s.val_is_test);
+        return s.val.size();
+    };
+    CHECK(held_out(1005, 0.1) == 101);       // 100.5: halves up
+    CHECK(held_out(1004, 0.1) == 100);       // 100.4
+    CHECK(held_out(1015, 0.1) == 102);       // 101.5
+    CHECK(held_out(2000, 0.1, 1005) == 101); // of the kept examples (Subset<1005>)
+    CHECK(held_out(10, 0.25) == 3);          // 2.5: halves up
+    // The held-out examples are a seeded draw: the same seed, the same examples.
+    split_plan plan;
+    plan.validation = 0.25;
+    plan.seed = 3;
+    auto const a = make_splits({synthetic(40), synthetic(10)}, plan);
+    auto const b = make_splits({synthetic(40), synthetic(10)}, plan);
+    CHECK(torch::equal(a.val.labels, b.val.labels));
+    CHECK(torch::equal(std::get<0>(torch::cat({a.train.labels, a.val.labels}).sort()),
+                       torch::arange(40, torch::kInt64)));
 }

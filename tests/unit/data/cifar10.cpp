@@ -186,9 +186,9 @@ TEST_CASE("data/cifar10: the real test batch (shared JPEG copy, converted on dem
     if (char const* env = std::getenv("PIPELINE_CIFAR10_DIR"); env && *env) {
         dir = dataset_loader<CIFAR10>::locate(fs::path(env));
     } else {
-        fs::path const archive = fs::path(PIPELINE_SHARED_DATA) / "cifar10-jpeg.tar.xz";
-        fs::path const script = fs::path(PIPELINE_SHARED_DATA) / "cifar10-to-bin.py";
-        fs::path const out = fs::path(PIPELINE_BUILD_DATA) / "cifar10";
+        fs::path const archive = testing::shared_data_dir() / "cifar10-jpeg.tar.xz";
+        fs::path const script = testing::shared_data_dir() / "cifar10-to-bin.py";
+        fs::path const out = testing::build_data_dir() / "cifar10";
         dir = out / "cifar-10-batches-bin";
         if (!fs::exists(dir / "test_batch.bin")) {
             if (!fs::exists(archive) || !fs::exists(script)) {

@@ -15,6 +15,8 @@
 #include <pipeline/error.hpp>
 #include <pipeline/io/safetensors.hpp>
 
+#include "../support.hpp"
+
 using namespace pipeline;
 namespace fs = std::filesystem;
 
@@ -226,9 +228,9 @@ TEST_CASE("io/safetensors: bad input is one clear error, never a crash") {
 
 TEST_CASE("io/safetensors: reads the real MobileNet v1 ImageNet file") {
     fs::path const path =
-        fs::path(PIPELINE_SHARED_DATA) / "mobilenetv1_100.imagenet.partial.safetensors";
+        testing::shared_data_dir() / "mobilenetv1_100.imagenet.partial.safetensors";
     if (!fs::exists(path)) {
-        MESSAGE("skipped: " << path.string() << " is absent (see shared/data/README.md)");
+        MESSAGE("SKIPPED: " << path.string() << " is absent (see shared/data/README.md)");
         return;
     }
     auto const f = read_safetensors(path);

@@ -10,12 +10,14 @@
 
 #include <pipeline/all.hpp>
 
+#include "../support.hpp"
+
 using namespace pipeline;
 namespace fs = std::filesystem;
 
 namespace {
 std::optional<fs::path> shared_dir() {
-    fs::path const dir = PIPELINE_SHARED_DATA;
+    fs::path const dir = testing::shared_data_dir();
     if (fs::exists(dir / "mobilenetv1_100.imagenet.partial.safetensors"))
         return dir;
     return std::nullopt;
@@ -25,8 +27,8 @@ std::optional<fs::path> shared_dir() {
 TEST_CASE("models/mobilenet_v1_weights: strict loading names the missing tensor") {
     auto const dir = shared_dir();
     if (!dir) {
-        MESSAGE("skipped: mobilenetv1_100.imagenet.partial.safetensors is not in "
-                << PIPELINE_SHARED_DATA);
+        MESSAGE("SKIPPED: mobilenetv1_100.imagenet.partial.safetensors is not in "
+                << testing::shared_data_dir().string());
         return;
     }
     using strict = decltype(Model<MobileNetV1, Pretrained<ImageNet>>);
@@ -46,8 +48,8 @@ TEST_CASE(
     "models/mobilenet_v1_weights: NonStrict loads the rest and reports the one left") {
     auto const dir = shared_dir();
     if (!dir) {
-        MESSAGE("skipped: mobilenetv1_100.imagenet.partial.safetensors is not in "
-                << PIPELINE_SHARED_DATA);
+        MESSAGE("SKIPPED: mobilenetv1_100.imagenet.partial.safetensors is not in "
+                << testing::shared_data_dir().string());
         return;
     }
     using loose = decltype(Model<MobileNetV1, Pretrained<ImageNet>, NonStrict>);

@@ -1,0 +1,22 @@
+# Runs COMMAND (a |-separated list) when the converted CIFAR-10 batches are in DATA
+# (DATA/cifar-10-batches-bin/test_batch.bin), else prints "SKIPPED: ..." (the test is then
+# reported as skipped, SKIP_REGULAR_EXPRESSION) and succeeds. The data comes from the
+# shared JPEG copy beside the repository (the data/cifar10-binary fixture converts it); a
+# bare clone has none. PIPELINE_BUILD_DATA in the environment moves DATA (the bare-clone
+# test uses it). The command's output is printed for the test's own pass expression.
+cmake_policy(VERSION 3.20) # @DATA@ below is a placeholder, not a variable reference (CMP0053)
+include(${CMAKE_CURRENT_LIST_DIR}/data_overrides.cmake)
+if(build_cifar10)
+  set(DATA ${build_cifar10})
+endif()
+if(NOT EXISTS ${DATA}/cifar-10-batches-bin/test_batch.bin)
+  message("SKIPPED: no CIFAR-10 in ${DATA} (it is converted from ../shared/data/cifar10-jpeg.tar.xz, absent here)")
+  return()
+endif()
+string(REPLACE "|" ";" command "${COMMAND}")
+string(REPLACE "@DATA@" "${DATA}" command "${command}")
+execute_process(COMMAND ${command} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message("${out}${err}")
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${command} exited with ${rc}")
+endif()
