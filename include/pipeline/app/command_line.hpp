@@ -25,20 +25,27 @@ namespace detail {
 //! "-1" or a number past the type's range as the largest unsigned value). Anything else
 //! throws one pipeline::error, which CLI11 passes through: "--seed: expected a whole
 //! number from 0 to 18446744073709551615, found -1".
+//! With `max` (and `why`, what the bound is) a larger value is refused too: "--threads:
+//! expected at most 8 (4 x the 2 hardware threads here), found 1000".
 template <class T>
-CLI::Validator whole_number(std::string option, T min) {
+CLI::Validator whole_number(std::string option, T min,
+                            T max = std::numeric_limits<T>::max(), std::string why = {}) {
     auto description = min > 0 ? "at least " + std::to_string(min) : "";
+    if (max != std::numeric_limits<T>::max())
+        description = std::to_string(min) + " to " + std::to_string(max);
     return CLI::Validator(
-        [option, min](std::string& text) {
+        [option, min, max, why](std::string& text) {
             T value{};
             auto const* end = text.data() + text.size();
             auto [last, ec] = std::from_chars(text.data(), end, value);
             if (ec == std::errc{} && last == end && value < min)
                 throw error(option, "at least " + std::to_string(min), text);
+            if (ec == std::errc{} && last == end && value > max)
+                throw error(option, "at most " + std::to_string(max) + why, text);
             if (ec != std::errc{} || last != end || text.empty())
                 throw error(option,
                             "a whole number from " + std::to_string(min) + " to "
-                                + std::to_string(std::numeric_limits<T>::max()),
+                                + std::to_string(max),
                             text.empty() ? "nothing" : text);
             text = std::to_string(value);
             return std::string();
@@ -77,7 +84,7 @@ inline void add_run_options(CLI::App& app, run_options& options) {
         ->transform(whole_number<std::int64_t>("--eval-limit", 1));
     app.add_option("--threads", options.threads, "intra-op CPU threads (0: every core)")
         ->capture_default_str()
-        ->transform(whole_number("--threads", 0));
+        ->transform(whole_number("--threads", 0, max_threads(), max_threads_reason()));
     app.add_option(
         "--resume", options.resume,
         "continue the run whose checkpoint.safetensors (or run directory) this is, "

@@ -3,15 +3,34 @@
 // Torch-free: an experiment file that passes options needs no tensor header.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <iostream>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace pipeline {
+
+//! The hardware threads here (at least 1).
+inline int hardware_threads() {
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+//! The most intra-op threads a run takes (`--threads`): 4 per hardware thread. Beyond
+//! that threads only contend (1000 ran 16x slower on 16 cores, 10,000 hung).
+inline int max_threads() {
+    return 4 * hardware_threads();
+}
+
+//! Why max_threads() is the bound, for its error message.
+inline std::string max_threads_reason() {
+    return " (4 x the " + std::to_string(hardware_threads())
+           + " hardware threads here; more threads only contend)";
+}
 
 //! The environment of a run: everything that is not part of the experiment itself.
 struct run_options {

@@ -82,7 +82,11 @@ inline run_options options_for_rank(run_options options, launch_environment cons
 inline run_context start_run(run_options const& options, std::string experiment, int epochs,
                              launch_environment const& env = {}, bool distributed = false) {
     bool const data_parallel = env.launched && (env.world > 1 || distributed);
-    int const cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (options.threads > max_threads())
+        throw error("--threads",
+                    "at most " + std::to_string(max_threads()) + max_threads_reason(),
+                    std::to_string(options.threads));
+    int const cores = hardware_threads();
     // torchrun's rule: processes on one machine share its cores.
     int const threads = options.threads > 0 ? options.threads
                         : data_parallel     ? std::max(1, cores / env.world)

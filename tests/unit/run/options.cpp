@@ -64,6 +64,14 @@ TEST_CASE("run/options: counts say what they take and what was given") {
     CHECK(message_of({"--stop-after", "0"})
           == "--stop-after: expected at least 1, found 0");
     CHECK(message_of({"--threads", "-1"}) == "--threads: expected at least 0, found -1");
+    // Bounded by the machine: 4 threads per hardware thread (10,000 hung, 1000 crawled).
+    auto const cap = std::to_string(max_threads());
+    CHECK(message_of({"--threads", "10000"})
+          == "--threads: expected at most " + cap + max_threads_reason() + ", found 10000");
+    CHECK(
+        message_of({"--threads", std::to_string(max_threads() + 1)}).find("at most " + cap)
+        != std::string::npos);
+    CHECK(parse({"--threads", cap}).threads == max_threads());
     CHECK(message_of({"--epochs", "two"})
           == "--epochs: expected a whole number from 1 to 2147483647, found two");
     CHECK(message_of({"--epochs", "99999999999"})
@@ -97,6 +105,22 @@ TEST_CASE("run/options: run() prints the error and returns 1 before loading anyt
         CHECK(err.text.str()
               == "error: --seed: expected a whole number from 0 to 18446744073709551615, "
                  "found -1\n");
+    }
+    {
+        // The second seed would wrap to 0: refused before any work.
+        capture_cerr err;
+        CHECK(call({"--seed", "18446744073709551615", "--seeds", "2", "--data-dir",
+                    "/nonexistent"})
+              == 1);
+        CHECK(err.text.str()
+              == "error: --seed with --seeds 2: expected a first seed of at most "
+                 "18446744073709551614 (the last, --seed + 1, must be at most "
+                 "18446744073709551615), found 18446744073709551615\n");
+        capture_cerr quiet;
+        CHECK(call({"--seed", "18446744073709551614", "--seeds", "2", "--data-dir",
+                    "/nonexistent"})
+              == 1); // accepted; fails later, at the missing data
+        CHECK(quiet.text.str().find("data directory") != std::string::npos);
     }
     {
         capture_cerr err;

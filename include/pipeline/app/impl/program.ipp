@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <iostream>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -144,6 +145,15 @@ PIPELINE_DECL seed_summary fit_seeds(spec::experiment const& e,
     auto const options = options_for_rank(all_options, read_launch_environment());
     if (seeds < 1)
         throw error("--seeds", "at least 1", std::to_string(seeds));
+    // The last seed is --seed + seeds - 1: it must fit, never wrap to 0.
+    auto const largest_first =
+        std::numeric_limits<std::uint64_t>::max() - static_cast<std::uint64_t>(seeds - 1);
+    if (options.seed > largest_first)
+        throw error("--seed with --seeds " + std::to_string(seeds),
+                    "a first seed of at most " + std::to_string(largest_first)
+                        + " (the last, --seed + " + std::to_string(seeds - 1)
+                        + ", must be at most 18446744073709551615)",
+                    std::to_string(options.seed));
     auto const experiment = e.describe();
     bool const any_gpu = options.device == "auto" || options.device == "cuda";
     int const gpus = any_gpu && compat::cuda_available()
