@@ -3,6 +3,7 @@
 # PIPELINE_SHARED_DATA and PIPELINE_BUILD_DATA pointing at empty folders under EMPTY. Each
 # must be reported as skipped; a failed or passed one (it found data it should not have,
 # or did not notice it was missing) fails this test.
+cmake_minimum_required(VERSION 3.20) # a -P script starts with CMake 2.x policies
 file(REMOVE_RECURSE ${EMPTY})
 file(MAKE_DIRECTORY ${EMPTY}/shared ${EMPTY}/build-data)
 set(ENV{PIPELINE_SHARED_DATA} ${EMPTY}/shared)

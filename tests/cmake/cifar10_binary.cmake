@@ -3,6 +3,7 @@
 # Prints "SKIPPED: ..." (the test is then reported as skipped) when the copy is absent.
 # PIPELINE_SHARED_DATA and PIPELINE_BUILD_DATA in the environment move SHARED and OUT (the
 # bare-clone test points them at empty folders).
+cmake_minimum_required(VERSION 3.20) # a -P script starts with CMake 2.x policies
 include(${CMAKE_CURRENT_LIST_DIR}/data_overrides.cmake)
 if(build_cifar10)
   set(OUT ${build_cifar10})

@@ -4,6 +4,7 @@
 # Arguments: TRAIN, CLASSIFY (executables), DATA (converted CIFAR-10), SHARED, OUT.
 # Without the data (a bare clone; PIPELINE_SHARED_DATA and PIPELINE_BUILD_DATA in the
 # environment move SHARED and DATA) it prints "SKIPPED: ..." and the test is skipped.
+cmake_minimum_required(VERSION 3.20) # a -P script starts with CMake 2.x policies
 include(${CMAKE_CURRENT_LIST_DIR}/data_overrides.cmake)
 if(build_cifar10)
   set(DATA ${build_cifar10})

@@ -4,6 +4,7 @@
 # (EXPECT may also be given with -DEXPECT=...). INCLUDES and FLAGS are '|'-separated.
 # -DPCH=<header> includes <header> first, read from <header>.gch when that is valid;
 # -DPRECOMPILE=ON writes SOURCE.gch instead (with the same flags).
+cmake_minimum_required(VERSION 3.20) # a -P script starts with CMake 2.x policies
 string(REPLACE "|" ";" includes "${INCLUDES}")
 string(REPLACE "|" ";" flags "${FLAGS}")
 list(TRANSFORM includes PREPEND "-I")

@@ -7,12 +7,26 @@
 #                 library
 # Each builds the quick experiment (checked through --help) and an experiment with an
 # augmentation and a backbone of the user's own, trained for two short epochs.
+cmake_minimum_required(VERSION 3.20) # a -P script starts with CMake 2.x policies
 file(REMOVE_RECURSE ${WORK_DIR})
 file(MAKE_DIRECTORY ${WORK_DIR})
 function(run_step)
   execute_process(COMMAND ${ARGV} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "step failed: ${ARGV}\n${out}\n${err}")
+  endif()
+endfunction()
+# CMAKE_PREFIX_PATH of the user's project: a list, so passed as one quoted argument (a
+# function's ${ARGV} would split it at its semicolons and lose every entry but the first:
+# the system's LibTorch would then be found instead of the build's). PREFIX_PATH comes
+# |-separated.
+string(REPLACE "|" ";" prefix_path "${PREFIX_PATH}")
+function(configure_app)
+  execute_process(COMMAND ${CMAKE_COMMAND} -S ${consumer} -B ${WORK_DIR}/app -G ${GENERATOR}
+                          ${ARGV} "-DCMAKE_PREFIX_PATH=${app_prefix_path}"
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "configuring the consumer failed (${app_prefix_path}):\n${out}\n${err}")
   endif()
 endfunction()
 set(consumer ${SOURCE_DIR}/tests/consumer)
@@ -22,13 +36,11 @@ if(MODE STREQUAL "installed" OR MODE STREQUAL "header_only")
   if(MODE STREQUAL "header_only")
     set(header_only ON)
   endif()
-  run_step(${CMAKE_COMMAND} -S ${consumer} -B ${WORK_DIR}/app -G ${GENERATOR}
-           -DCONSUMER_HEADER_ONLY=${header_only}
-           "-DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix;${PREFIX_PATH}")
+  set(app_prefix_path ${WORK_DIR}/prefix ${prefix_path})
+  configure_app(-DCONSUMER_HEADER_ONLY=${header_only})
 else()
-  run_step(${CMAKE_COMMAND} -S ${consumer} -B ${WORK_DIR}/app -G ${GENERATOR}
-           -DPIPELINE_SOURCE_DIR=${SOURCE_DIR} -DPIPELINE_CORE_SHARED=OFF
-           "-DCMAKE_PREFIX_PATH=${PREFIX_PATH}")
+  set(app_prefix_path ${prefix_path})
+  configure_app(-DPIPELINE_SOURCE_DIR=${SOURCE_DIR} -DPIPELINE_CORE_SHARED=OFF)
 endif()
 run_step(${CMAKE_COMMAND} --build ${WORK_DIR}/app)
 execute_process(COMMAND ${WORK_DIR}/app/consumer --help RESULT_VARIABLE rc OUTPUT_VARIABLE out)

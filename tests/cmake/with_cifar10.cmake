@@ -4,7 +4,7 @@
 # shared JPEG copy beside the repository (the data/cifar10-binary fixture converts it); a
 # bare clone has none. PIPELINE_BUILD_DATA in the environment moves DATA (the bare-clone
 # test uses it). The command's output is printed for the test's own pass expression.
-cmake_policy(VERSION 3.20) # @DATA@ below is a placeholder, not a variable reference (CMP0053)
+cmake_minimum_required(VERSION 3.20) # a -P script starts with CMake 2.x policies
 include(${CMAKE_CURRENT_LIST_DIR}/data_overrides.cmake)
 if(build_cifar10)
   set(DATA ${build_cifar10})
