@@ -9,6 +9,12 @@ exists, SIGKILL while a checkpoint is being written (its .tmp file exists), SIGI
 middle of an epoch, SIGKILL in the middle of an epoch. After each, the run resumes (in a
 new directory, as --resume always does) from the newest checkpoint on disk; a kill before
 any checkpoint exists starts the run again. Runs on the CPU with one thread.
+
+Then the order of a run directory's writes: a run kills itself (PIPELINE_KILL_AFTER) right
+after each write in turn (the epoch's records, best.next.safetensors, the checkpoint, the
+rename to best.safetensors, model.safetensors, summary.json) and is resumed; the finished
+directory's summary.json must name the best epoch that its best.safetensors holds, and its
+models must equal the uninterrupted run's.
 """
 import json
 import os
@@ -113,6 +119,61 @@ def main(binary, work):
     if metrics(whole) != metrics(final):
         sys.exit("metrics.csv differs after kill and resume")
     print(f"identical: {len(a)} tensors and every epoch's metrics, after {len(kills)} interruptions")
+    write_order(binary, work, whole)
+
+
+def best_epoch_of(d):
+    """The best epoch summary.json names, and the epoch best.safetensors says it holds."""
+    summary = json.load(open(os.path.join(d, "summary.json")))
+    path = os.path.join(d, "best.safetensors")
+    data = open(path, "rb").read()
+    (n,) = struct.unpack("<Q", data[:8])
+    meta = json.loads(data[8:8 + n]).get("__metadata__", {})
+    return summary["best_epoch"]["epoch"], int(meta.get("epoch", "0"))
+
+
+def write_order(binary, work, whole):
+    """Killed (SIGKILL, from inside, PIPELINE_KILL_AFTER) right after each write of a run
+    directory in turn, then resumed: the finished directory agrees with itself (summary.json's
+    best epoch is the one in best.safetensors) and with the uninterrupted run."""
+    want_best = best_epoch_of(whole)
+    if want_best[0] != want_best[1]:
+        sys.exit(f"the uninterrupted run disagrees with itself: summary {want_best[0]}, "
+                 f"best.safetensors {want_best[1]}")
+    rows = open(os.path.join(whole, "metrics.csv")).read().splitlines()
+    last = len(rows) - 1
+    # At the whole run's best epoch: killed after its checkpoint, the resumed run's
+    # best.safetensors was the previous best's while summary.json named this one.
+    best_at = want_best[0]
+    points = [f"records@2", f"best.next@{best_at}", f"checkpoint@{best_at}", f"best@{best_at}",
+              f"checkpoint@{last}", f"model@{last}", f"summary@{last}"]
+    points = list(dict.fromkeys(points))  # the best epoch may be the last
+    for point in points:
+        root = os.path.join(work, "order-" + point.replace("@", "-"))
+        env = dict(os.environ, PIPELINE_KILL_AFTER=point)
+        killed = subprocess.run([binary, *ARGS, "--out-dir", root], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        if killed.returncode != -signal.SIGKILL:
+            sys.exit(f"{point}: expected the run to kill itself there, exit {killed.returncode}")
+        resume = newest_checkpoint(root)
+        if resume is None:
+            sys.exit(f"{point}: no checkpoint left to resume from")
+        done = subprocess.run([binary, *ARGS, "--out-dir", root, "--resume", resume],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if done.returncode != 0:
+            print(done.stdout)
+            sys.exit(f"{point}: the resume failed (exit {done.returncode})")
+        final = runs(root)[-1]
+        got = best_epoch_of(final)
+        if got != want_best:
+            sys.exit(f"{point}: summary.json's best epoch {got[0]}, best.safetensors holds "
+                     f"epoch {got[1]}; the uninterrupted run: {want_best[0]}")
+        for name in ("model.safetensors", "best.safetensors"):
+            a, b = tensors(os.path.join(whole, name)), tensors(os.path.join(final, name))
+            if a != b:
+                sys.exit(f"{point}: {name} differs from the uninterrupted run's")
+        print(f"killed after {point}, resumed: best epoch {got[0]} in summary.json and "
+              f"best.safetensors, models identical")
 
 
 if __name__ == "__main__":

@@ -125,6 +125,18 @@ inline run_options parse_run_options(CLI::App& app, int argc, char const* const*
     return options;
 }
 
+//! A checkpoint holds one seed's run: --resume with --seeds N > 1 is refused before any
+//! work (it used to finish the first seed, then fail on the second).
+inline void check_resume_seeds(run_options const& options, int seeds) {
+    if (options.resume && seeds > 1)
+        throw error(
+            "--resume with --seeds " + std::to_string(seeds),
+            "one run to continue (a checkpoint holds one seed's run)",
+            std::to_string(seeds)
+                + " seeds: resume each seed's run on its own, with its --seed and its "
+                  "run directory");
+}
+
 //! Parses the standard command line and --seeds into `options` and `seeds`; returns the
 //! exit code when the program should stop: 0 after --help, CLI11's code for what it refuses
 //! (an unknown option), 1 after one line on stderr for a value out of range.
@@ -141,6 +153,7 @@ inline std::optional<int> parse_experiment_line(CLI::App& app, run_options& opti
         ->transform(detail::whole_number("--seed-procs", 0));
     try {
         app.parse(argc, argv);
+        check_resume_seeds(options, seeds);
     } catch (CLI::ParseError const& e) {
         return app.exit(e);
     } catch (pipeline::error const& e) {

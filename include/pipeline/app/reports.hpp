@@ -124,14 +124,21 @@ inline std::string roadmap_header(std::vector<std::string> const& changes,
     return header + fmt::format("\n  {} (reference): {}", changes.size() + 1, reference);
 }
 
-//! roadmap-<hash>.md (the table) and .json (every run's figures) in `out_dir`.
+//! roadmap-<hash>.md (the table) and .json (every run's figures) in `out_dir` (or
+//! roadmap-<hash>-2.*, ... beside an earlier roadmap's: never overwritten), with the
+//! command line's options that changed the numbers.
 inline void write_roadmap(std::filesystem::path const& out_dir,
                           std::string const& last_step, std::string const& report,
                           int seeds, std::vector<std::string> const& changes,
-                          std::vector<seed_summary> const& done, seed_summary const& ref) {
-    auto const stem = out_dir / ("roadmap-" + experiment_hash(last_step));
-    write_file_atomically(stem.string() + ".md", report);
-    nlohmann::json j{{"seeds", seeds}, {"steps", nlohmann::json::array()}};
+                          std::vector<seed_summary> const& done, seed_summary const& ref,
+                          std::string const& command_line) {
+    auto const stem = claim_new_stem(out_dir / ("roadmap-" + experiment_hash(last_step)),
+                                     {".md", ".json"});
+    write_file_atomically(stem.string() + ".md",
+                          report + "\noptions: `" + command_line + "`\n");
+    nlohmann::json j{{"seeds", seeds},
+                     {"command_line", command_line},
+                     {"steps", nlohmann::json::array()}};
     auto entry = [](std::string const& change, seed_summary const& s) {
         return nlohmann::json{
             {"change", change}, {"experiment", s.experiment}, {"runs", s.runs}};

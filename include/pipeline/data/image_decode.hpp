@@ -7,8 +7,11 @@
 #pragma once
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <span>
@@ -189,8 +192,15 @@ inline std::optional<claimed_size> read_claimed_size(std::span<std::uint8_t cons
     int w = 0;
     int h = 0;
     int n = 0;
+    // A top-down BMP stores its height negated, and stb_image's info passes it on as read
+    // (its loader flips the sign): the size is the magnitude (a 32x-32 BMP was refused as
+    // 32x18446744073709551584 pixels).
+    auto const magnitude = [](int v) {
+        return v < 0 ? static_cast<std::uint64_t>(-static_cast<std::int64_t>(v))
+                     : static_cast<std::uint64_t>(v);
+    };
     if (stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &n))
-        return claimed_size{static_cast<std::uint64_t>(w), static_cast<std::uint64_t>(h)};
+        return claimed_size{magnitude(w), magnitude(h)};
     static constexpr std::uint8_t png[16] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n',
                                              0,    0,   0,   13,  'I',  'H',  'D',  'R'};
     if (bytes.size() >= 24 && std::equal(std::begin(png), std::end(png), bytes.begin()))
@@ -236,6 +246,32 @@ inline std::optional<image_pixels> decode_with_stb(std::span<std::uint8_t const>
     if (own != channels)
         px = detail::convert_channels(px, own, area);
     return image_pixels{w, h, channels, std::move(px)};
+}
+
+//! The bytes of the image file `path`, its size checked before anything is read: a file
+//! over 2 GB (more than any decoder here takes) is refused from its size, not read whole
+//! first (classify once held 4.4 GB for a 2.5 GB file before refusing it). nullopt, with
+//! the reason, when it is too large or cannot be read.
+inline std::optional<std::vector<std::uint8_t>>
+read_image_file(std::filesystem::path const& path, std::string& reason) {
+    std::error_code ec;
+    auto const size = std::filesystem::file_size(path, ec);
+    if (ec) {
+        reason = "a file that cannot be read (" + ec.message() + ")";
+        return std::nullopt;
+    }
+    if (size > static_cast<std::uintmax_t>(INT32_MAX)) {
+        reason = "a file over 2 GB (" + std::to_string(size) + " bytes; refused unread)";
+        return std::nullopt;
+    }
+    std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
+    std::ifstream in(path, std::ios::binary);
+    if (!in.read(reinterpret_cast<char*>(bytes.data()),
+                 static_cast<std::streamsize>(size))) {
+        reason = "a file that cannot be read";
+        return std::nullopt;
+    }
+    return bytes;
 }
 
 //! Decodes the image file `name`, whose content is `bytes`, into `p.channels` channels;

@@ -67,17 +67,35 @@ inline std::vector<std::string> class_folders(std::filesystem::path const& dir) 
     return names;
 }
 
+//! The images of a class folder, sorted. Links to images that point nowhere are left out
+//! and said so (on stderr, or in the error when nothing else is there): they were once
+//! left out silently, and a folder of only such links was called empty.
 inline std::vector<std::filesystem::path> images_in(std::filesystem::path const& dir) {
     std::vector<std::filesystem::path> files;
-    for (auto const& e : std::filesystem::directory_iterator(dir))
-        if (e.is_regular_file() && is_image_file(e.path())
-            && e.path().filename().string().front() != '.')
+    std::vector<std::string> dangling;
+    for (auto const& e : std::filesystem::directory_iterator(dir)) {
+        if (!is_image_file(e.path()) || e.path().filename().string().front() == '.')
+            continue;
+        std::error_code ec;
+        if (e.is_regular_file(ec))
             files.push_back(e.path());
+        else if (e.is_symlink(ec) && !std::filesystem::exists(e.path(), ec))
+            dangling.push_back(e.path().filename().string() + " -> "
+                               + std::filesystem::read_symlink(e.path(), ec).string());
+    }
     std::sort(files.begin(), files.end());
+    std::sort(dangling.begin(), dangling.end());
+    auto const links = [&] {
+        return std::to_string(dangling.size())
+               + (dangling.size() == 1 ? " link that points" : " links that point")
+               + " nowhere, the first " + dangling.front();
+    };
     if (files.empty())
         throw error(dir.string(),
                     "a class folder with at least one image (.jpg, .png, ...)",
-                    "an empty folder");
+                    dangling.empty() ? "an empty folder" : "no image but " + links());
+    if (!dangling.empty())
+        std::cerr << "pipeline: " << dir.string() << ": skipped " << links() << "\n";
     return files;
 }
 
@@ -178,8 +196,10 @@ inline std::vector<std::uint8_t> read_file(std::filesystem::path const& path) {
 //! nullopt (with the reason) if it does not decode.
 inline std::optional<torch::Tensor>
 decode(std::filesystem::path const& path, ImageFolderParams const& p, std::string& reason) {
-    auto const bytes = read_file(path);
-    auto img = decode_image(bytes, p, path.string(), reason);
+    auto const bytes = read_image_file(path, reason);
+    if (!bytes)
+        return std::nullopt;
+    auto img = decode_image(*bytes, p, path.string(), reason);
     if (!img)
         return std::nullopt;
     return torch::from_blob(img->hwc.data(), {img->height, img->width, img->channels},

@@ -76,13 +76,15 @@ classifier::read_image(std::filesystem::path const& path) const {
         throw error(path.string(), "an image file (JPEG, PNG, BMP, GIF, TGA or PNM)",
                     std::filesystem::exists(path, ec) ? "a file that cannot be read"
                                                       : "no such file");
-    std::vector<std::uint8_t> const bytes{std::istreambuf_iterator<char>(in), {}};
+    std::string why;
+    auto const bytes = image_folder::read_image_file(path, why);
+    if (!bytes)
+        throw error(path.string(), "an image file (JPEG, PNG, BMP, GIF, TGA or PNM)", why);
     ImageFolderParams params;
     params.classes = d.classes;
     params.channels = d.channels;
     params.size = d.height;
-    std::string why;
-    auto img = image_folder::decode_image(std::span(bytes), params, path.string(), why);
+    auto img = image_folder::decode_image(std::span(*bytes), params, path.string(), why);
     if (!img)
         throw error(path.string(), "an image file (JPEG, PNG, BMP, GIF, TGA or PNM)", why);
     return torch::from_blob(img->hwc.data(), {img->height, img->width, img->channels},

@@ -4,14 +4,20 @@
 // so a full disk is left no fuller. Torch-free.
 #pragma once
 
+#include <cerrno>
 #include <concepts>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <utility>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <pipeline/error.hpp>
 
@@ -60,6 +66,33 @@ inline void write_file_atomically(std::filesystem::path const& path,
     write_file_atomically(path, [&](std::ostream& out) {
         out.write(content.data(), static_cast<std::streamsize>(content.size()));
     });
+}
+
+//! A name for new files that no earlier file has: `stem` + each of `extensions` when none
+//! of them exists, else `stem-2`, `stem-3`, ... The first extension's file is created
+//! empty, exclusively (O_EXCL), before the name is returned, so two processes never get
+//! the same one; write the files over it with write_file_atomically. A summary of a second
+//! sweep of the same experiment then lands beside the first instead of replacing it.
+inline std::filesystem::path
+claim_new_stem(std::filesystem::path const& stem,
+               std::initializer_list<std::string_view> extensions) {
+    for (int k = 1;; ++k) {
+        auto const candidate =
+            k == 1 ? stem : std::filesystem::path(stem.string() + "-" + std::to_string(k));
+        bool taken = false;
+        for (auto const ext : extensions)
+            taken = taken || std::filesystem::exists(candidate.string() + std::string(ext));
+        if (taken)
+            continue;
+        auto const first = candidate.string() + std::string(*extensions.begin());
+        int const fd = ::open(first.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            ::close(fd);
+            return candidate;
+        }
+        if (errno != EEXIST)
+            throw error(first, "a new file that can be created", std::strerror(errno));
+    }
 }
 
 } // namespace pipeline

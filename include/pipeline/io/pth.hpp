@@ -6,9 +6,11 @@
 // command that re-saves it.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -61,7 +63,46 @@ struct value {
     std::variant<none, mark, bool, std::int64_t, double, std::string, global, tuple, list,
                  dict, torch::Tensor, opaque>
         v;
+    //! How deep this value nests (1 for a leaf), as the unpickler built it.
+    std::size_t depth = 1;
+
+    value() = default;
+    value(value const&) = delete;
+    value& operator=(value const&) = delete;
+    ~value();
 };
+
+//! Deeper than any state dict (a tensor is 4 deep in one): the unpickler refuses more.
+inline constexpr std::size_t max_depth = 100;
+
+//! Frees a value's children one level at a time: a list nested a million deep (a 2 MB
+//! file) is taken apart in a loop, not in a million nested destructor calls (which
+//! overflowed the stack). Children still owned elsewhere are left to their other owners.
+inline value::~value() {
+    std::vector<value_ptr> pending;
+    auto const take_children = [&pending](value& x) {
+        if (auto* t = std::get_if<tuple>(&x.v)) {
+            std::move(t->items.begin(), t->items.end(), std::back_inserter(pending));
+            t->items.clear();
+        } else if (auto* l = std::get_if<list>(&x.v)) {
+            std::move(l->items.begin(), l->items.end(), std::back_inserter(pending));
+            l->items.clear();
+        } else if (auto* d = std::get_if<dict>(&x.v)) {
+            for (auto& [k, item] : d->items) {
+                pending.push_back(std::move(k));
+                pending.push_back(std::move(item));
+            }
+            d->items.clear();
+        }
+    };
+    take_children(*this);
+    while (!pending.empty()) {
+        value_ptr last = std::move(pending.back());
+        pending.pop_back();
+        if (last && last.use_count() == 1)
+            take_children(*last); // `last` is then freed with no children of its own
+    }
+}
 
 //! What a refused value is, for messages: "a call to posix.system", "a list", ...
 inline std::string describe(value const& x) {
@@ -165,7 +206,7 @@ public:
                 push(make(value::tuple{}));
                 break;
             case 't': // TUPLE
-                push(make(value::tuple{pop_to_mark()}));
+                push(container(value::tuple{pop_to_mark()}));
                 break;
             case 0x85:   // TUPLE1
             case 0x86:   // TUPLE2
@@ -173,7 +214,7 @@ public:
                 std::vector<value_ptr> items(static_cast<std::size_t>(op - 0x84));
                 for (auto i = items.size(); i-- > 0;)
                     items[i] = pop();
-                push(make(value::tuple{std::move(items)}));
+                push(container(value::tuple{std::move(items)}));
                 break;
             }
             case ']': // EMPTY_LIST
@@ -181,13 +222,14 @@ public:
                 break;
             case 'a': { // APPEND
                 auto x = pop();
-                as<value::list>(top(), "a list").items.push_back(x);
+                as<value::list>(top(), "a list").items.push_back(nest(*top(), x));
                 break;
             }
             case 'e': { // APPENDS
                 auto items = pop_to_mark();
                 auto& l = as<value::list>(top(), "a list");
-                l.items.insert(l.items.end(), items.begin(), items.end());
+                for (auto& x : items)
+                    l.items.push_back(nest(*top(), x));
                 break;
             }
             case '}': // EMPTY_DICT
@@ -196,7 +238,8 @@ public:
             case 's': { // SETITEM
                 auto v = pop();
                 auto k = pop();
-                as<value::dict>(top(), "a dict").items.emplace_back(k, v);
+                as<value::dict>(top(), "a dict")
+                    .items.emplace_back(nest(*top(), k), nest(*top(), v));
                 break;
             }
             case 'u': { // SETITEMS
@@ -205,7 +248,8 @@ public:
                     fail("key-value pairs", "an odd number of items");
                 auto& d = as<value::dict>(top(), "a dict");
                 for (std::size_t i = 0; i < items.size(); i += 2)
-                    d.items.emplace_back(items[i], items[i + 1]);
+                    d.items.emplace_back(nest(*top(), items[i]),
+                                         nest(*top(), items[i + 1]));
                 break;
             }
             case 'N':
@@ -334,6 +378,23 @@ private:
         return s;
     }
     void push(value_ptr v) { stack_.push_back(std::move(v)); }
+    //! `child`, about to go into `parent`: the parent's depth follows, up to max_depth.
+    value_ptr const& nest(value& parent, value_ptr const& child) {
+        if (child->depth + 1 > max_depth)
+            fail("a state dict nested at most " + std::to_string(max_depth) + " deep",
+                 describe(*child) + " nested " + std::to_string(child->depth)
+                     + " deep, inside one more");
+        parent.depth = std::max(parent.depth, child->depth + 1);
+        return child;
+    }
+    //! A tuple of `items`, as deep as its deepest item allows.
+    value_ptr container(value::tuple t) {
+        auto p = make(value::tuple{});
+        for (auto const& x : t.items)
+            nest(*p, x);
+        std::get<value::tuple>(p->v) = std::move(t);
+        return p;
+    }
     value_ptr pop() {
         if (stack_.empty())
             fail("a value on the pickle stack", "an empty stack");

@@ -37,10 +37,14 @@ struct named_tensor {
 };
 
 //! The contents of a safetensors file: tensors in the order of their data, and the
-//! free-form `__metadata__` string map (empty when the file has none).
+//! free-form `__metadata__` string map (empty when the file has none; without the
+//! checksums, which the reader verifies and takes out).
 struct safetensors_file {
     std::vector<named_tensor> tensors;
     std::map<std::string, std::string> metadata;
+    //! Whether the file carried this library's checksums, every one of which matched (a
+    //! file of another writer has none: it is read as it is).
+    bool verified = false;
 
     //! The tensor called `name`, or nullptr.
     [[nodiscard]] torch::Tensor const* find(std::string_view name) const {
@@ -80,6 +84,8 @@ inline safetensors_file parse(std::span<unsigned char const> bytes,
     auto h = parse_header(bytes, where);
     safetensors_file out;
     out.metadata = std::move(h.metadata);
+    // The checksums are the file's, not the writer's metadata: parse_header verified them.
+    out.verified = out.metadata.erase(checksum_key) == 1;
     out.tensors.reserve(h.entries.size());
     for (auto& e : h.entries) {
         auto t = torch::empty(e.shape, torch::TensorOptions().dtype(torch_dtype(e.dtype)));
@@ -128,20 +134,29 @@ inline safetensors_file read_safetensors(std::filesystem::path const& path) {
 //! Writes `tensors` (any device, any layout; moved to the CPU and made contiguous) and
 //! `metadata` as a safetensors file readable by `safetensors.torch.load_file`. The file
 //! appears atomically: it is written next to `path` under a temporary name, then renamed.
+//! Its metadata also holds a CRC-32C of every tensor and of the header
+//! (`safetensors::checksum_key`), which `read_safetensors` verifies.
 inline void write_safetensors(std::filesystem::path const& path,
                               std::vector<named_tensor> const& tensors,
                               std::map<std::string, std::string> const& metadata = {}) {
     using nlohmann::json;
+    if (metadata.contains(safetensors::checksum_key))
+        throw error(path.string() + " (__metadata__)",
+                    std::string("metadata without '") + safetensors::checksum_key
+                        + "' (the writer's own checksums)",
+                    "it among the metadata to write");
     std::vector<torch::Tensor> data;
     data.reserve(tensors.size());
+    std::vector<safetensors::entry> entries;
+    entries.reserve(tensors.size());
     json h = json::object();
-    if (!metadata.empty())
-        h["__metadata__"] = metadata;
+    json sums = json::object();
     std::uint64_t offset = 0;
     for (auto const& [name, tensor] : tensors) {
-        if (name == "__metadata__" || h.contains(name))
+        if (name == "__metadata__" || name == "__header__" || h.contains(name))
             throw error(path.string() + ": tensor '" + name + "'", "a unique tensor name",
-                        name == "__metadata__" ? "the reserved name" : "a duplicate");
+                        name == "__metadata__" || name == "__header__" ? "a reserved name"
+                                                                       : "a duplicate");
         auto const dtype = safetensors::dtype_by_type(tensor.scalar_type());
         if (!dtype)
             throw error(path.string() + ": tensor '" + name + "'",
@@ -152,9 +167,19 @@ inline void write_safetensors(std::filesystem::path const& path,
         h[name] = {{"dtype", dtype->name},
                    {"shape", t.sizes().vec()},
                    {"data_offsets", {offset, offset + bytes}}};
+        entries.push_back({name, *dtype, t.sizes().vec(), offset, offset + bytes});
+        sums[name] =
+            crc32c_hex(crc32c(std::span(static_cast<unsigned char const*>(t.data_ptr()),
+                                        static_cast<std::size_t>(bytes))));
         offset += bytes;
         data.push_back(std::move(t));
     }
+    // Every file carries a CRC-32C of each tensor and of the rest of its header, which the
+    // reader verifies (safetensors::verify_checksums).
+    auto with_sums = metadata;
+    sums["__header__"] = crc32c_hex(safetensors::header_crc32c(metadata, entries));
+    with_sums[safetensors::checksum_key] = sums.dump();
+    h["__metadata__"] = with_sums;
     std::string text = h.dump();
     // Pad the header with spaces so the data starts 8-byte aligned, as Python's writer
     // does.

@@ -19,6 +19,8 @@
 #include <nlohmann/json.hpp>
 
 #include <pipeline/error.hpp>
+#include <pipeline/io/crc32c.hpp>
+#include <pipeline/io/json.hpp>
 
 namespace pipeline {
 
@@ -27,6 +29,8 @@ namespace safetensors {
 //! Python's safetensors refuses headers above 100 MB; so do we (a lying length would
 //! otherwise make us allocate whatever it says).
 inline constexpr std::uint64_t max_header_bytes = 100'000'000;
+//! How deep a header may nest: a tensor's entry is 3 deep, the rest is headroom.
+inline constexpr std::size_t max_header_depth = 8;
 
 //! The dtypes this library reads and writes, with safetensors' names.
 struct dtype_info {
@@ -88,6 +92,99 @@ inline std::string at_tensor(std::string const& where, std::string const& name) 
 }
 } // namespace detail
 
+//! The metadata entry in which this library's writer stores CRC-32C checksums: a JSON
+//! object {"<tensor>": "<8 hex digits>", ..., "__header__": "<8 hex digits>"}, one for
+//! each tensor's bytes and one for the rest of the header (the other metadata, each
+//! tensor's name, dtype, shape and offsets). Readers that do not know it (Python's
+//! safetensors) see one more string of metadata.
+inline constexpr char const* checksum_key = "pipeline.crc32c";
+
+//! The CRC-32C of what `h` says besides the checksums: each metadata key and value in key
+//! order, then each tensor's name, dtype, shape and offsets in data order, every field
+//! followed by a zero byte.
+inline std::uint32_t header_crc32c(std::map<std::string, std::string> const& metadata,
+                                   std::vector<entry> const& entries) {
+    std::uint32_t crc = 0;
+    auto const field = [&crc](std::string_view text) {
+        crc = crc32c(text, crc);
+        crc = crc32c(std::string_view("\0", 1), crc);
+    };
+    for (auto const& [key, value] : metadata) {
+        if (key == checksum_key)
+            continue;
+        field(key);
+        field(value);
+    }
+    for (auto const& e : entries) {
+        field(e.name);
+        field(e.dtype.name);
+        std::string shape;
+        for (auto d : e.shape)
+            shape += std::to_string(d) + ",";
+        field(shape);
+        field(std::to_string(e.begin));
+        field(std::to_string(e.end));
+    }
+    return crc;
+}
+
+//! When `h`'s metadata holds checksums (a file this library wrote), the bytes of every
+//! tensor and the rest of the header must be those that were written: a flipped bit in a
+//! weight, a momentum buffer or an epoch number is refused with the tensor's name, instead
+//! of a resumed run continuing from something else. A file without them (another writer's)
+//! is read as it is.
+inline void verify_checksums(header const& h, std::span<unsigned char const> bytes,
+                             std::string const& where) {
+    auto const found = h.metadata.find(checksum_key);
+    if (found == h.metadata.end())
+        return;
+    auto const at = where + " (__metadata__." + checksum_key + ")";
+    auto const sums = parse_json(found->second, at, 2, "checksums");
+    if (!sums.is_object())
+        throw error(at, "an object of CRC-32C checksums", std::string(sums.type_name()));
+    auto const expected_of = [&](std::string const& name,
+                                 std::string const& whose) -> std::uint32_t {
+        auto const it = sums.find(name);
+        if (it == sums.end())
+            throw error(at, "a CRC-32C for " + whose + " (the writer stores one for each)",
+                        "none");
+        auto const text = it->is_string() ? it->get<std::string>() : std::string();
+        if (text.size() != 8
+            || text.find_first_not_of("0123456789abcdef") != std::string::npos)
+            throw error(at, "8 hex digits for " + whose, it->dump());
+        return static_cast<std::uint32_t>(std::stoul(text, nullptr, 16));
+    };
+    auto const damaged = [](std::uint32_t expected, std::uint32_t actual) {
+        return std::pair{"the bytes it was written with (CRC-32C " + crc32c_hex(expected)
+                             + ")",
+                         "other bytes (CRC-32C " + crc32c_hex(actual)
+                             + "): the file changed after it was written (a damaged disk, "
+                               "copy or transfer); use another copy or start again"};
+    };
+    for (auto const& e : h.entries) {
+        auto const expected = expected_of(e.name, "tensor '" + e.name + "'");
+        auto const actual =
+            crc32c(bytes.subspan(static_cast<std::size_t>(h.data_start + e.begin),
+                                 static_cast<std::size_t>(e.end - e.begin)));
+        if (actual != expected) {
+            auto const [what, instead] = damaged(expected, actual);
+            throw error(detail::at_tensor(where, e.name), what, instead);
+        }
+    }
+    auto const expected = expected_of("__header__", "the header");
+    if (auto const actual = header_crc32c(h.metadata, h.entries); actual != expected) {
+        auto const [what, instead] = damaged(expected, actual);
+        throw error(where + " (header)", what, instead);
+    }
+    if (sums.size() != h.entries.size() + 1)
+        for (auto const& [name, sum] : sums.items())
+            if (name != "__header__"
+                && std::none_of(h.entries.begin(), h.entries.end(),
+                                [&](entry const& e) { return e.name == name; }))
+                throw error(at, "a CRC-32C only for tensors the file holds",
+                            "one for tensor '" + name + "', which it does not hold");
+}
+
 //! Parses and checks the header of the safetensors bytes `bytes` (the whole file).
 //! `where` names the file in errors. After it returns, every entry's byte range lies
 //! inside `bytes` and matches its dtype and shape.
@@ -98,7 +195,12 @@ inline header parse_header(std::span<unsigned char const> bytes, std::string con
                     std::to_string(bytes.size()) + " bytes in all");
     std::uint64_t const n = detail::read_le64(bytes.data());
     std::uint64_t const available = bytes.size() - 8;
-    if (n > max_header_bytes || n > available)
+    if (n > max_header_bytes)
+        throw error(where + " (byte 0)",
+                    "a header length of at most " + std::to_string(max_header_bytes)
+                        + " bytes (safetensors' limit)",
+                    std::to_string(n) + " (not a safetensors file, or a hostile one)");
+    if (n > available)
         throw error(where + " (byte 0)",
                     "a header length of at most " + std::to_string(available)
                         + " bytes (the rest of the file)",
@@ -108,13 +210,11 @@ inline header parse_header(std::span<unsigned char const> bytes, std::string con
                     n < 2 ? "a header of " + std::to_string(n) + " bytes"
                           : "a header that does not start with '{'");
     std::string_view const text(reinterpret_cast<char const*>(bytes.data() + 8), n);
-    json h;
-    try {
-        h = json::parse(text);
-    } catch (json::exception const& e) {
-        throw error(where + " (header, bytes 8.." + std::to_string(8 + n) + ")",
-                    "a valid JSON header", std::string("invalid JSON (") + e.what() + ")");
-    }
+    // Tensor entries are 3 deep ({"name": {"shape": [...]}}): a deeper header is refused
+    // while it is read, before anything recursive (dump() in a message) can walk it.
+    json const h =
+        parse_json(text, where + " (header, bytes 8.." + std::to_string(8 + n) + ")",
+                   max_header_depth, "a safetensors header");
     if (!h.is_object())
         throw error(where + " (header)", "a JSON object", std::string(h.type_name()));
 
@@ -214,6 +314,7 @@ inline header parse_header(std::span<unsigned char const> bytes, std::string con
     if (expected != data_size)
         throw error(where, std::to_string(data_size) + " data bytes owned by the tensors",
                     std::to_string(expected) + " (trailing bytes nobody owns)");
+    verify_checksums(out, bytes, where);
     return out;
 }
 

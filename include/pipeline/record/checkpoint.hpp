@@ -3,10 +3,19 @@
 // weight average, the random streams and, in its metadata, where the run stands and the
 // epochs it has finished. A resumed run writes a new run directory; it never touches the
 // one it resumes from.
+//
+// A checkpoint proves it is whole before a run continues from it: the writer stores a
+// CRC-32C of every tensor and of the header (io/safetensors.hpp), the metadata lists which
+// parameters have optimizer state, and the world size and shard count it ran with; every
+// field is read strictly. A flipped bit, a missing buffer, a number out of range or
+// another process layout is refused with what it concerns, never resumed from.
 #pragma once
 
+#include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <string>
 #include <utility>
@@ -17,6 +26,7 @@
 
 #include <pipeline/compat.hpp>
 #include <pipeline/error.hpp>
+#include <pipeline/io/json.hpp>
 #include <pipeline/io/safetensors.hpp>
 #include <pipeline/record/records.hpp>
 
@@ -26,8 +36,10 @@ namespace pipeline {
 inline constexpr char const* checkpoint_file_name = "checkpoint.safetensors";
 
 //! The checkpoint format this library writes and reads: 2 since epoch records carry the
-//! clean training metrics and every random stream is kept by name.
-inline constexpr char const* checkpoint_format = "pipeline-checkpoint-2";
+//! clean training metrics and every random stream is kept by name; 3 since every tensor
+//! and the header carry a checksum, the parameters with optimizer state are listed, and
+//! the world size and shard count are kept.
+inline constexpr char const* checkpoint_format = "pipeline-checkpoint-3";
 
 //! Where a run stands at the end of an epoch, besides its tensors.
 struct checkpoint_info {
@@ -39,6 +51,13 @@ struct checkpoint_info {
     std::int64_t train_examples = 0;
     //! The finished epochs.
     std::vector<epoch_record> history;
+    //! Processes of the data-parallel job (1 alone) and shards of each global batch (the
+    //! world size, or --emulate-ranks): a run continues only under the same layout.
+    int world = 1;
+    int shards = 1;
+    //! The parameters that have optimizer state (momentum, moments): each must have all of
+    //! it in the checkpoint. Filled when one is read.
+    std::vector<std::string> optimizer_state;
 };
 
 namespace detail {
@@ -72,10 +91,12 @@ inline void load_module_tensors(safetensors_file const& file, std::string const&
 
 //! The optimizer's per-parameter state by parameter name: SGD's momentum buffer, AdamW's
 //! moments and step count. Parameters that never took a step (frozen so far) have none.
-inline void add_optimizer_state(std::vector<named_tensor>& out,
-                                torch::optim::Optimizer const& opt,
-                                torch::nn::Module const& module) {
+//! Returns the names of the parameters that have state.
+inline std::vector<std::string> add_optimizer_state(std::vector<named_tensor>& out,
+                                                    torch::optim::Optimizer const& opt,
+                                                    torch::nn::Module const& module) {
     auto const& state = opt.state();
+    std::vector<std::string> stepped;
     for (auto const& p : module.named_parameters()) {
         auto it = state.find(compat::optimizer_state_key(p.value()));
         if (it == state.end())
@@ -95,20 +116,45 @@ inline void add_optimizer_state(std::vector<named_tensor>& out,
             throw error("checkpoint", "SGD or AdamW optimizer state",
                         "an optimizer state this library cannot save");
         }
+        stepped.push_back(p.key());
     }
+    return stepped;
 }
 
 inline void load_optimizer_state(safetensors_file const& file, torch::optim::Optimizer& opt,
                                  torch::nn::Module const& module,
+                                 std::vector<std::string> const& stepped,
                                  std::string const& where) {
     auto& state = opt.state();
     state.clear();
     bool const adamw = dynamic_cast<torch::optim::AdamW*>(&opt) != nullptr;
-    for (auto const& p : module.named_parameters()) {
-        auto const name = "optim." + p.key() + ".";
+    auto const params = module.named_parameters();
+    for (auto const& name : stepped)
+        if (!params.contains(name))
+            throw error(where + " (checkpoint metadata 'optimizer_state')",
+                        "parameters of this model",
+                        "'" + name + "', which it does not have");
+    for (auto const& p : params) {
+        auto const prefix = "optim." + p.key() + ".";
+        bool const listed =
+            std::find(stepped.begin(), stepped.end(), p.key()) != stepped.end();
         auto const device = p.value().device();
+        // Each parameter the checkpoint lists as stepped has all of its state, and no
+        // other has any: a missing buffer would silently restart from zero momentum.
         auto get = [&](std::string const& field) -> torch::Tensor {
-            auto const* t = file.find(name + field);
+            auto const* t = file.find(prefix + field);
+            if (!t && listed)
+                throw error(where,
+                            "the optimizer's " + field + " of parameter '" + p.key()
+                                + "' (the checkpoint lists it as stepped)",
+                            "none: the checkpoint is incomplete");
+            if (t && !listed)
+                throw error(where + ": tensor '" + prefix + field + "'",
+                            "optimizer state only for the parameters the checkpoint lists",
+                            "state of a parameter it does not list");
+            if (t && !t->sizes().equals(p.value().sizes()) && field != "step")
+                throw error(where + ": tensor '" + prefix + field + "'",
+                            "the shape of parameter '" + p.key() + "'", "another shape");
             return t ? t->to(device).clone() : torch::Tensor();
         };
         auto const key = compat::optimizer_state_key(p.value());
@@ -121,20 +167,34 @@ inline void load_optimizer_state(safetensors_file const& file, torch::optim::Opt
             state[key] = std::move(s);
         } else {
             auto step = get("step");
+            auto exp_avg = get("exp_avg"), exp_avg_sq = get("exp_avg_sq");
             if (!step.defined())
                 continue;
-            auto exp_avg = get("exp_avg"), exp_avg_sq = get("exp_avg_sq");
-            if (!exp_avg.defined() || !exp_avg_sq.defined())
-                throw error(where, "AdamW moments of " + p.key(), "a step count only");
             auto s = std::make_unique<torch::optim::AdamWParamState>();
             s->step(step.item<std::int64_t>());
             s->exp_avg(exp_avg);
             s->exp_avg_sq(exp_avg_sq);
-            if (auto m = get("max_exp_avg_sq"); m.defined())
-                s->max_exp_avg_sq(m);
+            if (auto const* m = file.find(prefix + "max_exp_avg_sq"))
+                s->max_exp_avg_sq(m->to(device).clone());
             state[key] = std::move(s);
         }
     }
+}
+
+//! A whole number of checkpoint metadata, read strictly: digits only (a sign for signed
+//! types), within [lo, hi]; anything else names the field, the file and the range.
+template <class T>
+T metadata_number(std::string const& text, char const* field, std::string const& where,
+                  T lo, T hi) {
+    T value{};
+    auto const* end = text.data() + text.size();
+    auto const [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (text.empty() || ec != std::errc() || ptr != end || value < lo || value > hi)
+        throw error(where + " (checkpoint metadata '" + field + "')",
+                    "a whole number from " + std::to_string(lo) + " to "
+                        + std::to_string(hi),
+                    "'" + text + "'");
+    return value;
 }
 
 } // namespace detail
@@ -155,7 +215,7 @@ inline void save_checkpoint(std::filesystem::path const& path, checkpoint_info c
                             std::vector<random_stream> const& streams) {
     std::vector<named_tensor> tensors;
     detail::add_module_tensors(tensors, "model.", model);
-    detail::add_optimizer_state(tensors, optimizer, model);
+    auto const stepped = detail::add_optimizer_state(tensors, optimizer, model);
     if (average)
         detail::add_module_tensors(tensors, "ema.", *average);
     for (auto const& s : streams)
@@ -169,7 +229,10 @@ inline void save_checkpoint(std::filesystem::path const& path, checkpoint_info c
         {"step", std::to_string(info.step)},
         {"train_examples", std::to_string(info.train_examples)},
         {"torch", compat::torch_version()},
-        {"history", nlohmann::json(info.history).dump()}};
+        {"history", nlohmann::json(info.history).dump()},
+        {"world", std::to_string(info.world)},
+        {"shards", std::to_string(info.shards)},
+        {"optimizer_state", nlohmann::json(stepped).dump()}};
     write_safetensors(path, tensors, meta);
 }
 
@@ -202,26 +265,60 @@ inline loaded_checkpoint read_checkpoint(std::filesystem::path path) {
                     field("format")
                         + " (written by another version of this library: resume it with "
                           "that version, or start the run again)");
+    // Format 3 files carry checksums, all of which matched when the file was read; a
+    // checkpoint without them was rewritten by another program and proves nothing.
+    if (!ck.file.verified)
+        throw error(path.string(),
+                    "a checkpoint carrying the checksums this library writes with it",
+                    "none (rewritten by another program?): it cannot be shown to be whole");
+    auto const where = path.string();
+    using limits_int = std::numeric_limits<int>;
+    using limits_int64 = std::numeric_limits<std::int64_t>;
+    ck.info.experiment = field("experiment");
+    ck.info.seed = detail::metadata_number<std::uint64_t>(
+        field("seed"), "seed", where, 0, std::numeric_limits<std::uint64_t>::max());
+    ck.info.epochs = detail::metadata_number<int>(field("epochs"), "epochs", where, 1,
+                                                  limits_int::max());
+    ck.info.epoch =
+        detail::metadata_number<int>(field("epoch"), "epoch", where, 1, ck.info.epochs);
+    ck.info.step = detail::metadata_number<std::int64_t>(field("step"), "step", where, 0,
+                                                         limits_int64::max());
+    ck.info.train_examples = detail::metadata_number<std::int64_t>(
+        field("train_examples"), "train_examples", where, 1, limits_int64::max());
+    ck.info.world =
+        detail::metadata_number<int>(field("world"), "world", where, 1, limits_int::max());
+    ck.info.shards = detail::metadata_number<int>(field("shards"), "shards", where, 1,
+                                                  limits_int::max());
+    // An epoch record is 3 deep (the list, a record, its metrics); the names a list.
+    auto const history_at = where + " (checkpoint metadata 'history')";
+    auto const history =
+        parse_json(field("history"), history_at, 4, "a list of epoch records");
     try {
-        ck.info.experiment = field("experiment");
-        ck.info.seed = std::stoull(field("seed"));
-        ck.info.epoch = std::stoi(field("epoch"));
-        ck.info.epochs = std::stoi(field("epochs"));
-        ck.info.step = std::stoll(field("step"));
-        ck.info.train_examples = std::stoll(field("train_examples"));
-        ck.info.history =
-            nlohmann::json::parse(field("history")).get<std::vector<epoch_record>>();
-    } catch (std::invalid_argument const& e) {
-        throw error(path.string(), "numeric checkpoint metadata", e.what());
+        ck.info.history = history.get<std::vector<epoch_record>>();
     } catch (nlohmann::json::exception const& e) {
-        throw error(path.string(), "a JSON history in the metadata", e.what());
+        throw error(history_at, "a list of epoch records", e.what());
     }
+    if (ck.info.history.size() != static_cast<std::size_t>(ck.info.epoch))
+        throw error(history_at,
+                    "one record for each of the " + std::to_string(ck.info.epoch)
+                        + " epochs finished",
+                    std::to_string(ck.info.history.size()));
+    auto const names_at = where + " (checkpoint metadata 'optimizer_state')";
+    auto const names =
+        parse_json(field("optimizer_state"), names_at, 2, "a list of parameter names");
+    if (!names.is_array() || !std::all_of(names.begin(), names.end(), [](auto const& n) {
+            return n.is_string();
+        }))
+        throw error(names_at, "a list of parameter names", names.dump());
+    ck.info.optimizer_state = names.get<std::vector<std::string>>();
     return ck;
 }
 
-//! A checkpoint continues only the run that wrote it: same experiment, seed and length.
+//! A checkpoint continues only the run that wrote it: same experiment, seed and length,
+//! and the same process layout (each shard's BatchNorm statistics and random draws depend
+//! on it, so another world size or shard count would continue a different run).
 inline void check_resumable(checkpoint_info const& info, std::string const& experiment,
-                            std::uint64_t seed, int epochs) {
+                            std::uint64_t seed, int epochs, int world, int shards) {
     if (info.experiment != experiment)
         throw error("--resume", "a checkpoint of " + experiment, info.experiment);
     if (info.seed != seed)
@@ -233,6 +330,20 @@ inline void check_resumable(checkpoint_info const& info, std::string const& expe
                     "a checkpoint of a " + std::to_string(epochs) + "-epoch run",
                     "a " + std::to_string(info.epochs) + "-epoch run (pass --epochs "
                         + std::to_string(info.epochs) + ")");
+    if (info.world != world || info.shards != shards) {
+        auto const layout = [](int w, int n) {
+            return std::to_string(w) + (w == 1 ? " process" : " processes") + " in "
+                   + std::to_string(n) + (n == 1 ? " shard" : " shards");
+        };
+        throw error(
+            "--resume",
+            "a checkpoint of a run of " + layout(world, shards) + ", as this one",
+            "one of " + layout(info.world, info.shards) + " (resume it the way it ran: "
+                + (info.world > 1
+                       ? "under a launcher with WORLD_SIZE=" + std::to_string(info.world)
+                       : "--emulate-ranks " + std::to_string(info.shards))
+                + ")");
+    }
 }
 
 //! Puts the model, optimizer state, weight average and the state of every stream in
@@ -244,7 +355,7 @@ inline void restore_checkpoint(loaded_checkpoint const& ck, torch::nn::Module& m
                                std::vector<random_stream> const& streams) {
     auto const where = ck.path.string();
     detail::load_module_tensors(ck.file, "model.", model, where);
-    detail::load_optimizer_state(ck.file, optimizer, model, where);
+    detail::load_optimizer_state(ck.file, optimizer, model, ck.info.optimizer_state, where);
     if (average)
         detail::load_module_tensors(ck.file, "ema.", *average, where);
     for (auto const& s : streams) {

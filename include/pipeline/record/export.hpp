@@ -23,6 +23,7 @@
 
 #include <pipeline/dsl/fixed_string.hpp>
 #include <pipeline/error.hpp>
+#include <pipeline/io/json.hpp>
 #include <pipeline/io/safetensors.hpp>
 #include <pipeline/record/checkpoint.hpp>
 #include <pipeline/text.hpp>
@@ -93,12 +94,15 @@ struct model_card {
         };
         model_card card;
         card.experiment = take("experiment");
-        auto const names = nlohmann::json::parse(take("class_names"), nullptr, false);
+        // An array of strings is 2 deep: deeper is refused before dump() could walk it.
+        auto const names =
+            parse_json(take("class_names"), where + " (metadata 'class_names')", 2,
+                       "a JSON array of class names");
         if (!names.is_array() || names.empty()
             || !std::all_of(names.begin(), names.end(),
                             [](auto const& n) { return n.is_string(); }))
             throw error(where + " (metadata 'class_names')", "a JSON array of class names",
-                        names.is_discarded() ? "text that is not JSON" : names.dump());
+                        names.dump());
         card.class_names = names.get<std::vector<std::string>>();
         card.mean = numbers("mean");
         card.std = numbers("std");

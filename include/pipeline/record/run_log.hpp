@@ -104,6 +104,7 @@ public:
     }
 
     [[nodiscard]] run_result& result() { return result_; }
+    [[nodiscard]] run_result const& result() const { return result_; }
 
     //! Ends the run after `epoch` at --stop-after: says how to resume, returns the result.
     run_result stop(int epoch, std::map<std::string, torch::Tensor> state) {

@@ -11,6 +11,7 @@
 #include <ostream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace pipeline {
@@ -79,5 +80,28 @@ struct run_options {
     //! serve_seed_worker (empty: the seeds run one after another).
     std::vector<std::string> argv;
 };
+
+//! The options of `o` that change a run's numbers (besides the experiment and its seed),
+//! as command-line flags in a fixed order, e.g. {{"--epochs", "2"}, {"--limit", "512"}}:
+//! what a summary of several runs must record to be read again later. Options at their
+//! defaults are left out.
+inline std::vector<std::pair<std::string, std::string>>
+result_options(run_options const& o) {
+    std::vector<std::pair<std::string, std::string>> out;
+    out.emplace_back("--device", o.device);
+    if (o.epochs)
+        out.emplace_back("--epochs", std::to_string(*o.epochs));
+    if (o.limit)
+        out.emplace_back("--limit", std::to_string(*o.limit));
+    if (o.eval_limit)
+        out.emplace_back("--eval-limit", std::to_string(*o.eval_limit));
+    if (o.emulate_ranks != 1)
+        out.emplace_back("--emulate-ranks", std::to_string(o.emulate_ranks));
+    if (o.data_dir)
+        out.emplace_back("--data-dir", o.data_dir->string());
+    if (o.weights_dir)
+        out.emplace_back("--weights-dir", o.weights_dir->string());
+    return out;
+}
 
 } // namespace pipeline

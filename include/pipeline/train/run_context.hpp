@@ -20,6 +20,7 @@
 #include <pipeline/parallel/distributed.hpp>
 #include <pipeline/record/checkpoint.hpp>
 #include <pipeline/record/run_options.hpp>
+#include <pipeline/text.hpp>
 
 namespace pipeline {
 
@@ -119,9 +120,22 @@ inline run_context start_run(run_options const& options, std::string experiment,
     if (options.limit && *options.limit < 1)
         throw error("--limit", "at least 1 training example",
                     std::to_string(*options.limit));
+    // Paths end up in JSON (summary.json, seeds and comparison files), which holds UTF-8
+    // text only: a path that is not is refused here, not after the run (where it cost
+    // summary.json and the model's export).
+    for (auto const& [flag, path] :
+         {std::pair{"--out-dir", std::optional(options.out_dir)},
+          std::pair{"--resume", options.resume}, std::pair{"--data-dir", options.data_dir},
+          std::pair{"--weights-dir", options.weights_dir}})
+        if (path && !valid_utf8(path->string()))
+            throw error(std::string(flag) + " " + escaped_bytes(path->string()),
+                        "a path in UTF-8 (the run records its paths in JSON files, which "
+                        "hold UTF-8 text only)",
+                        "bytes that are not UTF-8: rename it, or choose another");
     if (options.resume) {
         ctx.resume.emplace(read_checkpoint(*options.resume));
-        check_resumable(ctx.resume->info, ctx.experiment, options.seed, ctx.epochs);
+        check_resumable(ctx.resume->info, ctx.experiment, options.seed, ctx.epochs,
+                        ctx.dist->world(), ctx.shards);
     }
     ctx.say(fmt::format("experiment: {}\n", ctx.experiment));
     ctx.say(fmt::format("device: {} | torch {} | {} CPU thread{} | seed {}\n",

@@ -277,11 +277,12 @@ public:
     //! Writes the checkpoint after epoch `epoch` with `history` (atomically).
     void save_checkpoint(std::filesystem::path const& path, int epoch,
                          std::vector<epoch_record> const& history) const {
-        pipeline::save_checkpoint(path,
-                                  {ctx_.experiment, ctx_.options.seed, epoch, ctx_.epochs,
-                                   clock_.step, data_.train.size(), history},
-                                  model_->module(), *opt_.optimizer, average_module(),
-                                  random_streams());
+        checkpoint_info info{ctx_.experiment, ctx_.options.seed,  epoch,  ctx_.epochs,
+                             clock_.step,     data_.train.size(), history};
+        info.world = ctx_.dist->world();
+        info.shards = ctx_.shards;
+        pipeline::save_checkpoint(path, info, model_->module(), *opt_.optimizer,
+                                  average_module(), random_streams());
     }
 
     //! Continues from `ck`: the model, optimizer state, weight average, random streams and

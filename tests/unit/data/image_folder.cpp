@@ -231,6 +231,31 @@ TEST_CASE("data/image_folder: every bad input is one error naming the folder or 
                          "one image")
               != std::string::npos);
     }
+    SUBCASE("image links that point nowhere are said, not silently left out") {
+        fs::create_directories(tmp.path / "dog");
+        fs::create_symlink("/nonexistent/dog1.png", tmp.path / "dog" / "1.png");
+        fs::create_symlink("/nonexistent/dog2.png", tmp.path / "dog" / "2.png");
+        auto p = params;
+        p.classes = 4;
+        auto msg = message_of([&] { image_folder::load(tmp.path, p, nullptr); });
+        CHECK(
+            msg
+            == (tmp.path / "dog").string()
+                   + ": expected a class folder with at least one image (.jpg, .png, ...), "
+                     "found no image but 2 links that point nowhere, the first 1.png -> "
+                     "/nonexistent/dog1.png");
+        fs::create_symlink("/nonexistent/cat9.png", tmp.path / "cat" / "9.png");
+        fs::remove_all(tmp.path / "dog");
+        std::ostringstream err;
+        auto* const saved = std::cerr.rdbuf(err.rdbuf());
+        auto d = image_folder::load(tmp.path, params, nullptr);
+        std::cerr.rdbuf(saved);
+        CHECK(d.train.size() + d.test.size() == 12);
+        CHECK(err.str().find((tmp.path / "cat").string()
+                             + ": skipped 1 link that points nowhere, the first 9.png -> "
+                               "/nonexistent/cat9.png")
+              != std::string::npos);
+    }
     SUBCASE("class count other than the type's") {
         auto p = params;
         p.classes = 5;
@@ -331,6 +356,50 @@ TEST_CASE("data/image_folder: Load<ImageFolder<...>> trains end to end from --da
     CHECK(std::isfinite(r.test_loss));
     CHECK(r.experiment.find("ImageFolder<\"tiny\", {.classes = 2, .size = 16}>")
           != std::string::npos);
+}
+
+TEST_CASE("data/image_folder: a class folder or run directory that is not UTF-8 is refused "
+          "before training") {
+    // They trained fully, then summary.json failed (JSON type_error.316) and the model
+    // could never be exported.
+    temp_dir tmp("pipeline-folder-utf8");
+    for (int c = 0; c < 2; ++c)
+        for (int i = 0; i < 10; ++i)
+            write_image(tmp.path / "tiny" / (c ? "caf\xe9" : "light")
+                            / (std::to_string(i) + ".png"),
+                        20 + i, 18, c ? 20 + i : 220 - i);
+    // clang-format off
+    constexpr auto p = Load<ImageFolder<"tiny", {.classes = 2, .size = 16}>>
+                     | Model<ResNet18>
+                     | Loss<CrossEntropy>
+                     | Train<{.epochs = 1, .batch_size = 8}>;
+    // clang-format on
+    run_options o;
+    o.device = "cpu";
+    o.data_dir = tmp.path;
+    o.out_dir = tmp.path / "runs";
+    o.threads = 2;
+    o.log = nullptr;
+    CHECK_THROWS_WITH_AS(
+        fit(p, o),
+        ((tmp.path / "tiny").string()
+         + ": class folder 'caf\\xe9': expected a class name in UTF-8 (class "
+           "names are written into summary.json and the model's metadata, "
+           "which hold UTF-8 text only), found bytes that are not UTF-8: "
+           "rename the folder")
+            .c_str(),
+        pipeline::error);
+    CHECK_FALSE(fs::exists(o.out_dir)); // refused before the run directory was made
+    fs::rename(tmp.path / "tiny" / "caf\xe9", tmp.path / "tiny" / "dark");
+    o.out_dir = tmp.path / "r\xfcns";
+    CHECK_THROWS_WITH_AS(
+        fit(p, o),
+        ("--out-dir " + tmp.path.string()
+         + "/r\\xfcns: expected a path in UTF-8 (the run records its paths in "
+           "JSON files, which hold UTF-8 text only), found bytes that are not "
+           "UTF-8: rename it, or choose another")
+            .c_str(),
+        pipeline::error);
 }
 
 TEST_CASE("data/image_folder: an image over .max_pixels is refused from its header") {
@@ -526,6 +595,42 @@ TEST_CASE("data/image_folder: files stb_image 2.27 misreads are refused or read 
         auto img = image_folder::decode_image(bytes, p, "test image", reason);
         return std::pair{img, reason};
     };
+    SUBCASE("a top-down BMP (negative height) is read, rows in order") {
+        // Its header's height is -32: it was refused as 32x18446744073709551584 pixels.
+        int const w = 32, h = 32;
+        std::vector<unsigned char> bmp;
+        auto put = [&bmp](std::uint32_t v, int bytes) {
+            for (int i = 0; i < bytes; ++i)
+                bmp.push_back(static_cast<unsigned char>(v >> (8 * i)));
+        };
+        int const row = w * 3; // 96: already a multiple of 4
+        bmp.push_back('B');
+        bmp.push_back('M');
+        put(static_cast<std::uint32_t>(54 + row * h), 4);
+        put(0, 4);
+        put(54, 4);
+        put(40, 4);
+        put(static_cast<std::uint32_t>(w), 4);
+        put(static_cast<std::uint32_t>(-h), 4);
+        put(1, 2);
+        put(24, 2);
+        put(0, 4);
+        put(static_cast<std::uint32_t>(row * h), 4);
+        put(2835, 4);
+        put(2835, 4);
+        put(0, 4);
+        put(0, 4);
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x)
+                for (int c = 0; c < 3; ++c)
+                    bmp.push_back(static_cast<unsigned char>(y * 8)); // grey, by row
+        auto [img, reason] = decode(bmp, 1);
+        REQUIRE_MESSAGE(img, reason);
+        CHECK(img->width == 32);
+        CHECK(img->height == 32);
+        CHECK(img->hwc[0] == 0); // the first row stored is the top row
+        CHECK(img->hwc[31 * 32] == 31 * 8);
+    }
     SUBCASE("a PNM header without digits (0x0, then a resize of nothing)") {
         std::string const pnm = "P6\x84 3 2\n255\n\x01\x02\x03";
         auto [img, reason] = decode({pnm.begin(), pnm.end()}, 3);

@@ -94,3 +94,32 @@ TEST_CASE("io/pth: a refused pickle names the global it would have called") {
     }
     CHECK_FALSE(fs::exists(marker)); // nothing was run
 }
+
+TEST_CASE("io/pth: deep nesting is refused or freed without recursion, never a crash") {
+    using namespace std::string_literals;
+    temp_dir dir;
+    SUBCASE("a million lists nested on the stack (2 MB): refused at the depth bound") {
+        // ] x 1,000,000 then APPEND x 999,999: each list goes into the one below it. Once
+        // built whole, its recursive destructor overflowed the stack (SIGSEGV).
+        auto const p =
+            archive(dir.path / "deep.pth", "\x80\x02"s + std::string(1'000'000, ']')
+                                               + std::string(999'999, 'a') + ".");
+        auto const message = message_of(p);
+        CHECK(message.find("expected a state dict nested at most 100 deep, found a list "
+                           "nested 100 deep, inside one more")
+              != std::string::npos);
+    }
+    SUBCASE("a million lists chained through the memo: built, refused, freed in a loop") {
+        // Each new list is appended to the previous one after that one was already placed,
+        // so the depth the unpickler counts stays 2 while the chain is 1,000,001 deep:
+        // BINGET tail, EMPTY_LIST, BINPUT as the new tail, APPEND, BUILD (pops the old
+        // tail).
+        std::string chain;
+        chain.reserve(6'000'000);
+        chain += "\x80\x02"s + "]" + binput(0);
+        for (int i = 0; i < 1'000'000; ++i)
+            chain += "h\x00"s + "]" + binput(0) + "ab";
+        auto const p = archive(dir.path / "chain.pth", chain + ".");
+        CHECK(message_of(p).find("found a list") != std::string::npos);
+    }
+}

@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include <pipeline/error.hpp>
+#include <pipeline/io/crc32c.hpp>
 #include <pipeline/io/safetensors.hpp>
 
 #include "../support.hpp"
@@ -165,12 +168,25 @@ TEST_CASE("io/safetensors: bad input is one clear error, never a crash") {
         CHECK(err != "no error");
         CHECK(err.find("test.safetensors") == 0);
     }
-    // A header length larger than the file (or absurd).
+    // A header length larger than the file, and one beyond safetensors' 100 MB limit: each
+    // names the limit that applies (the second once said "at most <file size>", found
+    // more, which contradicted itself).
     auto lying = good;
-    lying[0] = 0xff;
-    lying[5] = 0x7f;
-    CHECK(parse_error(lying).find("truncated or not a safetensors file")
-          != std::string::npos);
+    lying[0] = static_cast<unsigned char>(ok.size() + 9);
+    CHECK(parse_error(lying)
+          == "test.safetensors (byte 0): expected a header length of at most "
+                 + std::to_string(good.size() - 8) + " bytes (the rest of the file), found "
+                 + std::to_string(ok.size() + 9)
+                 + " (truncated or not a safetensors file)");
+    auto huge = good;
+    huge[0] = 0x18; // 100,000,024 = 0x05F5E118
+    huge[1] = 0xe1;
+    huge[2] = 0xf5;
+    huge[3] = 0x05;
+    CHECK(parse_error(huge)
+          == "test.safetensors (byte 0): expected a header length of at most 100000000 "
+             "bytes (safetensors' limit), found 100000024 (not a safetensors file, or a "
+             "hostile one)");
     // Offsets beyond the data.
     CHECK(parse_error(image(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,800]}})",
                             floats({1, 2})))
@@ -226,6 +242,27 @@ TEST_CASE("io/safetensors: bad input is one clear error, never a crash") {
                          doctest::Contains("no such file"), pipeline::error);
 }
 
+TEST_CASE("io/safetensors: a header nested deeper than a tensor entry is refused, not "
+          "walked") {
+    // 100,000 nested arrays (200 KB) once overflowed the stack in the error path's
+    // recursive dump(); the parser now stops at the ninth level, before building it.
+    std::string const deep = std::string(100'000, '[') + std::string(100'000, ']');
+    std::string const header =
+        R"({"a":{"dtype":"F32","shape":)" + deep + R"(,"data_offsets":[0,0]}})";
+    CHECK(parse_error(image(header, {}))
+          == "test.safetensors (header, bytes 8.." + std::to_string(8 + header.size())
+                 + "): expected a safetensors header nested at most 8 deep, found an array "
+                   "or object opened 9 deep");
+    CHECK(parse_error(image(R"({"__metadata__":{"k":)" + deep + "}}", {}))
+              .find("nested at most 8 deep")
+          != std::string::npos);
+    // As deep as the format goes still reads.
+    CHECK(parse_error(image(R"({"__metadata__":{"k":"v"},"a":{"dtype":"F32","shape":[2],)"
+                            R"("data_offsets":[0,8]}})",
+                            floats({1, 2})))
+          == "no error");
+}
+
 TEST_CASE("io/safetensors: reads the real MobileNet v1 ImageNet file") {
     fs::path const path =
         testing::shared_data_dir() / "mobilenetv1_100.imagenet.partial.safetensors";
@@ -242,4 +279,71 @@ TEST_CASE("io/safetensors: reads the real MobileNet v1 ImageNet file") {
     REQUIRE(f.find("classifier.weight") != nullptr);
     CHECK(f.find("classifier.weight")->sizes() == torch::IntArrayRef{1000, 1024});
     CHECK(torch::isfinite(*f.find("blocks.3.5.conv_pw.weight")).all().item<bool>());
+}
+
+TEST_CASE("io/crc32c: the standard check values (RFC 3720, and \"123456789\")") {
+    CHECK(crc32c(std::string_view("123456789")) == 0xe3069283u);
+    std::vector<unsigned char> zeros(32, 0x00), ones(32, 0xff), up(32), down(32);
+    for (int i = 0; i < 32; ++i) {
+        up[static_cast<std::size_t>(i)] = static_cast<unsigned char>(i);
+        down[static_cast<std::size_t>(i)] = static_cast<unsigned char>(31 - i);
+    }
+    CHECK(crc32c(zeros) == 0x8a9136aau);
+    CHECK(crc32c(ones) == 0x62a8ab43u);
+    CHECK(crc32c(up) == 0x46dd794eu);
+    CHECK(crc32c(down) == 0x113fdb5cu);
+    // Continuing a CRC over a split input gives the CRC of the whole, at every split (the
+    // 8-byte loop and the byte loop meet anywhere).
+    std::string const text = "The quick brown fox jumps over the lazy dog, twice over.";
+    for (std::size_t cut = 0; cut <= text.size(); ++cut)
+        CHECK(crc32c(std::string_view(text).substr(cut),
+                     crc32c(std::string_view(text).substr(0, cut)))
+              == crc32c(std::string_view(text)));
+    CHECK(crc32c_hex(0xe3069283u) == "e3069283");
+    CHECK(crc32c_hex(0x0000000au) == "0000000a");
+    // TensorBoard's masking (tensorflow/core/lib/hash/crc32c.h: rotate right 15, add).
+    CHECK(masked_crc32c(0u) == 0xa282ead8u);
+    CHECK(masked_crc32c(0xe3069283u)
+          == (((0xe3069283u >> 15) | (0xe3069283u << 17)) + 0xa282ead8u));
+}
+
+TEST_CASE(
+    "io/safetensors: every file the writer makes carries checksums the reader verifies") {
+    auto const dir = temp_dir();
+    auto const path = dir / "sums.safetensors";
+    write_safetensors(path, {{"a", torch::arange(6, torch::kFloat32).reshape({2, 3})}},
+                      {{"note", "x"}});
+    auto const f = read_safetensors(path);
+    CHECK(f.verified);
+    CHECK(f.metadata
+          == std::map<std::string, std::string>{{"note", "x"}}); // sums taken out
+    auto bytes = file_bytes(path);
+    auto const flipped = [&](std::size_t at) {
+        auto b = bytes;
+        b[at] ^= 0x01;
+        return parse_error(b);
+    };
+    // The last data byte (tensor 'a'), a byte of the metadata's value, the shape.
+    CHECK(flipped(bytes.size() - 1)
+              .find("test.safetensors: tensor 'a': expected the bytes it "
+                    "was written with (CRC-32C ")
+          == 0);
+    std::string const text(bytes.begin(), bytes.end());
+    CHECK(flipped(text.find("\"x\"") + 1)
+              .find("test.safetensors (header): expected the bytes")
+          == 0);
+    auto reshaped = text;
+    reshaped.replace(reshaped.find("[2,3]"), 5, "[3,2]");
+    CHECK(
+        parse_error({reshaped.begin(), reshaped.end()}).find("(header): expected the bytes")
+        != std::string::npos);
+    // A file of another writer (no checksums) reads as before, unverified.
+    auto const plain =
+        image(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", floats({1, 2}));
+    CHECK(parse_error(plain) == "no error");
+    CHECK_FALSE(safetensors::parse(plain, "plain").verified);
+    // The name of the checksums is the writer's own.
+    CHECK_THROWS_WITH_AS(write_safetensors(path, {}, {{safetensors::checksum_key, "{}"}}),
+                         doctest::Contains("the writer's own checksums"), pipeline::error);
+    fs::remove_all(dir);
 }

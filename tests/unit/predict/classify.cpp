@@ -115,6 +115,21 @@ TEST_CASE("predict/classify: image files, of the dataset's size or larger, give 
         auto const r = (x * y).sum() / (x.norm() * y.norm());
         CHECK(r.item<double>() > 0.95);
     }
+    {
+        // A 2.5 GB file (sparse: no disk used) is refused from its size, unread: it once
+        // took 4.4 GB of memory before the refusal.
+        auto const huge = dir / "huge.png";
+        std::ofstream(huge, std::ios::binary).put('x');
+        fs::resize_file(huge, 2'500'000'000);
+        CHECK_THROWS_WITH_AS(
+            model.read_image(huge),
+            (huge.string()
+             + ": expected an image file (JPEG, PNG, BMP, GIF, TGA or PNM), "
+               "found a file over 2 GB (2500000000 bytes; refused unread)")
+                .c_str(),
+            pipeline::error);
+        fs::remove(huge);
+    }
     auto const batch = model.classify(files, 3);
     auto const probs = model.probabilities(t.test.images.narrow(0, 0, 3));
     REQUIRE(batch.size() == 3);

@@ -128,6 +128,17 @@ TEST_CASE("run/options: run() prints the error and returns 1 before loading anyt
         CHECK(err.text.str() == "error: --epochs: expected at least 1, found 0\n");
     }
     {
+        // A checkpoint continues one seed's run: --resume with --seeds 2 once finished seed
+        // 1, then failed with "pass --seed 1" although it was passed.
+        capture_cerr err;
+        CHECK(call({"--resume", "/nonexistent/run", "--seeds", "2", "--seed", "1"}) == 1);
+        CHECK(
+            err.text.str()
+            == "error: --resume with --seeds 2: expected one run to continue (a checkpoint "
+               "holds one seed's run), found 2 seeds: resume each seed's run on its own, "
+               "with its --seed and its run directory\n");
+    }
+    {
         capture_cerr err;
         CHECK(call({"--no-such-option"}) != 0); // CLI11's own refusal, as before
         CHECK(err.text.str().find("--no-such-option") != std::string::npos);

@@ -180,6 +180,18 @@ TEST_CASE("train/fit: bad options are errors that name the option") {
     o = quiet_options(0);
     o.epochs = 0; // caught by start_run
     CHECK_THROWS_WITH_AS(fit(tiny, o), doctest::Contains("--epochs"), pipeline::error);
+    // Shards of one example died at step 1 in LibTorch's BatchNorm message: refused before
+    // the data is read.
+    o = quiet_options(0);
+    o.emulate_ranks = 64;
+    o.data_dir = fs::temp_directory_path() / "pipeline-missing-data"; // never read
+    CHECK_THROWS_WITH_AS(
+        fit(tiny, o),
+        "--emulate-ranks 64 with Train<{.batch_size = 64}>: expected shards of "
+        "at least 2 examples (BatchNorm needs more than one value per channel "
+        "to train), found shards of 1 example; use at most 32 ranks, or a "
+        "batch of at least 128",
+        pipeline::error);
 }
 
 TEST_CASE("train/fit: an --epochs override the stages do not fit stops before the data") {

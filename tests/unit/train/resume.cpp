@@ -6,8 +6,11 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
+#include <utility>
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <pipeline/all.hpp>
@@ -189,5 +192,152 @@ TEST_CASE("train/resume: a checkpoint continues only its own run") {
     o = options_in(root);
     o.resume = root / "nowhere";
     CHECK_THROWS_WITH_AS(fit(a, o), doctest::Contains("no such file"), pipeline::error);
+    fs::remove_all(root);
+}
+
+namespace {
+//! The byte range of tensor `name` in the safetensors file `bytes` (absolute offsets).
+std::pair<std::size_t, std::size_t> byte_range(std::string const& bytes,
+                                               std::string const& name) {
+    std::uint64_t n = 0;
+    for (int i = 7; i >= 0; --i)
+        n = (n << 8) | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
+    auto const h = nlohmann::json::parse(bytes.substr(8, n));
+    auto const& off = h.at(name).at("data_offsets");
+    return {8 + n + off[0].get<std::size_t>(), 8 + n + off[1].get<std::size_t>()};
+}
+
+void write_text(fs::path const& p, std::string const& bytes) {
+    std::ofstream out(p, std::ios::binary | std::ios::trunc);
+    out << bytes;
+}
+
+//! The message fit gives when resuming from `dir` (or "(resumed)").
+template <class P>
+std::string resume_error(P experiment, fs::path const& root, fs::path const& dir,
+                         int emulate_ranks = 1) {
+    auto o = options_in(root);
+    o.resume = dir;
+    o.emulate_ranks = emulate_ranks;
+    try {
+        fit(experiment, o);
+    } catch (pipeline::error const& e) {
+        return e.what();
+    }
+    return "(resumed)";
+}
+} // namespace
+
+TEST_CASE("train/resume: a checkpoint proves it is whole before a run continues from it") {
+    // clang-format off
+    constexpr auto small = Load<FashionMNIST, Subset<128>>
+                         | Model<ResNet18, Frozen<Stem, Layer1, Layer2>, FreezeRandomInit>
+                         | Loss<CrossEntropy>
+                         | Optimizer<SGD, {.lr = 0.05}>
+                         | Schedule<Constant>
+                         | Train<{.epochs = 2, .batch_size = 64, .eval_batch_size = 256}>;
+    // clang-format on
+    auto const root =
+        fs::temp_directory_path() / ("pipeline-resume-whole-" + std::to_string(::getpid()));
+    fs::remove_all(root);
+    auto o = options_in(root);
+    o.stop_after = 1;
+    auto const first = fit(small, o);
+    auto const checkpoint = first.run_dir / checkpoint_file_name;
+    auto const good = slurp(checkpoint);
+    auto const copy = root / "copy";
+    auto const with = [&](std::string const& bytes) {
+        fs::create_directories(copy);
+        write_text(copy / checkpoint_file_name, bytes);
+        fs::copy_file(first.run_dir / "best.safetensors", copy / "best.safetensors",
+                      fs::copy_options::overwrite_existing);
+        return copy;
+    };
+    auto const where = (copy / checkpoint_file_name).string();
+
+    SUBCASE("the untouched copy resumes") {
+        CHECK(resume_error(small, root, with(good)) == "(resumed)");
+    }
+    SUBCASE("one flipped bit in a weight, or in a momentum buffer, is refused by name") {
+        for (std::string name : {"model.fc.weight", "optim.fc.weight.momentum_buffer"}) {
+            CAPTURE(name);
+            auto bytes = good;
+            auto const [begin, end] = byte_range(bytes, name);
+            REQUIRE(end > begin + 10);
+            bytes[begin + 10] = static_cast<char>(bytes[begin + 10] ^ 0x04);
+            auto const message = resume_error(small, root, with(bytes));
+            CHECK(message.find(where + ": tensor '" + name
+                               + "': expected the bytes it was written with (CRC-32C ")
+                  != std::string::npos);
+            CHECK(message.find("the file changed after it was written")
+                  != std::string::npos);
+        }
+    }
+    SUBCASE("a momentum buffer left out is refused, naming the parameter") {
+        auto file = read_safetensors(checkpoint);
+        std::erase_if(file.tensors, [](named_tensor const& t) {
+            return t.name == "optim.fc.weight.momentum_buffer";
+        });
+        fs::create_directories(copy);
+        write_safetensors(copy / checkpoint_file_name, file.tensors, file.metadata);
+        fs::copy_file(first.run_dir / "best.safetensors", copy / "best.safetensors",
+                      fs::copy_options::overwrite_existing);
+        CHECK(
+            resume_error(small, root, copy)
+            == where
+                   + ": expected the optimizer's momentum_buffer of parameter 'fc.weight' "
+                     "(the checkpoint lists it as stepped), found none: the checkpoint is "
+                     "incomplete");
+    }
+    SUBCASE("every metadata number is read strictly, naming the field") {
+        auto file = read_safetensors(checkpoint);
+        for (auto const& [field, value, range] :
+             {std::tuple<std::string, std::string, std::string>{"epoch", "99999999999",
+                                                                "from 1 to 2"},
+              {"epoch", "3", "from 1 to 2"},
+              {"step", "-1", "from 0 to 9223372036854775807"},
+              {"seed", "11x", "from 0 to 18446744073709551615"},
+              {"shards", "0", "from 1 to 2147483647"}}) {
+            CAPTURE(field);
+            auto meta = file.metadata;
+            meta[field] = value;
+            fs::create_directories(copy);
+            write_safetensors(copy / checkpoint_file_name, file.tensors, meta);
+            CHECK(resume_error(small, root, copy)
+                  == where + " (checkpoint metadata '" + field
+                         + "'): expected a whole number " + range + ", found '" + value
+                         + "'");
+        }
+    }
+    SUBCASE("a checkpoint without its checksums proves nothing") {
+        // As another program would rewrite it: the same header without the checksum entry.
+        std::uint64_t n = 0;
+        for (int i = 7; i >= 0; --i)
+            n = (n << 8) | static_cast<unsigned char>(good[static_cast<std::size_t>(i)]);
+        auto h = nlohmann::json::parse(good.substr(8, n));
+        h["__metadata__"].erase(safetensors::checksum_key);
+        auto text = h.dump();
+        text.append((8 - text.size() % 8) % 8, ' ');
+        std::string bytes(8, '\0');
+        for (int i = 0; i < 8; ++i)
+            bytes[static_cast<std::size_t>(i)] = static_cast<char>(text.size() >> (8 * i));
+        CHECK(resume_error(small, root, with(bytes + text + good.substr(8 + n)))
+              == where
+                     + ": expected a checkpoint carrying the checksums this library writes "
+                       "with it, found none (rewritten by another program?): it cannot be "
+                       "shown to be whole");
+    }
+    SUBCASE("another process layout is refused, with the way the run ran") {
+        auto o2 = options_in(root / "two");
+        o2.stop_after = 1;
+        o2.emulate_ranks = 2;
+        auto const sharded = fit(small, o2);
+        CHECK(
+            resume_error(small, root, sharded.run_dir)
+            == "--resume: expected a checkpoint of a run of 1 process in 1 shard, as this "
+               "one, found one of 1 process in 2 shards (resume it the way it ran: "
+               "--emulate-ranks 2)");
+        CHECK(resume_error(small, root, sharded.run_dir, 2) == "(resumed)");
+    }
     fs::remove_all(root);
 }

@@ -100,3 +100,45 @@ TEST_CASE("train/roadmap: a roadmap runs every step over the seeds and writes it
     CHECK(j["seeds"] == 2);
     fs::remove_all(root);
 }
+
+TEST_CASE(
+    "train/roadmap: a second sweep of the same experiment never overwrites the first, "
+    "and each records its options") {
+    auto const root =
+        fs::temp_directory_path() / ("pipeline-sweeps-" + std::to_string(::getpid()));
+    fs::remove_all(root);
+    run_options o;
+    o.device = "cpu";
+    o.threads = 2;
+    o.out_dir = root;
+    o.log = nullptr;
+    o.save_weights = false;
+    o.seed = 4;
+    o.eval_limit = 32;
+    fit_seeds(first, o, 2);
+    auto const stem = root / ("seeds-" + experiment_hash(describe(first)));
+    auto const slurp = [](fs::path const& p) {
+        std::ifstream in(p);
+        std::stringstream s;
+        s << in.rdbuf();
+        return s.str();
+    };
+    REQUIRE(fs::exists(stem.string() + ".md"));
+    auto const md = slurp(stem.string() + ".md");
+    auto const json = slurp(stem.string() + ".json");
+    CHECK(md.find("options: `--seed 4 --seeds 2 --device cpu --eval-limit 32`")
+          != std::string::npos);
+
+    o.epochs = 2; // another sweep of the same experiment, longer: its own files
+    o.limit = 100;
+    fit_seeds(first, o, 2);
+    CHECK(slurp(stem.string() + ".md") == md);
+    CHECK(slurp(stem.string() + ".json") == json);
+    REQUIRE(fs::exists(stem.string() + "-2.md"));
+    auto const second_json = nlohmann::json::parse(slurp(stem.string() + "-2.json"));
+    CHECK(second_json["options"]["epochs"] == "2");
+    CHECK(second_json["options"]["limit"] == "100");
+    CHECK(second_json["command_line"]
+          == "--seed 4 --seeds 2 --device cpu --epochs 2 --limit 100 --eval-limit 32");
+    fs::remove_all(root);
+}

@@ -51,12 +51,34 @@ inline seed_figures figures_of(run_result const& r, std::uint64_t seed) {
     return f;
 }
 
-//! The seeds summary files: `seeds-<hash>.md` and `.json` in `options.out_dir`.
+//! The options a summary of `seeds` runs from `options` was made with, as a command
+//! line: "--seed 3 --seeds 5 --device cpu --epochs 2".
+inline std::string summary_command_line(run_options const& options, int seeds) {
+    std::string line =
+        "--seed " + std::to_string(options.seed) + " --seeds " + std::to_string(seeds);
+    for (auto const& [flag, value] : result_options(options))
+        line += " " + flag + " " + value;
+    return line;
+}
+
+//! The seeds summary files: `seeds-<hash>.md` and `.json` in `options.out_dir`, or
+//! `seeds-<hash>-2.*`, ... when an earlier sweep's are there (never overwritten), with the
+//! options that changed the numbers.
 inline void write_seeds_summary(run_options const& options, seed_summary const& summary,
                                 std::string const& table) {
-    auto const stem = options.out_dir / ("seeds-" + experiment_hash(summary.experiment));
-    write_file_atomically(stem.string() + ".md", table);
-    nlohmann::json j{{"experiment", summary.experiment}, {"runs", summary.runs}};
+    auto const stem =
+        claim_new_stem(options.out_dir / ("seeds-" + experiment_hash(summary.experiment)),
+                       {".md", ".json"});
+    auto const seeds = static_cast<int>(summary.runs.size());
+    write_file_atomically(stem.string() + ".md", table + "\noptions: `"
+                                                     + summary_command_line(options, seeds)
+                                                     + "`\n");
+    nlohmann::json j{{"experiment", summary.experiment},
+                     {"runs", summary.runs},
+                     {"command_line", summary_command_line(options, seeds)}};
+    j["options"] = nlohmann::json::object();
+    for (auto const& [flag, value] : result_options(options))
+        j["options"][flag.substr(2)] = value;
     for (auto const& [name, value] : {std::pair{"final_val_acc", summary.final_val_acc},
                                       {"best_val_acc", summary.best_val_acc},
                                       {"test_acc", summary.test_acc},
@@ -69,6 +91,10 @@ inline void write_seeds_summary(run_options const& options, seed_summary const& 
 
 //! The work of a compare program: A and B over the same seeds, then the verdict.
 inline void compare_experiments(program const& p, run_options const& options, int seeds) {
+    if (options.resume)
+        throw error(
+            "--resume", "a program of one experiment (a checkpoint continues one run)",
+            "a comparison of two; resume each run with its own experiment's program");
     auto const& a = *p.experiments[0];
     auto const& b = *p.experiments[1];
     if (options.log)
@@ -79,10 +105,13 @@ inline void compare_experiments(program const& p, run_options const& options, in
     if (options.log)
         *options.log << "\n" << report;
     if (!options.out_dir.empty()) {
-        auto const stem = options.out_dir
-                          / ("compare-" + experiment_hash(sa.experiment) + "-"
-                             + experiment_hash(sb.experiment));
-        write_file_atomically(stem.string() + ".md", report);
+        auto const stem = claim_new_stem(options.out_dir
+                                             / ("compare-" + experiment_hash(sa.experiment)
+                                                + "-" + experiment_hash(sb.experiment)),
+                                         {".md", ".svg"});
+        write_file_atomically(stem.string() + ".md",
+                              report + "\noptions: `" + summary_command_line(options, seeds)
+                                  + "`\n");
         write_file_atomically(stem.string() + ".svg", comparison_svg(sa, sb));
     }
 }
@@ -90,6 +119,10 @@ inline void compare_experiments(program const& p, run_options const& options, in
 //! The work of a roadmap program: the steps (or step `step`, from 1; the last number is
 //! the reference), then the table.
 inline void run_roadmap(program const& p, run_options const& options, int seeds, int step) {
+    if (options.resume)
+        throw error(
+            "--resume", "a program of one experiment (a checkpoint continues one run)",
+            "a roadmap of several; resume each run with its own experiment's program");
     auto const steps = static_cast<int>(p.experiments.size()) - 1;
     std::vector<seed_summary> done;
     for (int k = 1; k <= steps; ++k) {
@@ -113,9 +146,9 @@ inline void run_roadmap(program const& p, run_options const& options, int seeds,
     if (options.log)
         *options.log << "\n" << report;
     if (!options.out_dir.empty())
-        write_roadmap(options.out_dir,
-                      p.experiments[static_cast<std::size_t>(steps) - 1]->describe(),
-                      report, seeds, p.changes, done, ref);
+        write_roadmap(
+            options.out_dir, p.experiments[static_cast<std::size_t>(steps) - 1]->describe(),
+            report, seeds, p.changes, done, ref, summary_command_line(options, seeds));
 }
 
 //! The program's description, as --help and --list print it.
@@ -145,6 +178,7 @@ PIPELINE_DECL seed_summary fit_seeds(spec::experiment const& e,
     auto const options = options_for_rank(all_options, read_launch_environment());
     if (seeds < 1)
         throw error("--seeds", "at least 1", std::to_string(seeds));
+    check_resume_seeds(options, seeds);
     // The last seed is --seed + seeds - 1: it must fit, never wrap to 0.
     auto const largest_first =
         std::numeric_limits<std::uint64_t>::max() - static_cast<std::uint64_t>(seeds - 1);

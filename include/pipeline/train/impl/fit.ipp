@@ -6,11 +6,14 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -35,6 +38,7 @@
 #include <pipeline/record/records.hpp>
 #include <pipeline/record/run_log.hpp>
 #include <pipeline/record/run_options.hpp>
+#include <pipeline/text.hpp>
 #include <pipeline/train/fit.hpp>
 #include <pipeline/train/run_context.hpp>
 #include <pipeline/train/trainer.hpp>
@@ -112,9 +116,31 @@ inline model_card card_of(spec::experiment const& e, std::string const& experime
     return card;
 }
 
+//! The file a new best model is written to before the checkpoint that names its epoch;
+//! it becomes best.safetensors once the checkpoint is in place (see save_epoch).
+inline constexpr char const* best_next_file_name = "best.next.safetensors";
+
+//! A testing hook for the order of a run directory's writes: with
+//! PIPELINE_KILL_AFTER=<write>@<epoch> in the environment the process kills itself with
+//! SIGKILL right after the first `write` ("records", "best.next", "checkpoint", "best",
+//! "model", "summary") of an epoch at or after <epoch>, as a power cut would.
+//! tests/resume/kill_resume.py resumes from each such point.
+inline void kill_point(std::string_view write, int epoch) {
+    static char const* const target = std::getenv("PIPELINE_KILL_AFTER");
+    if (target == nullptr)
+        return;
+    std::string_view const t(target);
+    auto const at = t.find('@');
+    if (at == std::string_view::npos || t.substr(0, at) != write)
+        return;
+    if (epoch >= std::atoi(std::string(t.substr(at + 1)).c_str()))
+        std::raise(SIGKILL);
+}
+
 //! The end of a run that trained every epoch: the test pass (the weight average's too),
-//! summary.json and model.safetensors (described by `card`); the checkpoint, needed only
-//! to resume, goes. Returns the result.
+//! model.safetensors (described by `card`), then summary.json; the checkpoint, needed
+//! only to resume, goes last, so a run killed anywhere in between still resumes (and
+//! finishes with the test pass) instead of losing its results. Returns the result.
 inline run_result finish(spec::experiment const& e, run_context const& ctx, trainer& t,
                          run_log& log, experiment_data const& data, model_card card,
                          std::chrono::steady_clock::time_point started) {
@@ -161,32 +187,100 @@ inline run_result finish(spec::experiment const& e, run_context const& ctx, trai
                             {"test_examples", std::to_string(result.test_examples)},
                             {"epoch", std::to_string(ctx.epochs)}};
             export_model(*dir / "model.safetensors", t.model().module(), card);
+            kill_point("model", ctx.epochs);
+        }
+        log.finish(summary);
+        kill_point("summary", ctx.epochs);
+        if (ctx.options.save_weights) {
             std::error_code ec;
             std::filesystem::remove(*dir / checkpoint_file_name, ec);
         }
-        log.finish(summary);
     }
     return result;
 }
 
-//! A data-parallel run's global batch must split into `shards` equal shards.
-inline void check_shards(int batch_size, int shards) {
+//! A data-parallel run's global batch must split into `shards` equal shards of at least
+//! two examples (every backbone has BatchNorm, which in training needs more than one
+//! value per channel: shards of one died at step 1 in LibTorch's message).
+inline void check_shards(int batch_size, int shards, bool emulated) {
+    auto const where =
+        emulated
+            ? fmt::format("--emulate-ranks {} with Train<{{.batch_size = {}}}>", shards,
+                          batch_size)
+            : fmt::format("Train<{{.batch_size = {}}}> over {} ranks", batch_size, shards);
     if (batch_size % shards != 0)
         throw error(
-            fmt::format("Train<{{.batch_size = {}}}> over {} ranks", batch_size, shards),
+            where,
             "a global batch divisible by the number of ranks (each takes an equal "
             "shard)",
             fmt::format("a remainder of {}; pick a batch size that is a multiple of {}",
                         batch_size % shards, shards));
+    if (shards > 1 && batch_size / shards < 2)
+        throw error(
+            where,
+            "shards of at least 2 examples (BatchNorm needs more than one value per "
+            "channel to train)",
+            fmt::format("shards of {} example; use at most {} ranks, or a batch of at "
+                        "least {}",
+                        batch_size / shards, batch_size / 2, 2 * shards));
 }
 
 //! `best.safetensors`: the model after its best epoch by validation accuracy so far.
-inline void save_best(std::filesystem::path const& dir, torch::nn::Module const& model,
+inline void save_best(std::filesystem::path const& path, torch::nn::Module const& model,
                       epoch_metrics const& m, model_card card) {
     card.results = {{"epoch", std::to_string(m.epoch)},
                     {"val_acc", fmt::format("{}", m.val_acc)},
                     {"val_loss", fmt::format("{}", m.val_loss)}};
-    export_model(dir / "best.safetensors", model, card);
+    export_model(path, model, card);
+}
+
+//! The weights an epoch leaves in the run directory, in an order that any interruption
+//! leaves recoverable: a new best model first under best.next.safetensors, then the
+//! checkpoint (which names the best epoch in its history), then the rename to
+//! best.safetensors. Killed before the checkpoint, the previous checkpoint and
+//! best.safetensors agree; killed after it, best.next.safetensors holds the best epoch the
+//! checkpoint names (carry_best picks it up).
+inline void save_epoch(std::filesystem::path const& dir, trainer const& t, int epoch,
+                       run_log const& log, bool best, epoch_metrics const& m,
+                       model_card const& card) {
+    if (best) {
+        save_best(dir / best_next_file_name, t.model().module(), m, card);
+        kill_point("best.next", epoch);
+    }
+    t.save_checkpoint(dir / checkpoint_file_name, epoch, log.result().history);
+    kill_point("checkpoint", epoch);
+    if (best) {
+        std::filesystem::rename(dir / best_next_file_name, dir / "best.safetensors");
+        kill_point("best", epoch);
+    }
+}
+
+//! A resumed run's best.safetensors: the file beside the checkpoint holding the best epoch
+//! its history names (best.safetensors, or best.next.safetensors when the run was
+//! stopped between the checkpoint and the rename), copied into the new run directory.
+//! Files that disagree with the checkpoint are refused rather than carried over.
+inline void carry_best(std::filesystem::path const& from, std::filesystem::path const& to,
+                       int best_epoch) {
+    std::string found;
+    for (auto const* name : {best_next_file_name, "best.safetensors"}) {
+        auto const path = from / name;
+        if (!std::filesystem::exists(path))
+            continue;
+        auto const file = read_safetensors(path);
+        auto const epoch = file.metadata.find("epoch");
+        auto const text =
+            epoch == file.metadata.end() ? "no epoch" : "epoch " + epoch->second;
+        if (text == "epoch " + std::to_string(best_epoch)) {
+            std::filesystem::copy_file(path, to / "best.safetensors",
+                                       std::filesystem::copy_options::overwrite_existing);
+            return;
+        }
+        found += (found.empty() ? "" : " and ") + std::string(name) + " of " + text;
+    }
+    throw error("--resume " + from.string(),
+                "best.safetensors of epoch " + std::to_string(best_epoch)
+                    + " beside the checkpoint (its best epoch so far)",
+                found.empty() ? "none" : found);
 }
 
 } // namespace detail
@@ -198,7 +292,7 @@ PIPELINE_DECL run_result fit(spec::experiment const& e, run_options const& optio
     auto const rank_options = options_for_rank(options, env);
     auto const ctx =
         start_run(rank_options, e.describe(), e.train.epochs, env, e.distributed);
-    detail::check_shards(e.train.batch_size, ctx.shards);
+    detail::check_shards(e.train.batch_size, ctx.shards, ctx.dist->world() == 1);
     // An --epochs override the stages do not fit (a warm-up, a Step decay or an Unfreeze
     // outside the run) stops here, before any data is read.
     if (auto const message = check_run_length(e, ctx.epochs))
@@ -209,6 +303,14 @@ PIPELINE_DECL run_result fit(spec::experiment const& e, run_options const& optio
     // dataset's; a Normalize<mean, std> stage overrides both.
     auto const dir = locate_dataset(e.data, options.data_dir);
     auto splits = detail::read_splits(e, ctx, dir);
+    // Class names go into summary.json and the model's metadata (JSON: UTF-8 only): a
+    // folder name that is not UTF-8 is refused now, not after training.
+    for (auto const& name : splits.class_names)
+        if (!valid_utf8(name))
+            throw error(dir.string() + ": class folder '" + escaped_bytes(name) + "'",
+                        "a class name in UTF-8 (class names are written into summary.json "
+                        "and the model's metadata, which hold UTF-8 text only)",
+                        "bytes that are not UTF-8: rename the folder");
     auto const weights = pretrained_weights(e.model, options.weights_dir);
     auto const statistics = pipeline_statistics(
         e.augmentations,
@@ -223,10 +325,9 @@ PIPELINE_DECL run_result fit(spec::experiment const& e, run_options const& optio
         first_epoch = t.restore(*ctx.resume);
         log.resumed(*ctx.resume);
         // The best epoch so far may lie before the interruption: its weights come along.
-        auto const best = ctx.resume->path.parent_path() / "best.safetensors";
-        std::error_code ec;
         if (auto const run_dir = log.dir(); run_dir && options.save_weights)
-            std::filesystem::copy_file(best, *run_dir / "best.safetensors", ec);
+            detail::carry_best(ctx.resume->path.parent_path(), *run_dir,
+                               log.result().best_epoch);
     }
 
     log.header();
@@ -237,11 +338,9 @@ PIPELINE_DECL run_result fit(spec::experiment const& e, run_options const& optio
         t.validate(record);
         record.metrics.seconds = detail::seconds_since(t0);
         bool const best = log.add(record);
-        if (auto const run_dir = log.dir(); run_dir && options.save_weights) {
-            t.save_checkpoint(*run_dir / checkpoint_file_name, epoch, log.result().history);
-            if (best)
-                detail::save_best(*run_dir, t.model().module(), record.metrics, card);
-        }
+        detail::kill_point("records", epoch);
+        if (auto const run_dir = log.dir(); run_dir && options.save_weights)
+            detail::save_epoch(*run_dir, t, epoch, log, best, record.metrics, card);
         if (options.stop_after && epoch >= *options.stop_after && epoch < ctx.epochs)
             return log.stop(epoch, detail::state_of(t.model().module()));
     }
