@@ -12,7 +12,8 @@ usage: ddp.py BINARY WORKDIR
 3. Killing one rank ends the others with an error naming the lost rank, in bounded time.
 4. A wrong MASTER_PORT and a missing rank end with a rendezvous error, not a hang.
 5. A launch environment missing a variable is one clear error.
-6. A checkpoint written by 2 processes resumes under 3 (the global batch is in the type).
+6. A checkpoint written by 2 processes is refused under 3 (each shard's BatchNorm statistics
+   and draws depend on the layout: it would continue another run), and resumes under 2.
 
 Every process runs one intra-op thread. Prints each measured figure.
 """
@@ -248,10 +249,18 @@ def resume_across_world_sizes(binary, work):
     first = single_run_dir(root)
     results = finish(launch(binary, 3, free_port(),
                             [*ARGS, "--out-dir", root, "--resume", first]))
-    if any(code != 0 for code, _ in results) or len(epoch_rows(results[0][1])) != 1:
-        fail("a 2-process checkpoint did not resume under 3 processes",
+    expected = ("--resume: expected a checkpoint of a run of 3 processes in 3 shards, as this "
+                "one, found one of 2 processes in 2 shards (resume it the way it ran: under a "
+                "launcher with WORLD_SIZE=2)")
+    if any(code != 1 or expected not in out for code, out in results):
+        fail("a 2-process checkpoint was not refused under 3 processes",
              [o for _, o in results])
-    print(f"resume: a 2-process checkpoint resumed under 3 processes: "
+    results = finish(launch(binary, 2, free_port(),
+                            [*ARGS, "--out-dir", root, "--resume", first]))
+    if any(code != 0 for code, _ in results) or len(epoch_rows(results[0][1])) != 1:
+        fail("a 2-process checkpoint did not resume under 2 processes",
+             [o for _, o in results])
+    print(f"resume: a 2-process checkpoint refused under 3 processes, resumed under 2: "
           f"{epoch_rows(results[0][1])[0].strip()}")
 
 
