@@ -177,8 +177,9 @@ inline void verify_checksums(header const& h, std::span<unsigned char const> byt
         throw error(where + " (header)", what, instead);
     }
     if (sums.size() != h.entries.size() + 1)
-        for (auto const& [name, sum] : sums.items())
-            if (name != "__header__"
+        for (auto const& item : sums.items())
+            if (auto const& name = item.key();
+                name != "__header__"
                 && std::none_of(h.entries.begin(), h.entries.end(),
                                 [&](entry const& e) { return e.name == name; }))
                 throw error(at, "a CRC-32C only for tensors the file holds",
