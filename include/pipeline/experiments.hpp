@@ -33,10 +33,9 @@ int compare(Pipeline<SA...> a, Pipeline<SB...> b, int argc, char** argv) {
     if constexpr (!validate(Pipeline<SA...>{}) || !validate(Pipeline<SB...>{})) {
         return 2;
     } else {
-        return run_program({program_kind::compare,
-                            {&spec_of<Pipeline<SA...>>, &spec_of<Pipeline<SB...>>},
-                            diff(a, b),
-                            {}},
+        return run_program(make_program<program_kind::compare>(
+                               {&spec_of<Pipeline<SA...>>, &spec_of<Pipeline<SB...>>},
+                               diff(a, b)),
                            argc, argv);
     }
 }
@@ -49,7 +48,8 @@ int run_variants(int argc, char** argv, P...) {
     if constexpr (!(validate(P{}) && ...)) {
         return 2;
     } else {
-        return run_program({program_kind::variants, {&spec_of<P>...}, {}, {}}, argc, argv);
+        return run_program(make_program<program_kind::variants>({&spec_of<P>...}), argc,
+                           argv);
     }
 }
 
@@ -107,10 +107,9 @@ int roadmap(int argc, char** argv, Reference reference, Steps... steps) {
         return 2;
     } else {
         (void)reference;
-        return run_program({program_kind::roadmap,
-                            {&spec_of<Steps>..., &spec_of<Reference>},
-                            {},
-                            detail::roadmap_changes(steps...)},
+        return run_program(make_program<program_kind::roadmap>(
+                               {&spec_of<Steps>..., &spec_of<Reference>}, {},
+                               detail::roadmap_changes(steps...)),
                            argc, argv);
     }
 }

@@ -49,7 +49,7 @@ int run(Pipeline<S...>, int argc, char** argv) {
     if constexpr (!validate(Pipeline<S...>{})) {
         return 2;
     } else {
-        return run_program({program_kind::run, {&spec_of<Pipeline<S...>>}, {}, {}}, argc,
+        return run_program(make_program<program_kind::run>({&spec_of<Pipeline<S...>>}), argc,
                            argv);
     }
 }

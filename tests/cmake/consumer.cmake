@@ -55,4 +55,28 @@ if(NOT rc EQUAL 0 OR NOT trained MATCHES "Augment<my::Brightness>|Augment<Bright
    OR NOT trained MATCHES "model: TinyNet .*test: loss [0-9.]+ \\| accuracy")
   message(FATAL_ERROR "custom_stages failed (${rc}):\n${trained}\n${err}")
 endif()
+# Header-only, an experiment file compiles what its type names (dsl/spec.hpp, "what the
+# type names"): no image decoder, MobileNet, AdamW, comparison or roadmap code in either
+# executable, whose types name none of them.
+if(MODE STREQUAL "header_only")
+  find_program(nm NAMES nm)
+  if(NOT nm)
+    message(FATAL_ERROR "nm not found: the header-only check reads the executables' symbols")
+  endif()
+  foreach(exe IN ITEMS consumer custom_stages)
+    execute_process(COMMAND ${nm} -C ${WORK_DIR}/app/${exe} OUTPUT_VARIABLE symbols
+                    RESULT_VARIABLE rc)
+    if(NOT rc EQUAL 0 OR NOT symbols MATCHES "pipeline::builtin::load<")
+      message(FATAL_ERROR "nm -C ${exe} failed (${rc}) or lists no pipeline::builtin::load<...> (the dataset code its record names)")
+    endif()
+    foreach(unnamed IN ITEMS "pipeline::image_folder::" "MobileNetV" "multi_tensor_adamw"
+                             "compare_experiments" "run_roadmap")
+      string(FIND "${symbols}" "${unnamed}" at)
+      if(NOT at EQUAL -1)
+        message(FATAL_ERROR "header-only ${exe} compiled code its type does not name: "
+                            "'${unnamed}' among its symbols")
+      endif()
+    endforeach()
+  endforeach()
+endif()
 message(STATUS "consumer (${MODE}) builds and runs:\n${out}\n${trained}")

@@ -68,10 +68,12 @@ using namespace pipeline;
 
 // clang-format off
 constexpr auto experiment = Load<FashionMNIST, Subset<1024>, Split<0.25>>
+                          | Augment<RandomCrop<28, 2>>
                           | Augment<my::Brightness>
                           | Model<my::TinyNet>
                           | Loss<CrossEntropy>
                           | Optimizer<SGD, {.lr = 0.1}>
+                          | Schedule<Cosine>
                           | Train<{.epochs = 2, .batch_size = 64}>;
 // clang-format on
 

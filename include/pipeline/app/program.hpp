@@ -7,12 +7,15 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <pipeline/config.hpp>
 #include <pipeline/dsl/spec.hpp>
 
 namespace pipeline {
+
+struct run_options;
 
 //! What a program runs.
 enum class program_kind {
@@ -35,7 +38,26 @@ struct program {
     std::string difference;
     //! roadmap: "start: <first step>", then each step's change on one line.
     std::vector<std::string> changes;
+    //! Header-only: the work of this kind (dsl/spec.hpp, "what the type names"), so that
+    //! a file that runs one experiment compiles no comparison or roadmap.
+    void (*work)(program const&, run_options const&, int seeds, int pick) = nullptr;
 };
+
+namespace builtin {
+template <program_kind K>
+void program_work(program const& p, run_options const& options, int seeds, int pick);
+} // namespace builtin
+
+//! The program of kind K over `experiments`, naming its work where the records name their
+//! code (header-only).
+template <program_kind K>
+program make_program(std::vector<spec::experiment const*> experiments,
+                     std::string difference = {}, std::vector<std::string> changes = {}) {
+    program p{K, std::move(experiments), std::move(difference), std::move(changes)};
+    if constexpr (records_name_their_code)
+        p.work = &builtin::program_work<K>;
+    return p;
+}
 
 //! Parses the command line, serves a seed worker, or does the program's work; returns the
 //! process exit code (0; 1 after an error, printed as one line; CLI11's code for what it

@@ -40,8 +40,14 @@ struct training_batch {
     torch::Tensor y;
 };
 
+namespace builtin {
+template <spec::augmentation_kind K>
+std::unique_ptr<augmentation_op> make_augmentation(spec::augmentation const& a);
+} // namespace builtin
+
 namespace detail {
-//! A built-in pixel stage of the specification, run by its numbers.
+//! A built-in pixel stage of kind K, run by its record's numbers.
+template <spec::augmentation_kind K>
 class builtin_augmentation final : public augmentation_op {
 public:
     explicit builtin_augmentation(spec::augmentation const& a)
@@ -49,29 +55,27 @@ public:
         , name_(a.name()) {}
 
     torch::Tensor train(torch::Tensor const& x, torch::Generator& gen) override {
-        switch (a_.kind) {
-        case spec::augmentation_kind::random_crop:
-            return random_crop(x, gen, a_.size, a_.pad, a_.padding, name_);
-        case spec::augmentation_kind::horizontal_flip:
+        using enum spec::augmentation_kind;
+        if constexpr (K == random_crop)
+            return pipeline::random_crop(x, gen, a_.size, a_.pad, a_.padding, name_);
+        else if constexpr (K == horizontal_flip)
             return random_horizontal_flip(x, gen);
-        case spec::augmentation_kind::cutout:
-            return cutout(x, gen, a_.size);
-        case spec::augmentation_kind::resize:
-            return resize(x, a_.size);
-        default:
+        else if constexpr (K == cutout)
+            return pipeline::cutout(x, gen, a_.size);
+        else if constexpr (K == resize)
+            return pipeline::resize(x, a_.size);
+        else
             return x; // Normalize: done as the batch is gathered
-        }
     }
 
     [[nodiscard]] torch::Tensor eval(torch::Tensor const& x) const override {
-        switch (a_.kind) {
-        case spec::augmentation_kind::random_crop:
+        using enum spec::augmentation_kind;
+        if constexpr (K == random_crop)
             return centre_crop(x, a_.size);
-        case spec::augmentation_kind::resize:
-            return resize(x, a_.size);
-        default:
+        else if constexpr (K == resize)
+            return pipeline::resize(x, a_.size);
+        else
             return x;
-        }
     }
 
 private:
@@ -83,18 +87,49 @@ private:
 using augmentation_ops = std::vector<std::shared_ptr<augmentation_op>>;
 
 inline augmentation_ops make_augmentation_ops(std::span<spec::augmentation const> stages) {
+    using enum spec::augmentation_kind;
     augmentation_ops ops;
     for (auto const& a : stages) {
-        if (a.kind == spec::augmentation_kind::mixing)
+        if (a.kind == mixing)
             ops.push_back(nullptr);
-        else if (a.kind == spec::augmentation_kind::custom)
+        else if (a.kind == custom)
             ops.push_back(a.make());
-        else
-            ops.push_back(std::make_shared<builtin_augmentation>(a));
+        else {
+#if defined(PIPELINE_HEADER_ONLY)
+            ops.push_back(detail::named_code(a.builtin_make, "an augmentation")(a));
+#else
+            switch (a.kind) {
+            case random_crop:
+                ops.push_back(builtin::make_augmentation<random_crop>(a));
+                break;
+            case horizontal_flip:
+                ops.push_back(builtin::make_augmentation<horizontal_flip>(a));
+                break;
+            case cutout:
+                ops.push_back(builtin::make_augmentation<cutout>(a));
+                break;
+            case resize:
+                ops.push_back(builtin::make_augmentation<resize>(a));
+                break;
+            case normalize:
+            case mixing:
+            case custom:
+                ops.push_back(builtin::make_augmentation<normalize>(a));
+                break;
+            }
+#endif
+        }
     }
     return ops;
 }
 } // namespace detail
+
+namespace builtin {
+template <spec::augmentation_kind K>
+std::unique_ptr<augmentation_op> make_augmentation(spec::augmentation const& a) {
+    return std::make_unique<detail::builtin_augmentation<K>>(a);
+}
+} // namespace builtin
 
 //! The random stream of each stage: "augment:" and its printed name, with "#k" added for
 //! the k-th repeat of the same stage (k >= 1), so repeats draw independently.

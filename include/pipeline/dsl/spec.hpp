@@ -31,6 +31,7 @@
 #include <pipeline/concepts/loss.hpp>
 #include <pipeline/concepts/optimizer.hpp>
 #include <pipeline/concepts/schedule.hpp>
+#include <pipeline/config.hpp>
 #include <pipeline/dsl/augment_rules.hpp>
 #include <pipeline/dsl/augmentations.hpp>
 #include <pipeline/dsl/backbone.hpp>
@@ -45,6 +46,11 @@
 #include <pipeline/dsl/schedules.hpp>
 #include <pipeline/dsl/train_params.hpp>
 #include <pipeline/dsl/transfer.hpp>
+#include <pipeline/error.hpp>
+
+namespace pipeline {
+struct weights_file;
+} // namespace pipeline
 
 namespace pipeline::spec {
 
@@ -82,6 +88,11 @@ struct dataset {
     //! A user's dataset: its loader (dataset_loader<D>), compiled in the user's file.
     std::filesystem::path (*locate)(std::optional<std::filesystem::path> const&) = nullptr;
     dataset_splits (*load)(std::filesystem::path const&) = nullptr;
+    //! Header-only: the built-in loader of this kind (see "what the type names" below).
+    std::filesystem::path (*builtin_locate)(dataset const&,
+                                            std::optional<std::filesystem::path> const&) =
+        nullptr;
+    dataset_splits (*builtin_load)(dataset const&, std::filesystem::path const&) = nullptr;
 };
 
 //! One Augment<A> stage.
@@ -109,6 +120,8 @@ struct augmentation {
     MixParams mixing;
     //! A user's augmentation (augmentation_impl<A>), compiled in the user's file.
     std::unique_ptr<augmentation_op> (*make)() = nullptr;
+    //! Header-only: the built-in operation of this kind.
+    std::unique_ptr<augmentation_op> (*builtin_make)(augmentation const&) = nullptr;
 };
 
 //! One block of a backbone: its name and the state-dict prefixes of what it owns.
@@ -140,6 +153,9 @@ struct backbone {
     std::span<mobilenet_v3_block const> inverted_residuals;
     //! A user's backbone (backbone_builder<B>), compiled in the user's file.
     std::unique_ptr<backbone_network> (*make)(model_config const&) = nullptr;
+    //! Header-only: the module of this built-in family.
+    std::unique_ptr<backbone_network> (*builtin_make)(backbone const&,
+                                                      model_config const&) = nullptr;
 };
 
 //! Model<B, Options...>: the backbone, its starting weights, its shape, and the transfer
@@ -168,6 +184,9 @@ struct model {
     double layer_decay = 0.0;
     //! The latest Unfreeze epoch, 0 without any.
     int last_unfreeze = 0;
+    //! Header-only: the reader of this weights source (none: no weights to read).
+    std::optional<pipeline::weights_file> (*builtin_weights)(
+        model const&, std::optional<std::filesystem::path> const&) = nullptr;
 };
 
 //! Loss<L>: the cross-entropy family (CrossEntropy, SoftTargetCE, SmoothedCE<eps>) is
@@ -195,6 +214,9 @@ struct optimizer {
     AdamWParams adamw;
     built_optimizer (*make)(std::vector<block_parameters> const&,
                             std::optional<bool>) = nullptr;
+    //! Header-only: the built-in optimizer of this kind.
+    built_optimizer (*builtin_make)(optimizer const&, std::vector<block_parameters> const&,
+                                    std::optional<bool>) = nullptr;
 };
 
 //! Schedule<S>: a closed form of the step (train/schedule.hpp).
@@ -231,7 +253,60 @@ struct experiment {
 
 } // namespace pipeline::spec
 
+// --- what the type names ---------------------------------------------------------
+// Header-only, the core's definitions are compiled in the experiment's own file, and a
+// core that switched on the records' kinds would compile every reader, image decoder,
+// backbone family, augmentation, optimizer and weights format there. So the records of
+// built-in stages carry pointers to the code of their own kind, instantiated from these
+// templates (defined beside that code: data/impl/load.ipp, models/backbone.hpp,
+// augment/augmenter.hpp, train/optimizer.hpp, models/impl/model.ipp), and the file
+// compiles what its type names. With the compiled core the pointers stay null: the core
+// is compiled once and switches on the kinds.
+namespace pipeline::builtin {
+
+template <spec::dataset_kind K>
+std::filesystem::path locate(spec::dataset const& d,
+                             std::optional<std::filesystem::path> const& given);
+template <spec::dataset_kind K>
+dataset_splits load(spec::dataset const& d, std::filesystem::path const& dir);
+template <spec::augmentation_kind K>
+std::unique_ptr<augmentation_op> make_augmentation(spec::augmentation const& a);
+template <spec::backbone_family F>
+std::unique_ptr<backbone_network> make_network(spec::backbone const& b,
+                                               model_config const& config);
+template <spec::weights_source S>
+std::optional<weights_file>
+pretrained_weights(spec::model const& m, std::optional<std::filesystem::path> const& dir);
+template <spec::optimizer_kind K>
+built_optimizer make_optimizer(spec::optimizer const& o,
+                               std::vector<block_parameters> const& blocks,
+                               std::optional<bool> multi_tensor);
+
+} // namespace pipeline::builtin
+
 namespace pipeline {
+
+//! Whether the records name their built-in code (header-only) or leave it to the core's
+//! switches (the compiled core).
+#if defined(PIPELINE_HEADER_ONLY)
+inline constexpr bool records_name_their_code = true;
+#else
+inline constexpr bool records_name_their_code = false;
+#endif
+
+namespace detail {
+//! Header-only: the code a record names, or an error when it names none (a record built
+//! by hand rather than by `spec_of<P>` / `model_spec_of<M>`).
+template <class F>
+F named_code(F code, char const* what) {
+    if (code == nullptr)
+        throw error(std::string("a specification record (") + what + ")",
+                    "the built-in code spec_of<P> or model_spec_of<M> names in it "
+                    "(header-only, a record built by hand names none)",
+                    "none");
+    return code;
+}
+} // namespace detail
 
 namespace detail {
 
@@ -307,34 +382,46 @@ constexpr spec::dataset dataset_record() {
             "dataset_loader<D>");
         r.locate = &erased_dataset<D>::locate;
         r.load = &erased_dataset<D>::load;
+    } else if constexpr (records_name_their_code) {
+        r.builtin_locate = &builtin::locate<dataset_kind_of<D>>;
+        r.builtin_load = &builtin::load<dataset_kind_of<D>>;
     }
     return r;
 }
 
 // --- augmentations ---------------------------------------------------------------
+//! Sets `r`'s kind to built-in K and, header-only, its code (a mixing stage has none: it
+//! runs in mix()).
+template <spec::augmentation_kind K>
+constexpr void builtin_kind(spec::augmentation& r) {
+    r.kind = K;
+    if constexpr (records_name_their_code && K != spec::augmentation_kind::mixing)
+        r.builtin_make = &builtin::make_augmentation<K>;
+}
+
 template <class A>
 constexpr spec::augmentation augmentation_record() {
     spec::augmentation r;
     r.name = &printed_name<A>;
     if constexpr (is_random_crop<A>) {
-        r.kind = spec::augmentation_kind::random_crop;
+        builtin_kind<spec::augmentation_kind::random_crop>(r);
         r.size = A::size;
         r.pad = A::pad;
         r.padding = A::padding;
     } else if constexpr (std::is_same_v<A, HorizontalFlip>) {
-        r.kind = spec::augmentation_kind::horizontal_flip;
+        builtin_kind<spec::augmentation_kind::horizontal_flip>(r);
     } else if constexpr (is_cutout<A>) {
-        r.kind = spec::augmentation_kind::cutout;
+        builtin_kind<spec::augmentation_kind::cutout>(r);
         r.size = A::size;
     } else if constexpr (is_resize<A>) {
-        r.kind = spec::augmentation_kind::resize;
+        builtin_kind<spec::augmentation_kind::resize>(r);
         r.size = A::size;
     } else if constexpr (is_normalize<A>) {
-        r.kind = spec::augmentation_kind::normalize;
+        builtin_kind<spec::augmentation_kind::normalize>(r);
         r.mean = A::mean;
         r.std = A::std;
     } else if constexpr (is_mixing<A>) {
-        r.kind = spec::augmentation_kind::mixing;
+        builtin_kind<spec::augmentation_kind::mixing>(r);
         r.mixing = A::mixing;
     } else {
         static_assert(implemented_augmentation<A>,
@@ -420,6 +507,8 @@ constexpr spec::backbone backbone_record() {
             "backbone_builder<B>");
         r.make = &erased_backbone<B>::make;
     }
+    if constexpr (records_name_their_code && family_of<B> != spec::backbone_family::custom)
+        r.builtin_make = &builtin::make_network<family_of<B>>;
     return r;
 }
 
@@ -433,8 +522,12 @@ constexpr spec::model model_record() {
     r.stage_name = &printed_name<M>;
     if constexpr (S::pretrained) {
         using Source = typename S::source;
-        r.weights = std::is_same_v<Source, ImageNet> ? spec::weights_source::imagenet
-                                                     : spec::weights_source::file;
+        constexpr auto source = std::is_same_v<Source, ImageNet>
+                                    ? spec::weights_source::imagenet
+                                    : spec::weights_source::file;
+        r.weights = source;
+        if constexpr (records_name_their_code)
+            r.builtin_weights = &builtin::pretrained_weights<source>;
         r.weights_name = &printed_name<Source>;
         if constexpr (!std::is_same_v<Source, ImageNet>)
             r.weights_file = Source::path;
@@ -518,6 +611,9 @@ constexpr spec::optimizer optimizer_record() {
         r.weight_decay = optimizer_builder<O>::weight_decay;
         r.make = &erased_optimizer<O>::make;
     }
+    if constexpr (records_name_their_code
+                  && optimizer_kind_of<O> != spec::optimizer_kind::custom)
+        r.builtin_make = &builtin::make_optimizer<optimizer_kind_of<O>>;
     return r;
 }
 

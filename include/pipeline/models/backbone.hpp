@@ -95,32 +95,59 @@ struct erased_backbone {
     }
 };
 
+namespace builtin {
+
+template <spec::backbone_family F>
+std::unique_ptr<backbone_network> make_network(spec::backbone const& b,
+                                               model_config const& config) {
+    using enum spec::backbone_family;
+    if constexpr (F == resnet)
+        return std::make_unique<backbone_adapter<models::ResNet>>(
+            models::make_resnet(b, config));
+    else if constexpr (F == mobilenet_v1)
+        return std::make_unique<backbone_adapter<models::MobileNetV1>>(
+            models::make_mobilenet_v1(b, config));
+    else if constexpr (F == mobilenet_v2)
+        return std::make_unique<backbone_adapter<models::MobileNetV2>>(
+            models::make_mobilenet_v2(b, config));
+    else if constexpr (F == mobilenet_v3)
+        return std::make_unique<backbone_adapter<models::MobileNetV3>>(
+            models::make_mobilenet_v3(b, config));
+    else
+        return b.make(config);
+}
+
+} // namespace builtin
+
 //! The module of backbone `b` for `config` (its head_dropout already resolved: the
 //! specification's Model record carries HeadDropout<p>'s, or the descriptor's default).
 //! Its block count must be the descriptor's.
 inline std::unique_ptr<backbone_network> make_network(spec::backbone const& b,
                                                       model_config const& config) {
+    using enum spec::backbone_family;
     std::unique_ptr<backbone_network> net;
-    switch (b.family) {
-    case spec::backbone_family::resnet:
-        net = std::make_unique<backbone_adapter<models::ResNet>>(
-            models::make_resnet(b, config));
-        break;
-    case spec::backbone_family::mobilenet_v1:
-        net = std::make_unique<backbone_adapter<models::MobileNetV1>>(
-            models::make_mobilenet_v1(b, config));
-        break;
-    case spec::backbone_family::mobilenet_v2:
-        net = std::make_unique<backbone_adapter<models::MobileNetV2>>(
-            models::make_mobilenet_v2(b, config));
-        break;
-    case spec::backbone_family::mobilenet_v3:
-        net = std::make_unique<backbone_adapter<models::MobileNetV3>>(
-            models::make_mobilenet_v3(b, config));
-        break;
-    case spec::backbone_family::custom:
+    if (b.family == custom)
         net = b.make(config);
-        break;
+    else {
+#if defined(PIPELINE_HEADER_ONLY)
+        net = detail::named_code(b.builtin_make, "its backbone")(b, config);
+#else
+        switch (b.family) {
+        case resnet:
+            net = builtin::make_network<resnet>(b, config);
+            break;
+        case mobilenet_v1:
+            net = builtin::make_network<mobilenet_v1>(b, config);
+            break;
+        case mobilenet_v2:
+            net = builtin::make_network<mobilenet_v2>(b, config);
+            break;
+        case mobilenet_v3:
+        case custom:
+            net = builtin::make_network<mobilenet_v3>(b, config);
+            break;
+        }
+#endif
     }
     if (net->block_count() != b.blocks.size())
         throw error("the module of " + b.name(),

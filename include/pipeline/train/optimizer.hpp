@@ -163,19 +163,34 @@ struct erased_optimizer {
     }
 };
 
+namespace builtin {
+template <spec::optimizer_kind K>
+built_optimizer make_optimizer(spec::optimizer const& o,
+                               std::vector<block_parameters> const& blocks,
+                               std::optional<bool> multi_tensor) {
+    if constexpr (K == spec::optimizer_kind::sgd)
+        return make_sgd(o.sgd, blocks, multi_tensor);
+    else if constexpr (K == spec::optimizer_kind::adamw)
+        return make_adamw(o.adamw, blocks, multi_tensor);
+    else
+        return o.make(blocks, multi_tensor);
+}
+} // namespace builtin
+
 //! The optimizer of the specification's Optimizer stage over `blocks`' groups.
 inline built_optimizer make_optimizer(spec::optimizer const& o,
                                       std::vector<block_parameters> const& blocks,
                                       std::optional<bool> multi_tensor = std::nullopt) {
-    switch (o.kind) {
-    case spec::optimizer_kind::sgd:
-        return make_sgd(o.sgd, blocks, multi_tensor);
-    case spec::optimizer_kind::adamw:
-        return make_adamw(o.adamw, blocks, multi_tensor);
-    case spec::optimizer_kind::custom:
-        break;
-    }
-    return o.make(blocks, multi_tensor);
+    using enum spec::optimizer_kind;
+    if (o.kind == custom)
+        return o.make(blocks, multi_tensor);
+#if defined(PIPELINE_HEADER_ONLY)
+    return detail::named_code(o.builtin_make, "its optimizer")(o, blocks, multi_tensor);
+#else
+    if (o.kind == sgd)
+        return builtin::make_optimizer<sgd>(o, blocks, multi_tensor);
+    return builtin::make_optimizer<adamw>(o, blocks, multi_tensor);
+#endif
 }
 
 } // namespace pipeline

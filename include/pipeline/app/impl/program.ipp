@@ -247,6 +247,23 @@ serve_seed_worker(run_options& options, int argc, char** argv,
     });
 }
 
+namespace builtin {
+template <program_kind K>
+void program_work(program const& p, run_options const& options, int seeds, int pick) {
+    if constexpr (K == program_kind::run) {
+        fit_seeds(*p.experiments[0], options, seeds);
+    } else if constexpr (K == program_kind::compare) {
+        detail::compare_experiments(p, options, seeds);
+    } else if constexpr (K == program_kind::variants) {
+        for (std::size_t k = 1; k <= p.experiments.size(); ++k)
+            if (pick == 0 || static_cast<std::size_t>(pick) == k)
+                fit_seeds(*p.experiments[k - 1], options, seeds);
+    } else {
+        detail::run_roadmap(p, options, seeds, pick);
+    }
+}
+} // namespace builtin
+
 PIPELINE_DECL int run_program(program const& p, int argc, char** argv) {
     run_options options;
     int seeds = p.kind == program_kind::compare || p.kind == program_kind::roadmap ? 3 : 1;
@@ -269,23 +286,24 @@ PIPELINE_DECL int run_program(program const& p, int argc, char** argv) {
     if (auto code = serve_seed_worker(options, argc, argv, p.experiments))
         return *code;
     return guarded([&] {
+#if defined(PIPELINE_HEADER_ONLY)
+        detail::named_code(p.work, "its program's work")(p, options, seeds, pick);
+#else
         switch (p.kind) {
         case program_kind::run:
-            fit_seeds(*p.experiments[0], options, seeds);
+            builtin::program_work<program_kind::run>(p, options, seeds, pick);
             break;
         case program_kind::compare:
-            detail::compare_experiments(p, options, seeds);
+            builtin::program_work<program_kind::compare>(p, options, seeds, pick);
             break;
         case program_kind::variants:
-            for (int k = 1; k <= count; ++k)
-                if (pick == 0 || pick == k)
-                    fit_seeds(*p.experiments[static_cast<std::size_t>(k) - 1], options,
-                              seeds);
+            builtin::program_work<program_kind::variants>(p, options, seeds, pick);
             break;
         case program_kind::roadmap:
-            detail::run_roadmap(p, options, seeds, pick);
+            builtin::program_work<program_kind::roadmap>(p, options, seeds, pick);
             break;
         }
+#endif
     });
 }
 

@@ -18,33 +18,54 @@
 
 namespace pipeline {
 
+namespace builtin {
+template <spec::weights_source S>
+std::optional<weights_file>
+pretrained_weights(spec::model const& m,
+                   std::optional<std::filesystem::path> const& weights_dir_flag) {
+    if constexpr (S == spec::weights_source::none)
+        return std::nullopt;
+    else {
+        auto const& b = m.backbone;
+        constexpr bool imagenet = S == spec::weights_source::imagenet;
+        std::vector<std::string> names;
+        if constexpr (imagenet)
+            for (auto const& p : imagenet_weight_candidates(b, weights_dir_flag))
+                names.push_back(p.string());
+        else
+            names = {std::string(m.weights_file)};
+        auto const path = find_weights(
+            weights_dir(weights_dir_flag), names,
+            "Pretrained<" + m.weights_name() + "> for " + b.name(),
+            imagenet ? std::string(m.implied_pretrained
+                                       ? "Frozen<...> implies Pretrained<ImageNet> (add "
+                                         "FreezeRandomInit to freeze random weights on "
+                                         "purpose); "
+                                       : "")
+                           + "get them with scripts/fetch-weights.sh "
+                           + std::string(b.weights_name)
+                           + " (needs a network), or put a file there yourself (README, "
+                             "\"Pretrained weights\")"
+                     : std::string("check the path"));
+        return read_weights(path, b.statistics.mean, b.statistics.std);
+    }
+}
+} // namespace builtin
+
 PIPELINE_DECL std::optional<weights_file>
 pretrained_weights(spec::model const& m,
                    std::optional<std::filesystem::path> const& weights_dir_flag) {
-    if (m.weights == spec::weights_source::none)
+    using enum spec::weights_source;
+    if (m.weights == none)
         return std::nullopt;
-    auto const& b = m.backbone;
-    bool const imagenet = m.weights == spec::weights_source::imagenet;
-    std::vector<std::string> names;
-    if (imagenet)
-        for (auto const& p : imagenet_weight_candidates(b, weights_dir_flag))
-            names.push_back(p.string());
-    else
-        names = {std::string(m.weights_file)};
-    auto const path = find_weights(
-        weights_dir(weights_dir_flag), names,
-        "Pretrained<" + m.weights_name() + "> for " + b.name(),
-        imagenet
-            ? std::string(m.implied_pretrained
-                              ? "Frozen<...> implies Pretrained<ImageNet> (add "
-                                "FreezeRandomInit to freeze random weights on "
-                                "purpose); "
-                              : "")
-                  + "get them with scripts/fetch-weights.sh " + std::string(b.weights_name)
-                  + " (needs a network), or put a file there yourself (README, "
-                    "\"Pretrained weights\")"
-            : std::string("check the path"));
-    return read_weights(path, b.statistics.mean, b.statistics.std);
+#if defined(PIPELINE_HEADER_ONLY)
+    return detail::named_code(m.builtin_weights, "its Pretrained weights")(m,
+                                                                            weights_dir_flag);
+#else
+    if (m.weights == imagenet)
+        return builtin::pretrained_weights<imagenet>(m, weights_dir_flag);
+    return builtin::pretrained_weights<file>(m, weights_dir_flag);
+#endif
 }
 
 PIPELINE_DECL channel_statistics input_statistics(weights_file const& w, int channels) {
