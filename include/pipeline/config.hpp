@@ -15,3 +15,12 @@
 #define PIPELINE_HEADER_ONLY 1
 #define PIPELINE_DECL inline
 #endif
+
+//! Marks the declarations of built-in code that header-only records point at
+//! (dsl/spec.hpp, "what the type names") as weak references, so that a torch-free file
+//! that reads a record links without the core's definitions.
+#if defined(__GNUC__) || defined(__clang__)
+#define PIPELINE_WEAK_REFERENCE __attribute__((weak))
+#else
+#define PIPELINE_WEAK_REFERENCE
+#endif

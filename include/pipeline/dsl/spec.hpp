@@ -89,9 +89,8 @@ struct dataset {
     std::filesystem::path (*locate)(std::optional<std::filesystem::path> const&) = nullptr;
     dataset_splits (*load)(std::filesystem::path const&) = nullptr;
     //! Header-only: the built-in loader of this kind (see "what the type names" below).
-    std::filesystem::path (*builtin_locate)(dataset const&,
-                                            std::optional<std::filesystem::path> const&) =
-        nullptr;
+    std::filesystem::path (*builtin_locate)(
+        dataset const&, std::optional<std::filesystem::path> const&) = nullptr;
     dataset_splits (*builtin_load)(dataset const&, std::filesystem::path const&) = nullptr;
 };
 
@@ -262,25 +261,34 @@ struct experiment {
 // augment/augmenter.hpp, train/optimizer.hpp, models/impl/model.ipp), and the file
 // compiles what its type names. With the compiled core the pointers stay null: the core
 // is compiled once and switches on the kinds.
+//
+// The declarations are weak references: a torch-free file (one that includes only the
+// type layer, as tests/dsl do) may read `spec_of<P>` at run time, and its records then
+// point at code it never defines. The link resolves each pointer to the definition any
+// other file of the program instantiates (every file that runs an experiment does), and
+// to null where none does, which `detail::named_code` reports if the core is ever asked
+// to run such a record.
 namespace pipeline::builtin {
 
 template <spec::dataset_kind K>
-std::filesystem::path locate(spec::dataset const& d,
-                             std::optional<std::filesystem::path> const& given);
+PIPELINE_WEAK_REFERENCE std::filesystem::path
+locate(spec::dataset const& d, std::optional<std::filesystem::path> const& given);
 template <spec::dataset_kind K>
-dataset_splits load(spec::dataset const& d, std::filesystem::path const& dir);
+PIPELINE_WEAK_REFERENCE dataset_splits load(spec::dataset const& d,
+                                            std::filesystem::path const& dir);
 template <spec::augmentation_kind K>
-std::unique_ptr<augmentation_op> make_augmentation(spec::augmentation const& a);
+PIPELINE_WEAK_REFERENCE std::unique_ptr<augmentation_op>
+make_augmentation(spec::augmentation const& a);
 template <spec::backbone_family F>
-std::unique_ptr<backbone_network> make_network(spec::backbone const& b,
-                                               model_config const& config);
+PIPELINE_WEAK_REFERENCE std::unique_ptr<backbone_network>
+make_network(spec::backbone const& b, model_config const& config);
 template <spec::weights_source S>
-std::optional<weights_file>
+PIPELINE_WEAK_REFERENCE std::optional<weights_file>
 pretrained_weights(spec::model const& m, std::optional<std::filesystem::path> const& dir);
 template <spec::optimizer_kind K>
-built_optimizer make_optimizer(spec::optimizer const& o,
-                               std::vector<block_parameters> const& blocks,
-                               std::optional<bool> multi_tensor);
+PIPELINE_WEAK_REFERENCE built_optimizer
+make_optimizer(spec::optimizer const& o, std::vector<block_parameters> const& blocks,
+               std::optional<bool> multi_tensor);
 
 } // namespace pipeline::builtin
 

@@ -19,6 +19,7 @@
 
 #include <pipeline/error.hpp>
 #include <pipeline/io/atomic_file.hpp>
+#include <pipeline/io/tensorboard.hpp>
 #include <pipeline/random.hpp>
 #include <pipeline/record/curves.hpp>
 #include <pipeline/record/records.hpp>
@@ -73,22 +74,51 @@ inline std::filesystem::path make_run_dir(std::filesystem::path const& root,
 //! A run directory, kept up to date as epochs finish: `experiment.txt` (the printed
 //! experiment), `metrics.csv` and `metrics.jsonl` (one row, one JSON record per epoch),
 //! `lrs.csv` (every block's rate per epoch, one column per block by name), `ema.csv` (with
-//! Ema<decay>), `curves.svg` (the learning curves) and, at the end, `summary.json`.
+//! Ema<decay>), `curves.svg` (the learning curves), a TensorBoard event file (the same
+//! figures, one step per epoch: `tensorboard --logdir runs` shows every run side by side)
+//! and, at the end, `summary.json`.
 class run_recorder {
 public:
     run_recorder(std::filesystem::path dir, std::string experiment,
                  std::vector<std::string> blocks = {})
         : dir_(std::move(dir))
         , experiment_(std::move(experiment))
-        , blocks_(std::move(blocks)) {
+        , blocks_(std::move(blocks))
+        , events_(dir_) {
         write_file_atomically(dir_ / "experiment.txt", experiment_ + "\n");
     }
+
+    //! The TensorBoard scalars of epoch record `r`: the tags a run's event file holds.
+    [[nodiscard]] std::vector<tensorboard::scalar> scalars(epoch_record const& r) const {
+        auto const& m = r.metrics;
+        std::vector<tensorboard::scalar> s{{"train/loss", m.train_loss},
+                                           {"train/acc", m.train_acc},
+                                           {"clean_train/loss", m.clean_train_loss},
+                                           {"clean_train/acc", m.clean_train_acc},
+                                           {"val/loss", m.val_loss},
+                                           {"val/acc", m.val_acc},
+                                           {"gap", m.gap()},
+                                           {"lr/schedule", m.lr},
+                                           {"images_per_second", m.images_per_second},
+                                           {"epoch_seconds", m.seconds}};
+        for (std::size_t b = 0; b < blocks_.size() && b < r.block_lrs.size(); ++b)
+            s.push_back({"lr/" + blocks_[b], r.block_lrs[b]});
+        if (r.ema_val.size() == 2) {
+            s.push_back({"ema/val_loss", r.ema_val[0]});
+            s.push_back({"ema/val_acc", r.ema_val[1]});
+        }
+        return s;
+    }
+
+    //! The run's TensorBoard event file.
+    [[nodiscard]] std::filesystem::path const& events() const { return events_.path(); }
 
     [[nodiscard]] std::filesystem::path const& dir() const { return dir_; }
 
     //! Adds a finished epoch and rewrites the per-epoch files.
     void record(epoch_record const& r) {
         records_.push_back(r);
+        events_.add(r.metrics.epoch, scalars(r));
         std::string metrics = "epoch,train_loss,train_acc,clean_train_loss,clean_train_acc,"
                               "val_loss,val_acc,gap,lr,images_per_second,seconds\n";
         std::string jsonl;
@@ -137,6 +167,7 @@ private:
     std::string experiment_;
     std::vector<std::string> blocks_;
     std::vector<epoch_record> records_;
+    event_file events_;
 };
 
 } // namespace pipeline
