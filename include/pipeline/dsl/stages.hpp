@@ -223,6 +223,11 @@ struct TrainStage {
                   "pipeline: Train<{.eval_batch_size}> must be at least 1");
     static_assert(P.clip_grad_norm >= 0.0,
                   "pipeline: Train<{.clip_grad_norm}> must be >= 0 (0 disables clipping)");
+    static_assert(P.accumulate >= 1,
+                  "pipeline: Train<{.accumulate}> must be at least 1 (1: no accumulation)");
+    static_assert(P.accumulate < 1 || P.batch_size % P.accumulate == 0,
+                  "pipeline: Train<{.batch_size}> must divide by Train<{.accumulate}>: "
+                  "a batch runs as `accumulate` equal micro-batches");
     static constexpr stage_kind kind = stage_kind::train;
     static constexpr TrainParams params = P;
     static std::string name() {
@@ -231,7 +236,8 @@ struct TrainStage {
                + detail::field_printer{}("epochs", P.epochs, d.epochs)(
                      "batch_size", P.batch_size,
                      d.batch_size)("eval_batch_size", P.eval_batch_size, d.eval_batch_size)(
-                     "clip_grad_norm", P.clip_grad_norm, d.clip_grad_norm)
+                     "clip_grad_norm", P.clip_grad_norm,
+                     d.clip_grad_norm)("accumulate", P.accumulate, d.accumulate)
                      .braced()
                + ">";
     }

@@ -349,6 +349,16 @@ public:
             b.ready = 0;
         }
         next_ = 0;
+        sync_ = true;
+        accumulated_ = false;
+    }
+
+    //! Gradient accumulation: whether the next backward pass all-reduces (the last
+    //! micro-batch's) or only accumulates into `.grad` (the others). The last one reduces
+    //! each parameter's accumulated gradient, `.grad` plus the pass's own.
+    void sync_on_backward(bool sync) {
+        sync_ = sync;
+        accumulated_ = true;
     }
 
     //! Buckets and their sizes, for the log line.
@@ -373,9 +383,16 @@ private:
     };
 
     void on_gradient(std::size_t i, torch::Tensor const& g) {
+        if (!sync_)
+            return;
         auto const& s = slots_[i];
         auto& b = buckets_[s.bucket];
-        b.flat.narrow(0, s.offset, g.numel()).copy_(g.detach().reshape({-1}));
+        auto slice = b.flat.narrow(0, s.offset, g.numel());
+        slice.copy_(g.detach().reshape({-1}));
+        // The hook runs before the pass's gradient is added to `.grad`: add what earlier
+        // micro-batches accumulated there.
+        if (auto const& acc = params_[i].grad(); accumulated_ && acc.defined())
+            slice.add_(acc.detach().reshape({-1}));
         if (!b.got[s.index]) {
             b.got[s.index] = true;
             ++b.ready;
@@ -390,8 +407,14 @@ private:
         auto& b = buckets_[k];
         for (std::size_t m = 0; m < b.members.size(); ++m)
             if (!b.got[m]) {
+                // No gradient from this rank's last pass: what earlier micro-batches
+                // accumulated, else zeros.
                 auto const& p = params_[b.members[m]];
-                b.flat.narrow(0, slots_[b.members[m]].offset, p.numel()).zero_();
+                auto slice = b.flat.narrow(0, slots_[b.members[m]].offset, p.numel());
+                if (accumulated_ && p.grad().defined())
+                    slice.copy_(p.grad().detach().reshape({-1}));
+                else
+                    slice.zero_();
             }
         b.work = ctx_.start_sum(b.flat, "gradient all-reduce at " + where);
     }
@@ -413,6 +436,8 @@ private:
     std::vector<unsigned> hooks_;
     std::vector<bucket> buckets_;
     std::size_t next_ = 0;
+    bool sync_ = true;
+    bool accumulated_ = false;
 };
 
 } // namespace pipeline

@@ -186,13 +186,39 @@ public:
     //! a data-parallel run, whose gradients are averaged over the ranks before the update).
     void step(training_batch const& b, running_metrics& running, int epoch = 0,
               std::int64_t i = 0) {
-        auto logits = transfer_.forward(*model_, b.x);
-        auto loss = loss_(logits, b.target);
         opt_.optimizer->zero_grad();
-        loss.backward();
+        backward(b, running);
         if (ctx_.dist->active())
             reducer_.finish(fmt::format("epoch {} step {}", epoch, i + 1));
-        update(loss, logits, b, running);
+        step_update();
+    }
+
+    //! Forward and backward of one batch, adding its mean loss's gradients divided by
+    //! `shards` to `.grad`: in Train<{.accumulate}> equal micro-batches, each loss scaled
+    //! by its share, so the gradients add up to the whole batch's (the batch is augmented
+    //! and mixed whole, before it is split, so MixUp pairs across micro-batches as
+    //! without). A data-parallel run all-reduces once, during the last micro-batch's
+    //! backward.
+    void backward(training_batch const& b, running_metrics& running, int shards = 1) {
+        auto const k = train_.accumulate;
+        if (k == 1) {
+            auto logits = transfer_.forward(*model_, b.x);
+            auto loss = loss_(logits, b.target);
+            (shards == 1 ? loss : loss / static_cast<double>(shards)).backward();
+            running.add(loss, logits, b.y);
+            return;
+        }
+        auto const xs = b.x.chunk(k);
+        auto const targets = b.target.chunk(k);
+        auto const ys = b.y.chunk(k);
+        for (int c = 0; c < k; ++c) {
+            if (ctx_.dist->active())
+                reducer_.sync_on_backward(c == k - 1);
+            auto logits = transfer_.forward(*model_, xs[c]);
+            auto loss = loss_(logits, targets[c]);
+            (loss / static_cast<double>(shards * k)).backward();
+            running.add(loss, logits, ys[c]);
+        }
     }
 
     //! The step of an N-rank data-parallel run, in one process (--emulate-ranks N): the
@@ -208,12 +234,9 @@ public:
             if (s == 1)
                 for (auto const& b : state)
                     kept.push_back(b.clone());
-            auto const b =
-                augment_.train(data_.train.get_shard(order, i, train_.batch_size, s, n));
-            auto logits = transfer_.forward(*model_, b.x);
-            auto loss = loss_(logits, b.target);
-            (loss / static_cast<double>(n)).backward();
-            running.add(loss, logits, b.y);
+            backward(
+                augment_.train(data_.train.get_shard(order, i, train_.batch_size, s, n)),
+                running, n);
         }
         {
             torch::NoGradGuard no_grad;
@@ -224,12 +247,6 @@ public:
     }
 
     //! Clipping, the optimizer's update and the weight average, after the gradients are in.
-    void update(torch::Tensor const& loss, torch::Tensor const& logits,
-                training_batch const& b, running_metrics& running) {
-        step_update();
-        running.add(loss, logits, b.y);
-    }
-
     void step_update() {
         if (train_.clip_grad_norm > 0.0)
             clip_grad_norm(params_, train_.clip_grad_norm);

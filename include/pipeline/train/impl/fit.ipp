@@ -201,8 +201,9 @@ inline run_result finish(spec::experiment const& e, run_context const& ctx, trai
 
 //! A data-parallel run's global batch must split into `shards` equal shards of at least
 //! two examples (every backbone has BatchNorm, which in training needs more than one
-//! value per channel: shards of one died at step 1 in LibTorch's message).
-inline void check_shards(int batch_size, int shards, bool emulated) {
+//! value per channel: shards of one died at step 1 in LibTorch's message), and each shard
+//! into Train<{.accumulate}> equal micro-batches of at least two.
+inline void check_shards(int batch_size, int shards, bool emulated, int accumulate = 1) {
     auto const where =
         emulated
             ? fmt::format("--emulate-ranks {} with Train<{{.batch_size = {}}}>", shards,
@@ -223,6 +224,19 @@ inline void check_shards(int batch_size, int shards, bool emulated) {
             fmt::format("shards of {} example; use at most {} ranks, or a batch of at "
                         "least {}",
                         batch_size / shards, batch_size / 2, 2 * shards));
+    auto const shard = batch_size / shards;
+    if (accumulate > 1 && (shard % accumulate != 0 || shard / accumulate < 2))
+        throw error(
+            fmt::format("Train<{{.batch_size = {}, .accumulate = {}}}>{}", batch_size,
+                        accumulate,
+                        shards > 1 ? fmt::format(" over {} ranks", shards) : std::string()),
+            fmt::format("{} equal micro-batches of at least 2 examples in each batch of "
+                        "{} (BatchNorm needs more than one value per channel)",
+                        accumulate, shard),
+            shard % accumulate != 0
+                ? fmt::format("a remainder of {}", shard % accumulate)
+                : fmt::format("micro-batches of {}; accumulate at most {}",
+                              shard / accumulate, shard / 2));
 }
 
 //! `best.safetensors`: the model after its best epoch by validation accuracy so far.
@@ -292,7 +306,8 @@ PIPELINE_DECL run_result fit(spec::experiment const& e, run_options const& optio
     auto const rank_options = options_for_rank(options, env);
     auto const ctx =
         start_run(rank_options, e.describe(), e.train.epochs, env, e.distributed);
-    detail::check_shards(e.train.batch_size, ctx.shards, ctx.dist->world() == 1);
+    detail::check_shards(e.train.batch_size, ctx.shards, ctx.dist->world() == 1,
+                         e.train.accumulate);
     // An --epochs override the stages do not fit (a warm-up, a Step decay or an Unfreeze
     // outside the run) stops here, before any data is read.
     if (auto const message = check_run_length(e, ctx.epochs))
