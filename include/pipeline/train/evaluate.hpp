@@ -13,6 +13,7 @@
 
 #include <pipeline/data/batches.hpp>
 #include <pipeline/models/backbone.hpp>
+#include <pipeline/record/class_report.hpp>
 #include <pipeline/train/loss.hpp>
 
 namespace pipeline {
@@ -114,6 +115,35 @@ running_metrics evaluation_sums(Module& model, device_batches const& data,
     return detail::evaluation_sums(
         [&](torch::Tensor const& x) { return model->forward(x); }, data, batch_size, rank,
         ranks);
+}
+
+//! Every example's true class, predicted class (the argmax) and unsmoothed cross-entropy
+//! under `model` (eval mode, no gradients), in `data`'s order: what the per-class report
+//! is made of. Read to the host once, at the end.
+inline prediction_set predictions(backbone_network& model, device_batches const& data,
+                                  std::int64_t batch_size) {
+    model.module().eval();
+    torch::NoGradGuard no_grad;
+    std::vector<torch::Tensor> labels, predicted, losses;
+    for (std::int64_t i = 0, n = data.count(batch_size, false); i < n; ++i) {
+        auto b = data.get(i, batch_size);
+        auto logits = model.forward(b.x);
+        labels.push_back(b.y);
+        predicted.push_back(logits.argmax(1));
+        losses.push_back(torch::nn::functional::cross_entropy(
+            logits.to(torch::kFloat32), b.y,
+            torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone)));
+    }
+    prediction_set p;
+    if (labels.empty())
+        return p;
+    auto const y = torch::cat(labels).to(torch::kCPU, torch::kInt32).contiguous();
+    auto const q = torch::cat(predicted).to(torch::kCPU, torch::kInt32).contiguous();
+    auto const l = torch::cat(losses).to(torch::kCPU, torch::kFloat64).contiguous();
+    p.labels.assign(y.data_ptr<int>(), y.data_ptr<int>() + y.numel());
+    p.predicted.assign(q.data_ptr<int>(), q.data_ptr<int>() + q.numel());
+    p.losses.assign(l.data_ptr<double>(), l.data_ptr<double>() + l.numel());
+    return p;
 }
 
 //! The unsmoothed cross-entropy and the accuracy of `model` (eval mode, no gradients) on

@@ -278,6 +278,11 @@ public:
         return {model, average};
     }
 
+    //! The model's prediction for every test example, in order (the per-class report).
+    [[nodiscard]] prediction_set test_predictions() {
+        return predictions(*model_, data_.test, train_.eval_batch_size);
+    }
+
     //! Every random stream the run draws from after it starts, by name: the process-wide
     //! CPU generator (dropout on the CPU), the device's (dropout on CUDA), the epoch
     //! shuffle and each Augment stage's own. Checkpoints keep them all.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 #include <unistd.h>
@@ -104,6 +105,14 @@ TEST_CASE("train/workflow: a run measures the clean gap and leaves curves, recor
     CHECK_FALSE(fs::exists(r.run_dir / "checkpoint.safetensors"));
     auto const summary = nlohmann::json::parse(slurp(r.run_dir / "summary.json"));
     CHECK(summary["best_epoch"]["epoch"] == r.best_epoch);
+    // The per-class report of the test pass: its totals are the run's.
+    auto const report = slurp(r.run_dir / "report.md");
+    CHECK(report.find(fmt::format("{} examples | accuracy {:.2f}%", r.test_examples,
+                                  100.0 * r.test_acc))
+          != std::string::npos);
+    CHECK(report.find("| Ankle boot |") != std::string::npos);
+    CHECK(summary["macro_f1"].get<double>() >= 0.0);
+    CHECK(slurp(r.run_dir / "confusion.svg").find(">Ankle boot</text>") != std::string::npos);
     fs::remove_all(root);
 }
 

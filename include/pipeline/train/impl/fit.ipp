@@ -30,9 +30,11 @@
 #include <pipeline/dsl/run_checks.hpp>
 #include <pipeline/dsl/spec.hpp>
 #include <pipeline/error.hpp>
+#include <pipeline/io/atomic_file.hpp>
 #include <pipeline/models/model.hpp>
 #include <pipeline/parallel/distributed.hpp>
 #include <pipeline/random.hpp>
+#include <pipeline/record/class_report.hpp>
 #include <pipeline/record/checkpoint.hpp>
 #include <pipeline/record/export.hpp>
 #include <pipeline/record/records.hpp>
@@ -175,6 +177,12 @@ inline run_result finish(spec::experiment const& e, run_context const& ctx, trai
                                {"final_epoch", last},
                                {"best_epoch", best},
                                {"gap", last.gap()}};
+        // What the test pass got wrong, class by class.
+        auto const report = make_class_report(t.test_predictions(), card.class_names);
+        write_file_atomically(*dir / "report.md", report_markdown(report, card.experiment));
+        write_file_atomically(*dir / "confusion.svg",
+                              confusion_svg(report, "test split: " + card.experiment));
+        summary["macro_f1"] = report.macro_f1;
         if (ctx.resume)
             summary["resumed_from"] = ctx.resume->path.string();
         if (t.has_average())
