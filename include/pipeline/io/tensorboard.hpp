@@ -8,7 +8,7 @@
 // format's varints, fixed-width numbers and length-delimited strings) rather than through
 // libprotobuf: its runtime would be one more library to link in both LibTorch legs and its
 // code generator one more build step, for a format that has not changed since 2016. The
-// test is TensorBoard's own reader (tests/tensorboard). Torch-free.
+// test is TensorBoard's own reader (tests/record/event_file_check.py). Torch-free.
 #pragma once
 
 #include <bit>
@@ -108,12 +108,9 @@ inline std::string version_event(double wall_time) {
 inline std::string record(std::string_view data) {
     std::string out;
     wire::little_endian(out, static_cast<std::uint64_t>(data.size()));
-    auto const length = std::span(reinterpret_cast<unsigned char const*>(out.data()), 8);
-    wire::little_endian(out, masked_crc32c(crc32c(length)));
+    wire::little_endian(out, masked_crc32c(crc32c(std::string_view(out))));
     out += data;
-    wire::little_endian(
-        out, masked_crc32c(crc32c(std::span(
-                 reinterpret_cast<unsigned char const*>(data.data()), data.size()))));
+    wire::little_endian(out, masked_crc32c(crc32c(data)));
     return out;
 }
 

@@ -130,8 +130,9 @@ inline prediction_set predictions(backbone_network& model, device_batches const&
         auto logits = model.forward(b.x);
         labels.push_back(b.y);
         predicted.push_back(logits.argmax(1));
+        // evaluation_loss's, per example: their mean is the test loss.
         losses.push_back(torch::nn::functional::cross_entropy(
-            logits.to(torch::kFloat32), b.y,
+            logits, b.y,
             torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone)));
     }
     prediction_set p;

@@ -201,22 +201,19 @@ public:
     //! backward.
     void backward(training_batch const& b, running_metrics& running, int shards = 1) {
         auto const k = train_.accumulate;
-        if (k == 1) {
-            auto logits = transfer_.forward(*model_, b.x);
-            auto loss = loss_(logits, b.target);
-            (shards == 1 ? loss : loss / static_cast<double>(shards)).backward();
-            running.add(loss, logits, b.y);
-            return;
-        }
-        auto const xs = b.x.chunk(k);
-        auto const targets = b.target.chunk(k);
-        auto const ys = b.y.chunk(k);
+        auto const split = [k](torch::Tensor const& t) {
+            return k == 1 ? std::vector<torch::Tensor>{t} : t.chunk(k);
+        };
+        auto const xs = split(b.x);
+        auto const targets = split(b.target);
+        auto const ys = split(b.y);
+        auto const divisor = shards * k;
         for (int c = 0; c < k; ++c) {
-            if (ctx_.dist->active())
+            if (k > 1 && ctx_.dist->active())
                 reducer_.sync_on_backward(c == k - 1);
             auto logits = transfer_.forward(*model_, xs[c]);
             auto loss = loss_(logits, targets[c]);
-            (loss / static_cast<double>(shards * k)).backward();
+            (divisor == 1 ? loss : loss / static_cast<double>(divisor)).backward();
             running.add(loss, logits, ys[c]);
         }
     }

@@ -66,7 +66,7 @@ using namespace pipeline;
 namespace {
 
 // clang-format off
-template <int Accumulate>
+template <int Batch, int Accumulate>
 constexpr auto plain = Load<FashionMNIST, Subset<512>>
                      | Augment<RandomCrop<28, 2>>
                      | Augment<MixUp>
@@ -74,16 +74,7 @@ constexpr auto plain = Load<FashionMNIST, Subset<512>>
                      | Loss<SoftTargetCE>
                      | Optimizer<SGD, {.lr = 0.2, .nesterov = true}>
                      | Schedule<Cosine>
-                     | Train<{.epochs = 2, .batch_size = 64, .clip_grad_norm = 1.0, .accumulate = Accumulate}>;
-// An update per micro-batch: what accumulation is not.
-constexpr auto stepped = Load<FashionMNIST, Subset<512>>
-                       | Augment<RandomCrop<28, 2>>
-                       | Augment<MixUp>
-                       | Model<accumulate_test::PlainNet>
-                       | Loss<SoftTargetCE>
-                       | Optimizer<SGD, {.lr = 0.2, .nesterov = true}>
-                       | Schedule<Cosine>
-                       | Train<{.epochs = 2, .batch_size = 16, .clip_grad_norm = 1.0}>;
+                     | Train<{.epochs = 2, .batch_size = Batch, .clip_grad_norm = 1.0, .accumulate = Accumulate}>;
 // clang-format on
 
 run_options quiet(int emulate_ranks = 1) {
@@ -112,8 +103,8 @@ double weight_difference(run_result const& a, run_result const& b) {
 } // namespace
 
 TEST_CASE("train/accumulate: four micro-batches make the whole batch's update") {
-    auto const whole = fit(plain<1>, quiet());
-    auto const micro = fit(plain<4>, quiet());
+    auto const whole = fit(plain<64, 1>, quiet());
+    auto const micro = fit(plain<64, 4>, quiet());
     auto const diff = weight_difference(whole, micro);
     MESSAGE("largest weight difference after 16 steps: " << diff);
     CHECK(diff <= 1e-6);
@@ -124,15 +115,16 @@ TEST_CASE("train/accumulate: four micro-batches make the whole batch's update") 
         CHECK(micro.history[e].metrics.lr == whole.history[e].metrics.lr);
     }
     // The test can fail: an update per micro-batch (no accumulation) is a different run.
-    auto const per_micro_batch = fit(stepped, quiet());
+    // An update per micro-batch: what accumulation is not.
+    auto const per_micro_batch = fit(plain<16, 1>, quiet());
     CHECK(weight_difference(whole, per_micro_batch) > 1e-3);
 }
 
 TEST_CASE("train/accumulate: with emulated data-parallel ranks, the same update") {
     // Each rank augments and mixes its own shard, then splits it: the same draws as
     // without accumulation over the same ranks.
-    auto const whole = fit(plain<1>, quiet(2));
-    auto const sharded = fit(plain<2>, quiet(2));
+    auto const whole = fit(plain<64, 1>, quiet(2));
+    auto const sharded = fit(plain<64, 2>, quiet(2));
     auto const diff = weight_difference(whole, sharded);
     MESSAGE("2 ranks x 2 micro-batches, largest weight difference: " << diff);
     CHECK(diff <= 1e-6);
@@ -141,7 +133,7 @@ TEST_CASE("train/accumulate: with emulated data-parallel ranks, the same update"
 TEST_CASE("train/accumulate: micro-batches too small for BatchNorm are refused up front") {
     auto o = quiet(2);
     o.data_dir = std::filesystem::temp_directory_path() / "pipeline-missing-data";
-    CHECK(testing::message_of([&] { (void)fit(plain<32>, o); })
+    CHECK(testing::message_of([&] { (void)fit(plain<64, 32>, o); })
           == "Train<{.batch_size = 64, .accumulate = 32}> over 2 ranks: expected 32 equal "
              "micro-batches of at least 2 examples in each batch of 32 (BatchNorm needs "
              "more than one value per channel), found micro-batches of 1; accumulate at "

@@ -112,7 +112,8 @@ TEST_CASE("train/workflow: a run measures the clean gap and leaves curves, recor
           != std::string::npos);
     CHECK(report.find("| Ankle boot |") != std::string::npos);
     CHECK(summary["macro_f1"].get<double>() >= 0.0);
-    CHECK(slurp(r.run_dir / "confusion.svg").find(">Ankle boot</text>") != std::string::npos);
+    CHECK(slurp(r.run_dir / "confusion.svg").find(">Ankle boot</text>")
+          != std::string::npos);
     fs::remove_all(root);
 }
 
