@@ -10,6 +10,7 @@
 #include <pipeline/dsl/blocks.hpp>
 #include <pipeline/dsl/datasets.hpp>
 #include <pipeline/dsl/describe.hpp>
+#include <pipeline/dsl/evaluate.hpp>
 #include <pipeline/dsl/experiment.hpp>
 #include <pipeline/dsl/fixed_string.hpp>
 #include <pipeline/dsl/losses.hpp>

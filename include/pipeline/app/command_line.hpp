@@ -5,7 +5,9 @@
 #pragma once
 
 #include <charconv>
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <iostream>
 #include <limits>
 #include <optional>
@@ -52,12 +54,30 @@ CLI::Validator whole_number(std::string option, T min,
         },
         description);
 }
+
+//! A CLI11 transform that accepts a finite real number above 0 ("1e-7", "0.5"); anything
+//! else throws one pipeline::error: "--find-lr-start: expected a real number above 0,
+//! found -1".
+inline CLI::Validator positive_number(std::string option) {
+    return CLI::Validator(
+        [option](std::string& text) {
+            char* last = nullptr;
+            double const value = std::strtod(text.c_str(), &last);
+            if (text.empty() || last != text.c_str() + text.size() || !std::isfinite(value)
+                || !(value > 0.0))
+                throw error(option, "a real number above 0",
+                            text.empty() ? "nothing" : text);
+            return std::string();
+        },
+        "a real number above 0");
+}
 } // namespace detail
 
 //! Adds the standard options to `app`, writing into `options`. A value of the wrong kind
 //! or out of range throws one pipeline::error naming the option, what it takes and what
 //! was given.
 inline void add_run_options(CLI::App& app, run_options& options) {
+    using detail::positive_number;
     using detail::whole_number;
     app.add_option("--device", options.device, "cpu, cuda, cuda:N or auto")
         ->capture_default_str();
@@ -109,6 +129,21 @@ inline void add_run_options(CLI::App& app, run_options& options) {
         "--no-weights", [&options] { options.save_weights = false; },
         "write no weights (no checkpoint, best.safetensors or model.safetensors): metrics, "
         "curves and summaries only, for sweeps");
+    // The learning-rate finder: a sweep instead of the run (record/lr_find.hpp).
+    app.add_flag("--find-lr", options.find_lr,
+                 "instead of training, sweep the learning rate (fastai's lr_find): write "
+                 "lr-find-<hash>.md/.csv/.svg and suggest a rate");
+    app.add_option("--find-lr-steps", options.lr_sweep.steps,
+                   "--find-lr: batches in the sweep")
+        ->capture_default_str()
+        ->transform(whole_number("--find-lr-steps", 10));
+    app.add_option("--find-lr-start", options.lr_sweep.start_lr,
+                   "--find-lr: the first rate")
+        ->capture_default_str()
+        ->transform(positive_number("--find-lr-start"));
+    app.add_option("--find-lr-end", options.lr_sweep.end_lr, "--find-lr: the last rate")
+        ->capture_default_str()
+        ->transform(positive_number("--find-lr-end"));
 }
 
 //! Parses the command line `argv` (argc entries, the program's name first) into run

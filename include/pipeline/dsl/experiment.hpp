@@ -4,6 +4,7 @@
 
 #include <type_traits>
 
+#include <pipeline/dsl/evaluate.hpp>
 #include <pipeline/dsl/parallelism.hpp>
 #include <pipeline/dsl/pipeline.hpp>
 #include <pipeline/dsl/train_params.hpp>
@@ -25,6 +26,13 @@ struct experiment_types {
     using optimizer = typename stage_t<stage_kind::optimizer, pipeline>::optimizer;
     using schedule = typename stage_t<stage_kind::schedule, pipeline>::schedule;
     static constexpr TrainParams train = stage_t<stage_kind::train, pipeline>::params;
+    //! The views an Evaluate<TTA<...>> stage averages over (none without one).
+    static constexpr TtaParams tta = [] {
+        if constexpr (std::is_same_v<stage_t<stage_kind::evaluate, pipeline>, no_stage>)
+            return TtaParams{};
+        else
+            return stage_t<stage_kind::evaluate, pipeline>::option::params;
+    }();
     //! Whether the pipeline asks for data parallelism (a Distributed<...> stage), and its
     //! settings (the defaults, `DDP`'s, when it does not: a run launched with
     //! WORLD_SIZE > 1 goes data-parallel anyway).

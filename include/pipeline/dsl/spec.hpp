@@ -245,6 +245,8 @@ struct experiment {
     spec::optimizer optimizer;
     spec::schedule schedule;
     TrainParams train;
+    //! The views of an Evaluate<TTA<...>> stage (none without one).
+    TtaParams tta;
     //! A Distributed<...> stage, and its settings (DDP's defaults without one).
     bool distributed = false;
     DdpParams ddp;
@@ -677,6 +679,7 @@ constexpr spec::experiment make_spec() {
     e.optimizer = optimizer_record<typename X::optimizer>();
     e.schedule = schedule_record<typename X::schedule>();
     e.train = X::train;
+    e.tta = X::tta;
     e.distributed = X::distributed;
     e.ddp = X::ddp;
     return e;

@@ -19,6 +19,7 @@
 #include <pipeline/concepts/schedule.hpp>
 #include <pipeline/dsl/at_most_one.hpp>
 #include <pipeline/dsl/datasets.hpp>
+#include <pipeline/dsl/evaluate.hpp>
 #include <pipeline/dsl/fixed_string.hpp>
 #include <pipeline/dsl/model_options.hpp>
 #include <pipeline/dsl/parallelism.hpp>
@@ -38,6 +39,7 @@ enum class stage_kind {
     optimizer,
     schedule,
     train,
+    evaluate,
     distributed
 };
 
@@ -228,6 +230,21 @@ struct TrainStage {
     static_assert(P.accumulate < 1 || P.batch_size % P.accumulate == 0,
                   "pipeline: Train<{.batch_size}> must divide by Train<{.accumulate}>: "
                   "a batch runs as `accumulate` equal micro-batches");
+    static_assert(P.patience >= 0,
+                  "pipeline: Train<{.patience}> must be >= 0 (0: no early stopping)");
+    static_assert(P.patience < P.epochs,
+                  "pipeline: Train<{.patience}> must be less than Train<{.epochs}>: a run "
+                  "stops after `patience` epochs without improvement, which a run of "
+                  "`epochs` epochs never reaches");
+    static_assert(P.min_delta >= 0.0 && P.min_delta < 1.0,
+                  "pipeline: Train<{.min_delta}> is an accuracy difference, from 0 to "
+                  "below 1 (0.005 is half a percentage point)");
+    static_assert(P.min_delta == 0.0 || P.patience > 0,
+                  "pipeline: Train<{.min_delta}> without Train<{.patience}> does nothing: "
+                  "it is the improvement early stopping waits for");
+    static_assert(P.keep_best >= 1 && P.keep_best <= P.epochs,
+                  "pipeline: Train<{.keep_best}> must be from 1 (best.safetensors alone) "
+                  "to Train<{.epochs}> (a model per epoch)");
     static constexpr stage_kind kind = stage_kind::train;
     static constexpr TrainParams params = P;
     static std::string name() {
@@ -237,10 +254,24 @@ struct TrainStage {
                      "batch_size", P.batch_size,
                      d.batch_size)("eval_batch_size", P.eval_batch_size, d.eval_batch_size)(
                      "clip_grad_norm", P.clip_grad_norm,
-                     d.clip_grad_norm)("accumulate", P.accumulate, d.accumulate)
+                     d.clip_grad_norm)("accumulate", P.accumulate,
+                                       d.accumulate)("patience", P.patience, d.patience)(
+                     "min_delta", P.min_delta, d.min_delta)("keep_best", P.keep_best,
+                                                            d.keep_best)
                      .braced()
                + ">";
     }
+};
+
+template <class T>
+struct EvaluateStage {
+    static_assert(detail::is_tta<T>,
+                  "pipeline: Evaluate<T> takes an evaluation option: TTA<views...> "
+                  "(Evaluate<TTA<HorizontalFlip>>, Evaluate<TTA<HorizontalFlip, "
+                  "Shift<2>>>)");
+    static constexpr stage_kind kind = stage_kind::evaluate;
+    using option = T;
+    static std::string name() { return "Evaluate<" + name_of<T>() + ">"; }
 };
 
 template <class S>
@@ -300,6 +331,11 @@ inline constexpr ScheduleStage<tuned_t<S, P>> Schedule{};
 //! `Train<{.epochs = 5, .batch_size = 256}>`; default `Train<>`.
 template <TrainParams P = TrainParams{}>
 inline constexpr TrainStage<P> Train{};
+
+//! `Evaluate<TTA<HorizontalFlip>>`: validation and test passes average the logits over
+//! the views (dsl/evaluate.hpp); the run reports its figures with and without them.
+template <class T>
+inline constexpr EvaluateStage<T> Evaluate{};
 
 //! `Distributed<DDP>`, `Distributed<DDP, {.bucket_mb = 50}>`: data-parallel training over
 //! the processes a launcher started (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT). Without

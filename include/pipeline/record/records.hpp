@@ -4,10 +4,15 @@
 // summaries. Torch-free.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace pipeline {
@@ -50,8 +55,56 @@ struct epoch_record {
     std::int64_t trainable = 0;
     //! With Ema<decay>: the average's validation loss and accuracy; empty without.
     std::vector<double> ema_val;
+    //! With Evaluate<TTA<...>>: the validation loss and accuracy over the views; empty
+    //! without.
+    std::vector<double> tta_val;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(epoch_record, metrics, block_lrs, trainable,
-                                                ema_val)
+                                                ema_val, tta_val)
+
+//! Early stopping (Train<{.patience, .min_delta}>) as Lightning's EarlyStopping counts on
+//! a metric to maximise: an epoch improves when its validation accuracy minus `min_delta`
+//! is above the best so far (which it then becomes); otherwise the wait grows. Returns
+//! why the run stops after the last epoch of `history` (the wait has reached `patience`),
+//! or nothing. Computed from the history alone, so a resumed run stops where the
+//! uninterrupted one would.
+inline std::optional<std::string>
+early_stop_reason(std::vector<epoch_record> const& history, int patience,
+                  double min_delta) {
+    if (patience <= 0)
+        return std::nullopt;
+    double best = -std::numeric_limits<double>::infinity();
+    int best_epoch = 0;
+    int wait = 0;
+    for (auto const& r : history) {
+        if (r.metrics.val_acc - min_delta > best) {
+            best = r.metrics.val_acc;
+            best_epoch = r.metrics.epoch;
+            wait = 0;
+        } else {
+            ++wait;
+        }
+    }
+    if (wait < patience)
+        return std::nullopt;
+    return fmt::format("validation accuracy has not improved by more than {} for {} "
+                       "epoch{} (Train<{{.patience = {}}}>); best {:.2f}% at epoch {}",
+                       min_delta, wait, wait == 1 ? "" : "s", patience, 100.0 * best,
+                       best_epoch);
+}
+
+//! The epochs of the `k` best models by validation accuracy in `history`, best first
+//! (ties: the earlier epoch first), as Train<{.keep_best}> keeps them.
+inline std::vector<int> best_epochs(std::vector<epoch_record> const& history, int k) {
+    std::vector<epoch_metrics const*> order;
+    for (auto const& r : history)
+        order.push_back(&r.metrics);
+    std::stable_sort(order.begin(), order.end(),
+                     [](auto const* a, auto const* b) { return a->val_acc > b->val_acc; });
+    std::vector<int> out;
+    for (std::size_t i = 0; i < order.size() && static_cast<int>(i) < k; ++i)
+        out.push_back(order[i]->epoch);
+    return out;
+}
 
 } // namespace pipeline

@@ -25,6 +25,10 @@ struct run_result {
     //! With Ema<decay>: the average's test result.
     double ema_test_loss = 0.0;
     double ema_test_acc = 0.0;
+    //! With Evaluate<TTA<...>>: the test result over the views (test_loss and test_acc
+    //! stay the single view's).
+    double tta_test_loss = 0.0;
+    double tta_test_acc = 0.0;
     std::filesystem::path run_dir;
     double seconds = 0.0;
     //! The backbone's blocks (the columns of every record's `block_lrs`).
@@ -32,6 +36,8 @@ struct run_result {
     //! The epoch with the best validation accuracy (the first of equals), from 1; 0 before
     //! any epoch finished.
     int best_epoch = 0;
+    //! Why Train<{.patience}> ended the run before its last epoch (empty: it did not).
+    std::string early_stop;
     //! The final model's parameters and buffers by state-dict name.
     std::map<std::string, torch::Tensor> state;
 };

@@ -107,6 +107,10 @@ public:
             s.push_back({"ema/val_loss", r.ema_val[0]});
             s.push_back({"ema/val_acc", r.ema_val[1]});
         }
+        if (r.tta_val.size() == 2) {
+            s.push_back({"tta/val_loss", r.tta_val[0]});
+            s.push_back({"tta/val_acc", r.tta_val[1]});
+        }
         return s;
     }
 

@@ -95,6 +95,9 @@ public:
         if (r.ema_val.size() == 2)
             say(fmt::format("{:>5} {:>10} {:>9} {:>10} {:>9} {:>9.4f} {:>8}\n", "", "ema",
                             "", "", "", r.ema_val[0], detail::percent(r.ema_val[1])));
+        if (r.tta_val.size() == 2)
+            say(fmt::format("{:>5} {:>10} {:>9} {:>10} {:>9} {:>9.4f} {:>8}\n", "", "tta",
+                            "", "", "", r.tta_val[0], detail::percent(r.tta_val[1])));
         return note(r);
     }
 

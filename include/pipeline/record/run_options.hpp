@@ -33,6 +33,21 @@ inline std::string max_threads_reason() {
            + " hardware threads here; more threads only contend)";
 }
 
+//! How the learning-rate finder sweeps (`--find-lr`, `--find-lr-steps`, ...; see
+//! record/lr_find.hpp); fastai's defaults.
+struct lr_find_options {
+    //! The first and the last rate of the sweep: the schedule's base rate, which every
+    //! block's LrScale and layer decay multiply, as in training.
+    double start_lr = 1e-7;
+    double end_lr = 10.0;
+    //! Steps of the sweep, one batch each; fewer when the loss diverges.
+    int steps = 100;
+    //! Stop once the smoothed loss exceeds this many times its lowest value so far.
+    double divergence = 4.0;
+    //! The weight of the past in the smoothed loss (fastai's beta).
+    double smoothing = 0.98;
+};
+
 //! The environment of a run: everything that is not part of the experiment itself.
 struct run_options {
     //! "cpu", "cuda", "cuda:N" or "auto" (CUDA when available).
@@ -79,6 +94,9 @@ struct run_options {
     //! The command line (the program first), for starting seed workers; set by
     //! serve_seed_worker (empty: the seeds run one after another).
     std::vector<std::string> argv;
+    //! --find-lr: run the learning-rate finder with `lr_sweep` instead of training.
+    bool find_lr = false;
+    lr_find_options lr_sweep;
 };
 
 //! The options of `o` that change a run's numbers (besides the experiment and its seed),

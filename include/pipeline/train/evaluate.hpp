@@ -12,6 +12,7 @@
 #include <torch/torch.h>
 
 #include <pipeline/data/batches.hpp>
+#include <pipeline/dsl/evaluate.hpp>
 #include <pipeline/models/backbone.hpp>
 #include <pipeline/record/class_report.hpp>
 #include <pipeline/train/loss.hpp>
@@ -80,15 +81,49 @@ inline void clip_grad_norm(std::vector<torch::Tensor> const& params, double max_
             p.grad().detach().mul_(coef);
 }
 
+//! The views of a batch `x` (N, C, H, W) that Evaluate<TTA<...>> averages over, in one
+//! batch of views x N images: `x`; with `shift`, `x` shifted by `shift` pixels down-right
+//! and up-left (the border reflected, as airbench translates); with `flip`, each of those
+//! mirrored left-right. The batch of `x` alone without TTA.
+inline torch::Tensor tta_views(torch::Tensor const& x, TtaParams const& tta) {
+    std::vector<torch::Tensor> views{x};
+    if (tta.shift > 0) {
+        auto const s = tta.shift;
+        auto const h = x.size(2), w = x.size(3);
+        auto const padded = torch::nn::functional::pad(
+            x, torch::nn::functional::PadFuncOptions({s, s, s, s}).mode(torch::kReflect));
+        // The window at the top left shows the image moved down-right by s; the one at
+        // the bottom right, moved up-left.
+        views.push_back(padded.slice(2, 0, h).slice(3, 0, w));
+        views.push_back(padded.slice(2, 2 * s, 2 * s + h).slice(3, 2 * s, 2 * s + w));
+    }
+    if (tta.flip)
+        for (std::size_t k = 0, n = views.size(); k < n; ++k)
+            views.push_back(views[k].flip({3}));
+    return views.size() == 1 ? x : torch::cat(views);
+}
+
+//! The logits of `forward` for `x`, averaged over the views of `tta` (one forward pass
+//! over all the views at once: evaluation mode, so each image's logits do not depend on
+//! the others in the batch).
+template <class Forward>
+torch::Tensor tta_logits(Forward&& forward, torch::Tensor const& x, TtaParams const& tta) {
+    if (!tta.active())
+        return forward(x);
+    auto const logits = forward(tta_views(x, tta));
+    return logits.view({tta.views(), x.size(0), logits.size(1)}).mean(0);
+}
+
 namespace detail {
 template <class Forward>
 running_metrics evaluation_sums(Forward&& forward, device_batches const& data,
-                                std::int64_t batch_size, int rank, int ranks) {
+                                std::int64_t batch_size, int rank, int ranks,
+                                TtaParams const& tta = {}) {
     torch::NoGradGuard no_grad;
     running_metrics m(data.data().labels.device());
     for (std::int64_t i = rank, n = data.count(batch_size, false); i < n; i += ranks) {
         auto b = data.get(i, batch_size);
-        auto logits = forward(b.x);
+        auto logits = tta_logits(forward, b.x, tta);
         m.add(evaluation_loss(logits, b.y), logits, b.y);
     }
     return m;
@@ -98,13 +133,14 @@ running_metrics evaluation_sums(Forward&& forward, device_batches const& data,
 //! The sums of `model`'s unsmoothed cross-entropy and correct predictions (eval mode, no
 //! gradients) on its share of `data`, in batches of `batch_size`: with `ranks` > 1, every
 //! `ranks`-th batch from batch `rank` (a data-parallel run's share, which the caller sums
-//! over the ranks); with 1, every batch.
+//! over the ranks); with 1, every batch. With `tta`, the logits are averaged over its
+//! views first.
 inline running_metrics evaluation_sums(backbone_network& model, device_batches const& data,
-                                       std::int64_t batch_size, int rank = 0,
-                                       int ranks = 1) {
+                                       std::int64_t batch_size, int rank = 0, int ranks = 1,
+                                       TtaParams const& tta = {}) {
     model.module().eval();
     return detail::evaluation_sums([&](torch::Tensor const& x) { return model.forward(x); },
-                                   data, batch_size, rank, ranks);
+                                   data, batch_size, rank, ranks, tta);
 }
 
 //! The same for a module holder (`models::ResNet`, ...).
@@ -118,16 +154,17 @@ running_metrics evaluation_sums(Module& model, device_batches const& data,
 }
 
 //! Every example's true class, predicted class (the argmax) and unsmoothed cross-entropy
-//! under `model` (eval mode, no gradients), in `data`'s order: what the per-class report
-//! is made of. Read to the host once, at the end.
+//! under `model` (eval mode, no gradients; with `tta`, over its views), in `data`'s
+//! order: what the per-class report is made of. Read to the host once, at the end.
 inline prediction_set predictions(backbone_network& model, device_batches const& data,
-                                  std::int64_t batch_size) {
+                                  std::int64_t batch_size, TtaParams const& tta = {}) {
     model.module().eval();
     torch::NoGradGuard no_grad;
     std::vector<torch::Tensor> labels, predicted, losses;
     for (std::int64_t i = 0, n = data.count(batch_size, false); i < n; ++i) {
         auto b = data.get(i, batch_size);
-        auto logits = model.forward(b.x);
+        auto logits =
+            tta_logits([&](torch::Tensor const& x) { return model.forward(x); }, b.x, tta);
         labels.push_back(b.y);
         predicted.push_back(logits.argmax(1));
         // evaluation_loss's, per example: their mean is the test loss.

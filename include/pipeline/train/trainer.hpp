@@ -9,7 +9,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -23,10 +25,12 @@
 #include <pipeline/data/batches.hpp>
 #include <pipeline/dsl/spec.hpp>
 #include <pipeline/error.hpp>
+#include <pipeline/io/crc32c.hpp>
 #include <pipeline/models/model.hpp>
 #include <pipeline/parallel/distributed.hpp>
 #include <pipeline/random.hpp>
 #include <pipeline/record/checkpoint.hpp>
+#include <pipeline/record/lr_find.hpp>
 #include <pipeline/record/progress.hpp>
 #include <pipeline/record/records.hpp>
 #include <pipeline/train/ema.hpp>
@@ -252,6 +256,99 @@ public:
             ema_->update(clock_.step);
     }
 
+    //! The learning-rate finder (record/lr_find.hpp), before the first epoch: one step per
+    //! batch at rates rising exponentially from `o.start_lr` to `o.end_lr`, on the blocks
+    //! trainable in epoch 1 (each at its LrScale or layer decay; frozen blocks untouched),
+    //! until the last rate or until the smoothed loss diverges; then the model, its
+    //! buffers, the weight average, the optimizer's state, the step count and every
+    //! random stream go back to what they were, so a run after it is the run without it.
+    //! Returns the sweep with its two suggestions, and the model's fingerprints before
+    //! and after (equal, or the finder throws).
+    lr_finding find_lr(lr_find_options const& o) {
+        if (clock_.step != 0)
+            throw error("the learning-rate finder", "a model that has not trained yet",
+                        fmt::format("{} steps taken", clock_.step));
+        auto live = model_tensors();
+        if (ema_model_)
+            for (auto const& t : ema_model_->module().parameters())
+                live.push_back(t.detach());
+        std::vector<torch::Tensor> saved;
+        for (auto const& t : live)
+            saved.push_back(t.clone());
+        std::vector<std::pair<torch::Generator, torch::Tensor>> streams;
+        for (auto const& s : random_streams())
+            streams.emplace_back(s.generator, compat::generator_state(s.generator));
+        lr_finding f;
+        f.experiment = ctx_.experiment;
+        f.fingerprint_before = fingerprint(live);
+
+        transfer_.enter_epoch(1);
+        opt_.epoch = 1;
+        model_->module().train();
+        transfer_.apply_batchnorm_modes();
+        smoothed_loss smooth(o.smoothing);
+        double lowest = std::numeric_limits<double>::infinity();
+        f.stopped = fmt::format("reached the last rate, {:.3g}", o.end_lr);
+        auto order = data_.train.shuffled_order(shuffle_);
+        std::int64_t at = 0;
+        for (int i = 0; i < o.steps; ++i, ++at) {
+            if (at == clock_.steps_per_epoch) {
+                order = data_.train.shuffled_order(shuffle_);
+                at = 0;
+            }
+            auto const lr = sweep_lr(o, i);
+            opt_.set_lr(lr);
+            running_metrics running(ctx_.device);
+            if (ctx_.shards > 1)
+                emulated_step(order, at, running);
+            else
+                step(augment_.train(data_.train.get(order, at, train_.batch_size)),
+                     running);
+            auto const loss = running.read().first;
+            f.lrs.push_back(lr);
+            f.losses.push_back(loss);
+            f.smoothed.push_back(std::isfinite(loss)
+                                     ? smooth.add(loss)
+                                     : std::numeric_limits<double>::quiet_NaN());
+            auto const s = f.smoothed.back();
+            if (!std::isfinite(s)) {
+                f.stopped = fmt::format("diverged at step {} (rate {:.3g}): a loss of {}",
+                                        i + 1, lr, loss);
+                break;
+            }
+            lowest = std::min(lowest, s);
+            if (s > o.divergence * lowest) {
+                f.stopped = fmt::format("diverged at step {} (rate {:.3g}): smoothed loss "
+                                        "{:.4g} > {} x its lowest, {:.4g}",
+                                        i + 1, lr, s, o.divergence, lowest);
+                break;
+            }
+        }
+
+        {
+            torch::NoGradGuard no_grad;
+            for (std::size_t k = 0; k < live.size(); ++k)
+                live[k].copy_(saved[k]);
+        }
+        // Fresh as before the sweep: no optimizer state (momentum, moments), no gradients.
+        opt_.optimizer->state().clear();
+        for (auto& p : model_->module().parameters())
+            p.mutable_grad() = torch::Tensor();
+        for (auto& [generator, state] : streams)
+            compat::set_generator_state(generator, state);
+        clock_.step = 0;
+        f.fingerprint_after = fingerprint(live);
+        if (f.fingerprint_after != f.fingerprint_before)
+            throw error("the learning-rate finder's restore",
+                        "the model as before the sweep",
+                        "different weights: this is a bug, please report it");
+        // The steps taken past the lowest smoothed loss, up to the divergence, stay in the
+        // plot; the suggestions read the smoothed loss as fastai does.
+        f.steep = steepest_suggestion(f.lrs, f.smoothed);
+        f.valley = valley_suggestion(f.lrs, f.smoothed);
+        return f;
+    }
+
     //! Fills `r`'s evaluation figures: the model's on the clean training subset and the
     //! validation split, the weight average's on the validation split.
     void validate(epoch_record& r) {
@@ -263,6 +360,11 @@ public:
             auto const [loss, acc] = evaluate(*ema_model_, data_.val, "weight average");
             r.ema_val = {loss, acc};
         }
+        if (e_.tta.active()) {
+            auto const [loss, acc] =
+                evaluate(*model_, data_.val, "test-time augmented validation", e_.tta);
+            r.tta_val = {loss, acc};
+        }
     }
 
     //! The model's (loss, accuracy) on the test split, and the weight average's (zeros
@@ -273,6 +375,12 @@ public:
         if (ema_)
             average = evaluate(*ema_model_, data_.test, "weight average's test");
         return {model, average};
+    }
+
+    //! The model's (loss, accuracy) on the test split over the views of
+    //! Evaluate<TTA<...>>.
+    [[nodiscard]] std::pair<double, double> tta_test() {
+        return evaluate(*model_, data_.test, "test-time augmented test", e_.tta);
     }
 
     //! The model's prediction for every test example, in order (the per-class report).
@@ -327,13 +435,26 @@ private:
     //! share of the batches and the sums are added over the ranks, so every rank reports
     //! the figures of the whole split at 1 / world of the work.
     std::pair<double, double> evaluate(backbone_network& model, device_batches const& data,
-                                       std::string const& what) {
+                                       std::string const& what, TtaParams const& tta = {}) {
         int const ranks = ctx_.dist->active() ? ctx_.dist->world() : 1;
-        auto sums =
-            evaluation_sums(model, data, train_.eval_batch_size, ctx_.dist->rank(), ranks);
+        auto sums = evaluation_sums(model, data, train_.eval_batch_size, ctx_.dist->rank(),
+                                    ranks, tta);
         if (ranks > 1)
             sums.sum_over(*ctx_.dist, what + " evaluation");
         return sums.read();
+    }
+
+    //! A CRC-32C over the bytes of `tensors` (on the CPU, contiguous): equal for equal
+    //! weights.
+    static std::uint32_t fingerprint(std::vector<torch::Tensor> const& tensors) {
+        std::uint32_t crc = 0;
+        for (auto const& t : tensors) {
+            auto const c = t.detach().to(torch::kCPU).contiguous();
+            crc = crc32c(std::span<unsigned char const>(
+                             static_cast<unsigned char const*>(c.data_ptr()), c.nbytes()),
+                         crc);
+        }
+        return crc;
     }
 
     //! Rank 0 draws augmentations from the run's seed; every other rank from its own

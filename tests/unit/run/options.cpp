@@ -86,6 +86,25 @@ TEST_CASE("run/options: counts say what they take and what was given") {
     CHECK(o.device == "cpu");
 }
 
+TEST_CASE("run/options: the learning-rate finder's options, range-checked") {
+    CHECK_FALSE(parse({}).find_lr);
+    auto const o = parse({"--find-lr", "--find-lr-steps", "60", "--find-lr-start", "1e-5",
+                          "--find-lr-end", "3"});
+    CHECK(o.find_lr);
+    CHECK(o.lr_sweep.steps == 60);
+    CHECK(o.lr_sweep.start_lr == 1e-5);
+    CHECK(o.lr_sweep.end_lr == 3.0);
+    CHECK(parse({}).lr_sweep.steps == 100);
+    CHECK(message_of({"--find-lr-steps", "9"})
+          == "--find-lr-steps: expected at least 10, found 9");
+    CHECK(message_of({"--find-lr-start", "-1"})
+          == "--find-lr-start: expected a real number above 0, found -1");
+    CHECK(message_of({"--find-lr-end", "1e400"})
+          == "--find-lr-end: expected a real number above 0, found 1e400");
+    CHECK(message_of({"--find-lr-end", "ten"})
+          == "--find-lr-end: expected a real number above 0, found ten");
+}
+
 TEST_CASE("run/options: run() prints the error and returns 1 before loading anything") {
     // clang-format off
     constexpr auto experiment = Load<FashionMNIST>

@@ -41,7 +41,7 @@ run_options quiet_options(std::uint64_t seed) {
 TEST_CASE("train/fit: a tiny pipeline learns: the loss falls and every metric is finite") {
     auto r = fit(tiny, quiet_options(1));
     REQUIRE(r.history.size() == 4);
-    for (auto const& [m, block_lrs, trainable, ema_val] : r.history) {
+    for (auto const& [m, block_lrs, trainable, ema_val, tta_val] : r.history) {
         CHECK(std::isfinite(m.train_loss));
         CHECK(std::isfinite(m.val_loss));
         CHECK(m.train_acc >= 0.0);

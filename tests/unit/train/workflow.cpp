@@ -55,7 +55,7 @@ TEST_CASE("train/workflow: a run measures the clean gap and leaves curves, recor
     fs::remove_all(root);
     auto const r = fit(tiny, options_in(root));
     REQUIRE(r.history.size() == 3);
-    for (auto const& [m, lrs, trainable, ema] : r.history) {
+    for (auto const& [m, lrs, trainable, ema, tta] : r.history) {
         CHECK(m.clean_train_acc >= 0.0);
         CHECK(m.clean_train_acc <= 1.0);
         CHECK(std::isfinite(m.clean_train_loss));

@@ -151,6 +151,19 @@ inline void run_roadmap(program const& p, run_options const& options, int seeds,
             report, seeds, p.changes, done, ref, summary_command_line(options, seeds));
 }
 
+//! --find-lr: the learning-rate finder on each experiment the program would run (the
+//! picked one, or all of them; a comparison's A and B), instead of training, with --seed
+//! alone: a sweep is a look at the loss, not a measurement to repeat over --seeds.
+inline void find_lr_for(program const& p, run_options const& options, int pick) {
+    if (options.resume)
+        throw error("--find-lr with --resume",
+                    "one of them (the finder starts from the untrained model)",
+                    "both: drop --resume to sweep, or --find-lr to continue the run");
+    for (std::size_t k = 1; k <= p.experiments.size(); ++k)
+        if (pick == 0 || static_cast<std::size_t>(pick) == k)
+            find_lr(*p.experiments[k - 1], options);
+}
+
 //! The program's description, as --help and --list print it.
 inline std::string program_header(program const& p) {
     switch (p.kind) {
@@ -286,6 +299,10 @@ PIPELINE_DECL int run_program(program const& p, int argc, char** argv) {
     if (auto code = serve_seed_worker(options, argc, argv, p.experiments))
         return *code;
     return guarded([&] {
+        if (options.find_lr) {
+            detail::find_lr_for(p, options, pick);
+            return;
+        }
 #if defined(PIPELINE_HEADER_ONLY)
         detail::named_code(p.work, "its program's work")(p, options, seeds, pick);
 #else

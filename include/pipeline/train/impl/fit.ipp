@@ -3,6 +3,7 @@
 // metrics once per epoch.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
@@ -34,12 +35,14 @@
 #include <pipeline/models/model.hpp>
 #include <pipeline/parallel/distributed.hpp>
 #include <pipeline/random.hpp>
-#include <pipeline/record/class_report.hpp>
 #include <pipeline/record/checkpoint.hpp>
+#include <pipeline/record/class_report.hpp>
 #include <pipeline/record/export.hpp>
+#include <pipeline/record/lr_find.hpp>
 #include <pipeline/record/records.hpp>
 #include <pipeline/record/run_log.hpp>
 #include <pipeline/record/run_options.hpp>
+#include <pipeline/record/seeds.hpp>
 #include <pipeline/text.hpp>
 #include <pipeline/train/fit.hpp>
 #include <pipeline/train/run_context.hpp>
@@ -122,6 +125,24 @@ inline model_card card_of(spec::experiment const& e, std::string const& experime
 //! it becomes best.safetensors once the checkpoint is in place (see save_epoch).
 inline constexpr char const* best_next_file_name = "best.next.safetensors";
 
+//! The file of one of the Train<{.keep_best}> best models: best-epoch-<N>.safetensors.
+inline std::string kept_file_name(int epoch) {
+    return "best-epoch-" + std::to_string(epoch) + ".safetensors";
+}
+
+//! The epoch a file name of kept_file_name's names, or 0.
+inline int kept_file_epoch(std::string const& name) {
+    constexpr std::string_view prefix = "best-epoch-", suffix = ".safetensors";
+    if (name.size() <= prefix.size() + suffix.size() || !name.starts_with(prefix)
+        || !name.ends_with(suffix))
+        return 0;
+    auto const digits =
+        name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+    if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9)
+        return 0;
+    return std::stoi(digits);
+}
+
 //! A testing hook for the order of a run directory's writes: with
 //! PIPELINE_KILL_AFTER=<write>@<epoch> in the environment the process kills itself with
 //! SIGKILL right after the first `write` ("records", "best.next", "checkpoint", "best",
@@ -155,18 +176,28 @@ inline run_result finish(spec::experiment const& e, run_context const& ctx, trai
         ctx.say(fmt::format("ema test: loss {:.4f} | accuracy {} (Ema<{}>)\n",
                             result.ema_test_loss, percent(result.ema_test_acc),
                             format_number(e.model.ema_decay)));
+    if (e.tta.active()) {
+        std::tie(result.tta_test_loss, result.tta_test_acc) = t.tta_test();
+        ctx.say(fmt::format("tta test: loss {:.4f} | accuracy {} ({} views: {:+.2f} points "
+                            "over the single view)\n",
+                            result.tta_test_loss, percent(result.tta_test_acc),
+                            e.tta.views(),
+                            100.0 * (result.tta_test_acc - result.test_acc)));
+    }
     result.state = state_of(t.model().module());
     result.seconds = seconds_since(started);
     ctx.say(fmt::format("test: loss {:.4f} | accuracy {} on {} images | {:.1f} s in all\n",
                         result.test_loss, percent(result.test_acc), result.test_examples,
                         result.seconds));
     if (auto const dir = log.dir()) {
-        auto const& last = result.history.back().metrics;
+        auto const& last_record = result.history.back();
+        auto const& last = last_record.metrics;
         auto const& best = result.history[result.best_epoch - 1].metrics;
         nlohmann::json summary{{"device", ctx.device.str()},
                                {"torch", compat::torch_version()},
                                {"seed", ctx.options.seed},
                                {"epochs", ctx.epochs},
+                               {"epochs_trained", last.epoch},
                                {"train_examples", data.train.size()},
                                {"val_examples", data.val.size()},
                                {"val_is_test", data.val_is_test},
@@ -185,6 +216,29 @@ inline run_result finish(spec::experiment const& e, run_context const& ctx, trai
         summary["macro_f1"] = report.macro_f1;
         if (ctx.resume)
             summary["resumed_from"] = ctx.resume->path.string();
+        if (e.tta.active())
+            summary["tta"] = {
+                {"views", e.tta.views()},
+                {"flip", e.tta.flip},
+                {"shift", e.tta.shift},
+                {"val_acc", last_record.tta_val.size() == 2 ? last_record.tta_val[1] : 0.0},
+                {"test_loss", result.tta_test_loss},
+                {"test_acc", result.tta_test_acc},
+                {"test_acc_delta", result.tta_test_acc - result.test_acc}};
+        if (!result.early_stop.empty())
+            summary["early_stop"] = {{"after_epoch", last.epoch},
+                                     {"patience", e.train.patience},
+                                     {"min_delta", e.train.min_delta},
+                                     {"reason", result.early_stop}};
+        if (e.train.keep_best > 1) {
+            nlohmann::json kept = nlohmann::json::array();
+            for (int epoch : best_epochs(result.history, e.train.keep_best))
+                kept.push_back(
+                    nlohmann::json{{"epoch", epoch},
+                                   {"val_acc", result.history[epoch - 1].metrics.val_acc},
+                                   {"file", kept_file_name(epoch)}});
+            summary["kept_models"] = kept;
+        }
         if (t.has_average())
             summary["ema"] = {{"decay", e.model.ema_decay},
                               {"test_loss", result.ema_test_loss},
@@ -193,12 +247,12 @@ inline run_result finish(spec::experiment const& e, run_context const& ctx, trai
             card.results = {{"test_loss", fmt::format("{}", result.test_loss)},
                             {"test_acc", fmt::format("{}", result.test_acc)},
                             {"test_examples", std::to_string(result.test_examples)},
-                            {"epoch", std::to_string(ctx.epochs)}};
+                            {"epoch", std::to_string(result.history.back().metrics.epoch)}};
             export_model(*dir / "model.safetensors", t.model().module(), card);
-            kill_point("model", ctx.epochs);
+            kill_point("model", result.history.back().metrics.epoch);
         }
         log.finish(summary);
-        kill_point("summary", ctx.epochs);
+        kill_point("summary", result.history.back().metrics.epoch);
         if (ctx.options.save_weights) {
             std::error_code ec;
             std::filesystem::remove(*dir / checkpoint_file_name, ec);
@@ -257,24 +311,38 @@ inline void save_best(std::filesystem::path const& path, torch::nn::Module const
 }
 
 //! The weights an epoch leaves in the run directory, in an order that any interruption
-//! leaves recoverable: a new best model first under best.next.safetensors, then the
-//! checkpoint (which names the best epoch in its history), then the rename to
-//! best.safetensors. Killed before the checkpoint, the previous checkpoint and
-//! best.safetensors agree; killed after it, best.next.safetensors holds the best epoch the
-//! checkpoint names (carry_best picks it up).
+//! leaves recoverable: a new best model first under best.next.safetensors (and, with
+//! Train<{.keep_best = k}>, an epoch among the k best as best-epoch-<N>.safetensors), then
+//! the checkpoint (which names the best epochs in its history), then the rename to
+//! best.safetensors and the removal of the kept models that are no longer among the k
+//! best. Killed before the checkpoint, the previous checkpoint and the files agree (a
+//! new best-epoch file is one too many, never one too few); killed after it,
+//! best.next.safetensors holds the best epoch the checkpoint names (carry_best picks it
+//! up).
 inline void save_epoch(std::filesystem::path const& dir, trainer const& t, int epoch,
                        run_log const& log, bool best, epoch_metrics const& m,
-                       model_card const& card) {
+                       model_card const& card, int keep_best) {
+    auto const& history = log.result().history;
     if (best) {
         save_best(dir / best_next_file_name, t.model().module(), m, card);
         kill_point("best.next", epoch);
     }
-    t.save_checkpoint(dir / checkpoint_file_name, epoch, log.result().history);
+    auto const kept = best_epochs(history, keep_best);
+    bool const keep = keep_best > 1 && std::ranges::find(kept, epoch) != kept.end();
+    if (keep)
+        save_best(dir / kept_file_name(epoch), t.model().module(), m, card);
+    t.save_checkpoint(dir / checkpoint_file_name, epoch, history);
     kill_point("checkpoint", epoch);
     if (best) {
         std::filesystem::rename(dir / best_next_file_name, dir / "best.safetensors");
         kill_point("best", epoch);
     }
+    if (keep_best > 1)
+        for (auto const& entry : std::filesystem::directory_iterator(dir)) {
+            auto const n = kept_file_epoch(entry.path().filename().string());
+            if (n != 0 && std::ranges::find(kept, n) == kept.end())
+                std::filesystem::remove(entry.path());
+        }
 }
 
 //! A resumed run's best.safetensors: the file beside the checkpoint holding the best epoch
@@ -305,6 +373,66 @@ inline void carry_best(std::filesystem::path const& from, std::filesystem::path 
                 found.empty() ? "none" : found);
 }
 
+//! A resumed run's Train<{.keep_best}> models: best-epoch-<N>.safetensors of each of the
+//! best epochs the checkpoint's history names, copied into the new run directory; a file
+//! that is missing or holds another epoch is refused.
+inline void carry_kept(std::filesystem::path const& from, std::filesystem::path const& to,
+                       std::vector<int> const& epochs) {
+    for (int epoch : epochs) {
+        auto const path = from / kept_file_name(epoch);
+        std::string found = "none";
+        if (std::filesystem::exists(path)) {
+            auto const file = read_safetensors(path);
+            auto const it = file.metadata.find("epoch");
+            if (it != file.metadata.end() && it->second == std::to_string(epoch)) {
+                std::filesystem::copy_file(
+                    path, to / kept_file_name(epoch),
+                    std::filesystem::copy_options::overwrite_existing);
+                continue;
+            }
+            found = it == file.metadata.end() ? "a file without an epoch"
+                                              : "a file of epoch " + it->second;
+        }
+        throw error("--resume " + from.string(),
+                    kept_file_name(epoch) + " beside the checkpoint (one of its "
+                        + std::to_string(epochs.size())
+                        + " best epochs, Train<{.keep_best}>)",
+                    found);
+    }
+}
+
+//! What a trainer is built from: the run's data on its device, the statistics that
+//! normalise it, the class folders found and the pretrained weights (if any).
+struct prepared_run {
+    experiment_data data;
+    channel_statistics statistics;
+    std::vector<std::string> class_names;
+    std::optional<weights_file> weights;
+};
+
+//! The data, then the weights, whose statistics (if any) normalise it instead of the
+//! dataset's; a Normalize<mean, std> stage overrides both.
+inline prepared_run prepare(spec::experiment const& e, run_context const& ctx,
+                            run_options const& options) {
+    auto const dir = locate_dataset(e.data, options.data_dir);
+    auto splits = read_splits(e, ctx, dir);
+    // Class names go into summary.json and the model's metadata (JSON: UTF-8 only): a
+    // folder name that is not UTF-8 is refused now, not after training.
+    for (auto const& name : splits.class_names)
+        if (!valid_utf8(name))
+            throw error(dir.string() + ": class folder '" + escaped_bytes(name) + "'",
+                        "a class name in UTF-8 (class names are written into summary.json "
+                        "and the model's metadata, which hold UTF-8 text only)",
+                        "bytes that are not UTF-8: rename the folder");
+    auto weights = pretrained_weights(e.model, options.weights_dir);
+    auto const statistics = pipeline_statistics(
+        e.augmentations,
+        weights ? input_statistics(*weights, e.data.channels) : dataset_statistics(e.data));
+    auto class_names = splits.class_names;
+    auto data = to_device(e, ctx, dir, std::move(splits), statistics);
+    return {std::move(data), statistics, std::move(class_names), std::move(weights)};
+}
+
 } // namespace detail
 
 PIPELINE_DECL run_result fit(spec::experiment const& e, run_options const& options) {
@@ -322,25 +450,11 @@ PIPELINE_DECL run_result fit(spec::experiment const& e, run_options const& optio
         throw error("--epochs " + std::to_string(ctx.epochs),
                     "a run the pipeline's stages fit in", *message);
 
-    // The data, then the weights, whose statistics (if any) normalise it instead of the
-    // dataset's; a Normalize<mean, std> stage overrides both.
-    auto const dir = locate_dataset(e.data, options.data_dir);
-    auto splits = detail::read_splits(e, ctx, dir);
-    // Class names go into summary.json and the model's metadata (JSON: UTF-8 only): a
-    // folder name that is not UTF-8 is refused now, not after training.
-    for (auto const& name : splits.class_names)
-        if (!valid_utf8(name))
-            throw error(dir.string() + ": class folder '" + escaped_bytes(name) + "'",
-                        "a class name in UTF-8 (class names are written into summary.json "
-                        "and the model's metadata, which hold UTF-8 text only)",
-                        "bytes that are not UTF-8: rename the folder");
-    auto const weights = pretrained_weights(e.model, options.weights_dir);
-    auto const statistics = pipeline_statistics(
-        e.augmentations,
-        weights ? input_statistics(*weights, e.data.channels) : dataset_statistics(e.data));
-    auto const card = detail::card_of(e, ctx.experiment, statistics, splits.class_names);
-    auto const data = detail::to_device(e, ctx, dir, std::move(splits), statistics);
-    trainer t(e, ctx, data, weights ? &*weights : nullptr);
+    auto const prepared = detail::prepare(e, ctx, options);
+    auto const& data = prepared.data;
+    auto const card =
+        detail::card_of(e, ctx.experiment, prepared.statistics, prepared.class_names);
+    trainer t(e, ctx, data, prepared.weights ? &*prepared.weights : nullptr);
     run_log log(ctx.options, ctx.experiment, ctx.epochs, block_names(e.model.backbone),
                 experiment_tag(e.data.name(), e.model.backbone.name(), ctx.experiment));
     int first_epoch = 1;
@@ -348,9 +462,13 @@ PIPELINE_DECL run_result fit(spec::experiment const& e, run_options const& optio
         first_epoch = t.restore(*ctx.resume);
         log.resumed(*ctx.resume);
         // The best epoch so far may lie before the interruption: its weights come along.
-        if (auto const run_dir = log.dir(); run_dir && options.save_weights)
+        if (auto const run_dir = log.dir(); run_dir && options.save_weights) {
             detail::carry_best(ctx.resume->path.parent_path(), *run_dir,
                                log.result().best_epoch);
+            if (e.train.keep_best > 1)
+                detail::carry_kept(ctx.resume->path.parent_path(), *run_dir,
+                                   best_epochs(log.result().history, e.train.keep_best));
+        }
     }
 
     log.header();
@@ -363,11 +481,58 @@ PIPELINE_DECL run_result fit(spec::experiment const& e, run_options const& optio
         bool const best = log.add(record);
         detail::kill_point("records", epoch);
         if (auto const run_dir = log.dir(); run_dir && options.save_weights)
-            detail::save_epoch(*run_dir, t, epoch, log, best, record.metrics, card);
+            detail::save_epoch(*run_dir, t, epoch, log, best, record.metrics, card,
+                               e.train.keep_best);
         if (options.stop_after && epoch >= *options.stop_after && epoch < ctx.epochs)
             return log.stop(epoch, detail::state_of(t.model().module()));
+        if (epoch < ctx.epochs) {
+            if (auto const reason = early_stop_reason(
+                    log.result().history, e.train.patience, e.train.min_delta)) {
+                ctx.say(fmt::format("early stop after epoch {} of {}: {}; the schedule "
+                                    "spans all {} epochs, so the rate stopped at {:.4g}\n",
+                                    epoch, ctx.epochs, *reason, ctx.epochs,
+                                    record.metrics.lr));
+                log.result().early_stop = *reason;
+                break;
+            }
+        }
     }
     return detail::finish(e, ctx, t, log, data, card, started);
+}
+
+PIPELINE_DECL lr_finding find_lr(spec::experiment const& e, run_options const& options) {
+    auto const& sweep = options.lr_sweep;
+    check_lr_find_options(sweep);
+    auto const env = read_launch_environment();
+    auto const ctx = start_run(options, e.describe(), e.train.epochs, env, e.distributed);
+    if (ctx.dist->active())
+        throw error("--find-lr in a job of " + std::to_string(ctx.dist->world()) + " ranks",
+                    "one process (the sweep follows one model's loss; --emulate-ranks N "
+                    "sweeps with the arithmetic of N ranks)",
+                    "WORLD_SIZE=" + std::to_string(env.world) + " set by a launcher");
+    detail::check_shards(e.train.batch_size, ctx.shards, true, e.train.accumulate);
+    auto const prepared = detail::prepare(e, ctx, options);
+    trainer t(e, ctx, prepared.data, prepared.weights ? &*prepared.weights : nullptr);
+    ctx.say(fmt::format("learning-rate finder: {} steps from {:.3g} to {:.3g} (stops when "
+                        "the smoothed loss passes {} x its lowest)\n",
+                        sweep.steps, sweep.start_lr, sweep.end_lr, sweep.divergence));
+    auto finding = t.find_lr(sweep);
+    auto const text = lr_find_markdown(finding);
+    if (!options.out_dir.empty()) {
+        std::filesystem::create_directories(options.out_dir);
+        auto const stem =
+            claim_new_stem(options.out_dir / ("lr-find-" + experiment_hash(ctx.experiment)),
+                           {".md", ".csv", ".svg"});
+        write_file_atomically(stem.string() + ".md", text);
+        write_file_atomically(stem.string() + ".csv", lr_find_csv(finding));
+        write_file_atomically(stem.string() + ".svg", lr_find_svg(finding));
+        finding.files = stem;
+    }
+    ctx.say("\n" + text
+            + (finding.files.empty()
+                   ? std::string()
+                   : "\nwritten: " + finding.files.string() + ".md, .csv, .svg\n"));
+    return finding;
 }
 
 } // namespace pipeline
