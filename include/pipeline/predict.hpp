@@ -8,6 +8,8 @@
 //     classifier const model(experiment, "runs/.../model.safetensors");
 //     for (auto const& p : model.classify("cat.jpg", 3))
 //         fmt::print("{} {:.1%}\n", p.name, p.probability);
+//     auto const report = make_class_report(model.predictions("val"),
+//     model.card().class_names);
 #pragma once
 
 #include <cstdint>
@@ -21,6 +23,7 @@
 #include <pipeline/config.hpp>
 #include <pipeline/dsl/rules.hpp>
 #include <pipeline/dsl/spec.hpp>
+#include <pipeline/record/class_report.hpp>
 #include <pipeline/record/export.hpp>
 
 namespace pipeline {
@@ -77,7 +80,20 @@ public:
     [[nodiscard]] PIPELINE_DECL std::vector<std::vector<prediction>>
     classify(std::vector<std::filesystem::path> const& paths, int top_k = 5) const;
 
+    //! The model's predictions on a labelled folder (`dir`/<class>/<image>, each class
+    //! folder named as one of the model's classes; a subset of the classes will do), read
+    //! and classified `batch_size` images at a time: per image its class, the predicted
+    //! class, its cross-entropy and its file relative to `dir`, in sorted order. With
+    //! make_class_report it is the run's per-class report on other images. Throws one
+    //! pipeline::error for a missing folder, a folder that names no class of the model, a
+    //! class folder without images, or an unreadable image.
+    [[nodiscard]] PIPELINE_DECL prediction_set predictions(std::filesystem::path const& dir,
+                                                           int batch_size = 256) const;
+
 private:
+    //! The model's logits (float [N, classes], on the model's device) of uint8 images.
+    [[nodiscard]] PIPELINE_DECL torch::Tensor logits(torch::Tensor const& images_u8) const;
+
     template <class P>
     static spec::experiment const& checked_spec() {
         static_assert(validate(P{}));

@@ -1,6 +1,7 @@
 # The app end to end, as a user runs it: cifar10_augment trains a model (a smoke run),
 # then classify prints the top classes of three CIFAR-10 test images (JPEG, from the shared
-# copy), and refuses a missing image with one line and exit code 1.
+# copy), refuses a missing image with one line and exit code 1, and writes the per-class
+# report of 50 labelled test images (classify --report), naming the hardest by file.
 # Arguments: TRAIN, CLASSIFY (executables), DATA (converted CIFAR-10), SHARED, OUT.
 # Without the data (a bare clone; PIPELINE_SHARED_DATA and PIPELINE_BUILD_DATA in the
 # environment move SHARED and DATA) it prints "SKIPPED: ..." and the test is skipped.
@@ -27,7 +28,7 @@ if(NOT n EQUAL 1)
   message(FATAL_ERROR "expected one model.safetensors under ${OUT}/runs, found ${n}")
 endif()
 set(images test/airplane/0000.jpg test/cat/0000.jpg test/ship/0000.jpg)
-execute_process(COMMAND tar -xJf ${SHARED}/cifar10-jpeg.tar.xz ${images}
+execute_process(COMMAND tar -xJf ${SHARED}/cifar10-jpeg.tar.xz --wildcards test/*/000[0-4].jpg
                 WORKING_DIRECTORY ${OUT}/images RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "could not extract ${images} from ${SHARED}/cifar10-jpeg.tar.xz")
@@ -46,3 +47,24 @@ if(NOT rc EQUAL 1 OR NOT err MATCHES "missing.jpg: expected an image file .*foun
   message(FATAL_ERROR "a missing image: expected exit code 1 and one error line, found ${rc}: ${err}")
 endif()
 message("missing image: ${err}")
+
+execute_process(COMMAND ${CLASSIFY} ${run} --report ${OUT}/images/test
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message("${out}${err}")
+if(NOT rc EQUAL 0 OR NOT out MATCHES "report: 50 images of ")
+  message(FATAL_ERROR "classify --report: expected a report of 50 images, found ${rc}: ${out}${err}")
+endif()
+file(READ ${run}/report-test/report.md report)
+if(NOT report MATCHES "\\| (airplane|automobile|bird|cat|deer|dog|frog|horse|ship|truck)/000[0-4]\\.jpg \\|")
+  message(FATAL_ERROR "report-test/report.md names no test image by file:\n${report}")
+endif()
+if(NOT EXISTS ${run}/report-test/confusion.svg OR NOT EXISTS ${run}/report.md)
+  message(FATAL_ERROR "classify --report: no confusion.svg, or the run's own report.md is gone")
+endif()
+file(MAKE_DIRECTORY ${OUT}/images/test/kitten)
+execute_process(COMMAND ${CLASSIFY} ${run} --report ${OUT}/images/test
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 1 OR NOT err MATCHES "kitten: expected a folder named as one of the model's classes")
+  message(FATAL_ERROR "a folder of no class: expected exit code 1 and one error line, found ${rc}: ${err}")
+endif()
+message("folder of no class: ${err}")

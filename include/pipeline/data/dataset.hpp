@@ -50,6 +50,10 @@ struct dataset_splits {
     //! The classes by name in label order, where only the files know them (an
     //! ImageFolder's folders); empty when the dataset type names them.
     std::vector<std::string> class_names = {};
+    //! Each test example's file, relative to the dataset's folder, where files name them
+    //! (an ImageFolder): the per-class report names its hardest examples by them. Empty
+    //! otherwise (examples are then named by their index).
+    std::vector<std::string> test_names = {};
 };
 
 //! Where to look for a dataset's files, in order: the `--data-dir` given on the command

@@ -208,16 +208,18 @@ decode(std::filesystem::path const& path, ImageFolderParams const& p, std::strin
         .clone();
 }
 
-//! Decodes every file of one split into uint8 [N, C, H, W] and int64 [N].
+//! Decodes every file of one split into uint8 [N, C, H, W] and int64 [N]; appends the name
+//! of each image kept (its path relative to `root`) to `names`.
 inline labelled_images decode_all(std::vector<entry> const& files,
                                   ImageFolderParams const& p, std::int64_t& expected_h,
                                   std::int64_t& expected_w,
-                                  std::filesystem::path const& first_seen) {
+                                  std::filesystem::path const& root,
+                                  std::vector<std::string>& names) {
     std::vector<torch::Tensor> images;
     std::vector<std::int64_t> labels;
     std::size_t skipped = 0;
     std::string first_skipped;
-    std::filesystem::path reference = first_seen;
+    std::filesystem::path reference = root;
     for (auto const& e : files) {
         std::string reason;
         auto img = decode(e.path, p, reason);
@@ -244,12 +246,13 @@ inline labelled_images decode_all(std::vector<entry> const& files,
         }
         images.push_back(*img);
         labels.push_back(e.label);
+        names.push_back(e.path.lexically_relative(root).generic_string());
     }
     if (skipped)
         std::cerr << "pipeline: skipped " << skipped << " unreadable image"
                   << (skipped == 1 ? "" : "s") << ", the first " << first_skipped << "\n";
     if (images.empty())
-        throw error(first_seen.string(), "at least one decodable image", "none");
+        throw error(root.string(), "at least one decodable image", "none");
     return {torch::stack(images), torch::tensor(labels, torch::kInt64)};
 }
 
@@ -259,6 +262,10 @@ struct decoded {
     std::vector<std::string> classes;
     labelled_images train;
     labelled_images test;
+    //! Each training image's file, relative to the folder (generic form: '/' separators).
+    std::vector<std::string> train_names;
+    //! Each test image's file, likewise.
+    std::vector<std::string> test_names;
 };
 
 //! The cache file's bytes for `d`.
@@ -274,6 +281,8 @@ inline std::vector<std::uint8_t> serialize(decoded const& d) {
     v.width = static_cast<std::uint32_t>(pixels.size(3));
     v.n_train = static_cast<std::uint64_t>(d.train.size());
     v.n_test = static_cast<std::uint64_t>(d.test.size());
+    v.names = d.train_names;
+    v.names.insert(v.names.end(), d.test_names.begin(), d.test_names.end());
     v.labels = labels.data_ptr<std::uint8_t>();
     v.pixels = pixels.data_ptr<std::uint8_t>();
     return encode_cache(v);
@@ -296,6 +305,8 @@ inline decoded parse(std::uint8_t const* data, std::size_t size, std::string con
     d.classes = std::move(v.classes);
     d.train = {images.narrow(0, 0, nt), labels.narrow(0, 0, nt)};
     d.test = {images.narrow(0, nt, n - nt), labels.narrow(0, nt, n - nt)};
+    d.train_names.assign(v.names.begin(), v.names.begin() + nt);
+    d.test_names.assign(v.names.begin() + nt, v.names.end());
     return d;
 }
 
@@ -340,8 +351,8 @@ inline decoded load(std::filesystem::path const& root, ImageFolderParams const& 
     d.classes = files.classes;
     std::int64_t h = p.size;
     std::int64_t w = p.size;
-    d.train = decode_all(files.train, p, h, w, root);
-    d.test = decode_all(files.test, p, h, w, root);
+    d.train = decode_all(files.train, p, h, w, root, d.train_names);
+    d.test = decode_all(files.test, p, h, w, root, d.test_names);
     auto const bytes = serialize(d);
     try {
         write_file_atomically(

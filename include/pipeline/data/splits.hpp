@@ -48,12 +48,15 @@ struct run_splits {
     labelled_images clean_train;
     //! As dataset_splits::class_names.
     std::vector<std::string> class_names = {};
+    //! As dataset_splits::test_names, for the examples `test` holds.
+    std::vector<std::string> test_names = {};
 };
 
 //! Cuts `all` as `plan` says.
 inline run_splits make_splits(dataset_splits all, split_plan const& plan) {
-    run_splits out{std::move(all.train),   all.test, all.test,
-                   plan.validation == 0.0, {},       std::move(all.class_names)};
+    run_splits out{std::move(all.train),     all.test, all.test,
+                   plan.validation == 0.0,   {},       std::move(all.class_names),
+                   std::move(all.test_names)};
     if (plan.keep > 0 && plan.keep < out.train.size())
         out.train = out.train.first(plan.keep);
     if (!out.val_is_test) {
@@ -70,6 +73,8 @@ inline run_splits make_splits(dataset_splits all, split_plan const& plan) {
         out.val = out.val.first(std::min(*plan.eval_limit, out.val.size()));
         out.test = out.test.first(std::min(*plan.eval_limit, out.test.size()));
     }
+    if (static_cast<std::int64_t>(out.test_names.size()) > out.test.size())
+        out.test_names.resize(static_cast<std::size_t>(out.test.size()));
     auto gen = compat::make_cpu_generator(plan.clean_seed);
     auto const n = out.train.size();
     auto const clean = std::min(n, out.val.size());

@@ -16,6 +16,7 @@
 
 #include <pipeline/augment/augmenter.hpp>
 #include <pipeline/data/image_decode.hpp>
+#include <pipeline/data/image_folder.hpp>
 #include <pipeline/error.hpp>
 #include <pipeline/models/model.hpp>
 #include <pipeline/models/pretrained.hpp>
@@ -93,8 +94,7 @@ classifier::read_image(std::filesystem::path const& path) const {
         .clone();
 }
 
-PIPELINE_DECL torch::Tensor
-classifier::probabilities(torch::Tensor const& images_u8) const {
+PIPELINE_DECL torch::Tensor classifier::logits(torch::Tensor const& images_u8) const {
     auto const channels = e_->data.channels;
     if (images_u8.dim() != 4 || images_u8.size(1) != channels
         || images_u8.scalar_type() != torch::kUInt8)
@@ -106,7 +106,69 @@ classifier::probabilities(torch::Tensor const& images_u8) const {
     auto x = images_u8.to(device_).to(torch::kFloat32).mul_(scale_).add_(shift_);
     if (auto const view = evaluation_view(e_->augmentations))
         x = view(x);
-    return torch::softmax(model_->forward(x).to(torch::kFloat32), 1).cpu();
+    return model_->forward(x).to(torch::kFloat32);
+}
+
+PIPELINE_DECL torch::Tensor
+classifier::probabilities(torch::Tensor const& images_u8) const {
+    return torch::softmax(logits(images_u8), 1).cpu();
+}
+
+PIPELINE_DECL prediction_set classifier::predictions(std::filesystem::path const& dir,
+                                                     int batch_size) const {
+    namespace fs = std::filesystem;
+    if (batch_size < 1)
+        throw error("classifier::predictions", "a batch size of at least 1",
+                    std::to_string(batch_size));
+    auto const& names = card_.class_names;
+    auto const expected = "a folder of class folders named as the model's classes ("
+                          + image_folder::joined(names) + ")";
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+        throw error(dir.string(), expected,
+                    fs::exists(dir, ec) ? "not a directory" : "no such directory");
+    auto const folders = image_folder::class_folders(dir);
+    if (folders.empty())
+        throw error(dir.string(), expected, "no sub-folders");
+    std::vector<std::pair<fs::path, std::int64_t>> files;
+    for (auto const& folder : folders) {
+        auto const it = std::find(names.begin(), names.end(), folder);
+        if (it == names.end())
+            throw error((dir / folder).string(),
+                        "a folder named as one of the model's classes ("
+                            + image_folder::joined(names) + ")",
+                        "'" + folder + "'");
+        for (auto const& f : image_folder::images_in(dir / folder))
+            files.emplace_back(f, it - names.begin());
+    }
+    prediction_set out;
+    auto const step = static_cast<std::size_t>(batch_size);
+    for (std::size_t at = 0; at < files.size(); at += step) {
+        auto const end = std::min(files.size(), at + step);
+        std::vector<torch::Tensor> images;
+        std::vector<std::int64_t> labels;
+        for (auto i = at; i < end; ++i) {
+            images.push_back(read_image(files[i].first));
+            labels.push_back(files[i].second);
+            out.labels.push_back(static_cast<int>(files[i].second));
+            out.names.push_back(files[i].first.lexically_relative(dir).generic_string());
+        }
+        torch::NoGradGuard no_grad;
+        auto const z = logits(torch::stack(images));
+        // The per-example cross-entropy as the run's test pass computes it (unsmoothed).
+        auto const loss =
+            torch::nn::functional::cross_entropy(
+                z, torch::tensor(labels, torch::kInt64).to(device_),
+                torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone))
+                .to(torch::kCPU, torch::kFloat64)
+                .contiguous();
+        auto const predicted = z.argmax(1).to(torch::kCPU, torch::kInt32).contiguous();
+        out.losses.insert(out.losses.end(), loss.data_ptr<double>(),
+                          loss.data_ptr<double>() + loss.numel());
+        out.predicted.insert(out.predicted.end(), predicted.data_ptr<int>(),
+                             predicted.data_ptr<int>() + predicted.numel());
+    }
+    return out;
 }
 
 PIPELINE_DECL std::vector<prediction>

@@ -54,6 +54,8 @@ struct experiment_data {
     device_batches clean_train;
     //! No Split<f>: the validation columns are measured on the test split.
     bool val_is_test = true;
+    //! The test examples' files, where the dataset names them (run_splits::test_names).
+    std::vector<std::string> test_names = {};
 };
 
 //! Trains the model of experiment `e` epoch by epoch on `data`.
@@ -383,9 +385,13 @@ public:
         return evaluate(*model_, data_.test, "test-time augmented test", e_.tta);
     }
 
-    //! The model's prediction for every test example, in order (the per-class report).
+    //! The model's prediction for every test example, in order (the per-class report),
+    //! named by its file where the dataset names its examples (an ImageFolder).
     [[nodiscard]] prediction_set test_predictions() {
-        return predictions(*model_, data_.test, train_.eval_batch_size);
+        auto p = predictions(*model_, data_.test, train_.eval_batch_size);
+        if (data_.test_names.size() == p.labels.size())
+            p.names = data_.test_names;
+        return p;
     }
 
     //! Every random stream the run draws from after it starts, by name: the process-wide

@@ -149,6 +149,15 @@ TEST_CASE("data/image_folder: class folders are decoded, resized, labelled and s
         CHECK(d.train.images[i][2][5][5].item<int>() == 255 - written[label]);
     }
     CHECK(log.str().find("decoding 9 + 3 images (no cache yet)") != std::string::npos);
+    // Each image is named by its file relative to the folder, in label order with the
+    // labels (the per-class report names the hardest test images by them).
+    REQUIRE(d.train_names.size() == 9);
+    REQUIRE(d.test_names.size() == 3);
+    for (std::int64_t i = 0; i < 3; ++i) {
+        auto const& name = d.test_names[static_cast<std::size_t>(i)];
+        CHECK(name.rfind(d.classes[d.test.labels[i].item<std::size_t>()] + "/img", 0) == 0);
+        CHECK(fs::exists(tmp.path / name));
+    }
     // The same split on every run.
     auto again = image_folder::load(tmp.path, params, nullptr);
     CHECK(torch::equal(again.test.labels, d.test.labels));
@@ -166,6 +175,8 @@ TEST_CASE("data/image_folder: the cache is reused, and rebuilt when stale or cor
         auto d = image_folder::load(tmp.path, params, &log);
         CHECK(torch::equal(d.train.images, first.train.images));
         CHECK(torch::equal(d.test.labels, first.test.labels));
+        CHECK(d.test_names == first.test_names);
+        CHECK(d.train_names == first.train_names);
         return log.str();
     };
     CHECK(reload().find("from the cache") != std::string::npos);
@@ -182,6 +193,16 @@ TEST_CASE("data/image_folder: the cache is reused, and rebuilt when stale or cor
     SUBCASE("a truncated cache") {
         fs::resize_file(cache, fs::file_size(cache) / 2);
         CHECK(reload().find("the cache is unreadable") != std::string::npos);
+    }
+    SUBCASE("a cache of format 1 (no file names) is out of date") {
+        auto bytes = image_folder::read_file(cache);
+        bytes[7] = '1';
+        std::ofstream(cache, std::ios::binary)
+            .write(reinterpret_cast<char const*>(bytes.data()),
+                   std::streamsize(bytes.size()));
+        CHECK(reload().find("format 1 (PLIMGCA1, written by an earlier version")
+              != std::string::npos);
+        CHECK(reload().find("from the cache") != std::string::npos);
     }
     SUBCASE("a cache of other data") {
         std::ofstream(cache) << "not a cache";
@@ -306,9 +327,18 @@ TEST_CASE("data/image_folder: the cache parser names the byte offset of each def
     d.train = {torch::zeros({2, 1, 2, 2}, torch::kUInt8),
                torch::tensor({0, 1}, torch::kInt64)};
     d.test = {torch::ones({1, 1, 2, 2}, torch::kUInt8), torch::tensor({1}, torch::kInt64)};
+    // A cache holds one file name per image.
+    CHECK(message_of([&] {
+              image_folder::serialize(d);
+          }).find("expected 3 file names, one per image, found 0")
+          != std::string::npos);
+    d.train_names = {"a/x.png", "b/y.png"};
+    d.test_names = {"b/z.png"};
     auto bytes = image_folder::serialize(d);
     auto back = image_folder::parse(bytes.data(), bytes.size(), "c");
     CHECK(back.fingerprint == 42);
+    CHECK(back.train_names == d.train_names);
+    CHECK(back.test_names == d.test_names);
     CHECK(torch::equal(back.test.images, d.test.images));
     CHECK(torch::equal(back.train.labels, d.train.labels));
     auto msg = [&](std::vector<std::uint8_t> b) {
@@ -325,6 +355,13 @@ TEST_CASE("data/image_folder: the cache parser names the byte offset of each def
     auto huge = bytes;
     huge[36] = 0xff; // n_train's low byte
     CHECK(msg(huge).find("image counts that fit") != std::string::npos);
+    // The first name's length (after the 3 labels at byte 58), made 5000: over the limit.
+    auto long_name = bytes;
+    long_name[61] = 0x88;
+    long_name[62] = 0x13;
+    CHECK(msg(long_name).find("c at byte 61: expected a file name of at most 4096 bytes, "
+                              "found 5000 bytes")
+          != std::string::npos);
     auto extra = bytes;
     extra.push_back(0);
     CHECK(msg(extra).find("the end of the cache") != std::string::npos);
@@ -348,11 +385,17 @@ TEST_CASE("data/image_folder: Load<ImageFolder<...>> trains end to end from --da
     run_options o;
     o.device = "cpu";
     o.data_dir = tmp.path;
-    o.out_dir.clear();
+    o.out_dir = tmp.path / "runs";
     o.threads = 2;
     o.log = nullptr;
     auto r = fit(p, o);
     CHECK(r.test_examples == 4);
+    // The per-class report names the hardest test images by their files.
+    std::ifstream in(r.run_dir / "report.md");
+    std::string const report{std::istreambuf_iterator<char>(in), {}};
+    CHECK(report.find("| dark/") != std::string::npos);
+    CHECK(report.find("| light/") != std::string::npos);
+    CHECK(report.find("| #0 |") == std::string::npos);
     CHECK(std::isfinite(r.test_loss));
     CHECK(r.experiment.find("ImageFolder<\"tiny\", {.classes = 2, .size = 16}>")
           != std::string::npos);

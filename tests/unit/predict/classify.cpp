@@ -1,7 +1,9 @@
 // predict/classify: a trained model.safetensors classifies image files as its run
 // evaluated its test images (the same accuracy on the same images), files of other sizes
-// are resized as in training, and a missing or unreadable image, a file that is not a
-// model, and a model of another pipeline each give one clear error.
+// are resized as in training, a labelled folder gives the per-class report's predictions
+// named by file, and a missing or unreadable image, a file that is not a model, a model of
+// another pipeline and a folder that is not one of its classes each give one clear error.
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <torch/torch.h>
 #include <unistd.h>
 
@@ -182,4 +185,72 @@ TEST_CASE(
         message_of([&] { classifier const c(small, dir / "plain.safetensors"); });
     CHECK(plain.find("experiment") != std::string::npos);
     CHECK(plain.find("exported by pipeline") != std::string::npos);
+}
+
+TEST_CASE(
+    "predict/classify: a labelled folder gives the predictions, losses and file names "
+    "of the per-class report") {
+    auto const& t = model_run();
+    classifier const model(small, t.result.run_dir / "model.safetensors");
+    auto const& names = model.card().class_names;
+    auto const dir = t.root / "labelled";
+    // The test images of three classes whose names can be folder names (T-shirt/top
+    // cannot), named by their index; two batches of 5 and a remainder.
+    std::vector<std::int64_t> picked;
+    for (std::int64_t i = 0; i < 96; ++i) {
+        auto const label = t.test.labels[i].item<std::int64_t>();
+        if (label != 1 && label != 7 && label != 9)
+            continue;
+        auto const file =
+            fmt::format("{}/{:02}.pgm", names[static_cast<std::size_t>(label)], i);
+        fs::create_directories((dir / file).parent_path());
+        write_pgm(dir / file, t.test.images[i]);
+        picked.push_back(i);
+    }
+    REQUIRE(picked.size() > 10);
+    auto const p = model.predictions(dir, 5);
+    REQUIRE(p.labels.size() == picked.size());
+    REQUIRE(p.names.size() == picked.size());
+    REQUIRE(p.losses.size() == picked.size());
+    // Sorted by class folder, then file; each as the tensors score it.
+    auto const probs = model.probabilities(t.test.images);
+    int flips = 0; // batches of 5 here, of 96 there: a near tie may flip on rounding
+    for (std::size_t j = 0; j < p.names.size(); ++j) {
+        auto const slash = p.names[j].find('/');
+        REQUIRE(slash != std::string::npos);
+        auto const i = std::stoll(p.names[j].substr(slash + 1, 2));
+        CHECK(names[static_cast<std::size_t>(p.labels[j])] == p.names[j].substr(0, slash));
+        CHECK(p.labels[j] == t.test.labels[i].item<int>());
+        flips += p.predicted[j] != probs[i].argmax().item<int>();
+        CHECK(p.losses[j]
+              == doctest::Approx(-std::log(probs[i][p.labels[j]].item<double>()))
+                     .epsilon(1e-4));
+        if (j > 0)
+            CHECK(p.names[j - 1] < p.names[j]);
+    }
+    CHECK(flips <= 1);
+    auto const report = make_class_report(p, names);
+    CHECK(report.examples == static_cast<std::int64_t>(picked.size()));
+    REQUIRE(!report.top_losses.empty());
+    CHECK(report.top_losses[0].name.find(".pgm") != std::string::npos);
+
+    // A folder that is not one of the model's classes, a missing folder, an empty class.
+    fs::create_directories(dir / "Cat");
+    auto const foreign = message_of([&] { (void)model.predictions(dir); });
+    CHECK(foreign.find("Cat: expected a folder named as one of the model's classes")
+          != std::string::npos);
+    CHECK(foreign.find("Ankle boot") != std::string::npos);
+    fs::remove(dir / "Cat");
+    fs::create_directories(dir / "Bag");
+    CHECK(message_of([&] { (void)model.predictions(dir); }).find("an empty folder")
+          != std::string::npos);
+    fs::remove(dir / "Bag");
+    CHECK(message_of([&] {
+              (void)model.predictions(dir / "nowhere");
+          }).find("no such directory")
+          != std::string::npos);
+    CHECK(message_of([&] {
+              (void)model.predictions(dir, 0);
+          }).find("a batch size of at least 1")
+          != std::string::npos);
 }

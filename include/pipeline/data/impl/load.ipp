@@ -38,7 +38,7 @@ dataset_splits load(spec::dataset const& d, std::filesystem::path const& dir) {
         return dataset_loader<CIFAR10>::load(dir);
     else if constexpr (K == spec::dataset_kind::image_folder) {
         auto all = image_folder::load(dir, d.folder_params);
-        return {all.train, all.test, all.classes};
+        return {all.train, all.test, all.classes, std::move(all.test_names)};
     } else
         return d.load(dir);
 }

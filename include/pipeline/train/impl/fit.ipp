@@ -83,7 +83,7 @@ inline experiment_data to_device(spec::experiment const& e, run_context const& c
                          device_batches(s.val.to(ctx.device), norm, view),
                          device_batches(s.test.to(ctx.device), norm, view),
                          device_batches(s.clean_train.to(ctx.device), norm, view),
-                         s.val_is_test};
+                         s.val_is_test, std::move(s.test_names)};
     ctx.say(fmt::format(
         "data: {} from {} | train {} (clean subset {}) | {} {} | test {}\n", e.data.name(),
         dir.string(), data.train.size(), data.clean_train.size(),
