@@ -155,7 +155,11 @@ TEST_CASE("data/image_folder: class folders are decoded, resized, labelled and s
     REQUIRE(d.test_names.size() == 3);
     for (std::int64_t i = 0; i < 3; ++i) {
         auto const& name = d.test_names[static_cast<std::size_t>(i)];
-        CHECK(name.rfind(d.classes[d.test.labels[i].item<std::size_t>()] + "/img", 0) == 0);
+        CHECK(name.rfind(
+                  d.classes[static_cast<std::size_t>(d.test.labels[i].item<std::int64_t>())]
+                      + "/img",
+                  0)
+              == 0);
         CHECK(fs::exists(tmp.path / name));
     }
     // The same split on every run.
