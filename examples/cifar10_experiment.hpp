@@ -18,6 +18,7 @@ constexpr auto cifar10_augment =
     | Loss<SoftTargetCE>         // accepts the soft targets
     | Optimizer<SGD, {.lr = 0.1}>
     | Schedule<Cosine, {.warmup_epochs = 1}>
-    | Train<{.epochs = 30, .batch_size = 256}>;
+    | Train<{.epochs = 30, .batch_size = 256}>
+    | Evaluate<TTA<HorizontalFlip>>; // also scored on mirrored views
 // clang-format on
 } // namespace examples

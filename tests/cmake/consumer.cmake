@@ -21,8 +21,12 @@ endfunction()
 # the system's LibTorch would then be found instead of the build's). PREFIX_PATH comes
 # |-separated.
 string(REPLACE "|" ";" prefix_path "${PREFIX_PATH}")
+# The user's project is built without optimisation (build type None: no -O flags): what is
+# tested is how it finds, links and runs the library, and in the subdirectory mode the
+# core's -O3 code generation was most of the suite's longest test.
 function(configure_app)
   execute_process(COMMAND ${CMAKE_COMMAND} -S ${consumer} -B ${WORK_DIR}/app -G ${GENERATOR}
+                          -DCMAKE_BUILD_TYPE=None
                           ${ARGV} "-DCMAKE_PREFIX_PATH=${app_prefix_path}"
                   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(NOT rc EQUAL 0)

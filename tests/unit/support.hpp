@@ -1,11 +1,15 @@
 // What the unit tests share: a temporary directory removed with its contents, the message
-// of the pipeline::error a call throws, and an environment variable set for one scope.
+// of the pipeline::error a call throws, a file's bytes, and an environment variable set for
+// one scope. (The test files are compiled several to a translation unit: a helper two of
+// them need lives here, not once in each.)
 #pragma once
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -44,6 +48,12 @@ std::string message_of(F&& f) {
         return e.what();
     }
     return "(no error)";
+}
+
+//! The whole content of a file (empty if it cannot be read).
+inline std::string slurp(std::filesystem::path const& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 //! Sets (or with nullptr unsets) an environment variable for one scope.

@@ -38,7 +38,7 @@ std::string binput(int i) {
     return std::string("q") + static_cast<char>(i);
 }
 
-std::string message_of(fs::path const& p) {
+std::string pth_error(fs::path const& p) {
     try {
         read_pth(p);
     } catch (pipeline::error const& e) {
@@ -61,7 +61,7 @@ TEST_CASE("io/pth: a refused pickle names the global it would have called") {
     SUBCASE("os.system as the whole pickle (protocol 2, GLOBAL + REDUCE)") {
         auto const p = archive(dir.path / "evil.pth",
                                "\x80\x02"s + "cposix\nsystem\n" + binput(0) + call + ".");
-        CHECK(message_of(p)
+        CHECK(pth_error(p)
               == p.string()
                      + ": expected a state dict (save model.state_dict(), not the model), "
                        "found a call to posix.system "
@@ -71,7 +71,7 @@ TEST_CASE("io/pth: a refused pickle names the global it would have called") {
         auto const p = archive(dir.path / "evil.pth",
                                "\x80\x02"s + "}" + binput(0) + "(" + unicode("a")
                                    + "cposix\nsystem\n" + call + "u.");
-        CHECK(message_of(p)
+        CHECK(pth_error(p)
               == p.string()
                      + ": entry 'a': expected a tensor, found a call to posix.system "
                      + not_made);
@@ -80,16 +80,15 @@ TEST_CASE("io/pth: a refused pickle names the global it would have called") {
         auto const p = archive(dir.path / "evil.pth", "\x80\x04"s + "\x8c\x05"s + "posix"
                                                           + "\x94"s + "\x8c\x06"s + "system"
                                                           + "\x94\x93"s + call + ".");
-        CHECK(
-            message_of(p).find("found opcode 0x93 (STACK_GLOBAL posix.system, not loaded)")
-            != std::string::npos);
+        CHECK(pth_error(p).find("found opcode 0x93 (STACK_GLOBAL posix.system, not loaded)")
+              != std::string::npos);
     }
     SUBCASE("a whole pickled model (NEWOBJ) names its class") {
         auto const p = archive(dir.path / "model.pth",
                                "\x80\x02"s + "ctorchvision.models.resnet\nResNet\n"
                                    + binput(0) + ")" + "\x81"s + binput(1) + ".");
-        CHECK(message_of(p).find("found opcode 0x81 (after the global "
-                                 "torchvision.models.resnet.ResNet, not called)")
+        CHECK(pth_error(p).find("found opcode 0x81 (after the global "
+                                "torchvision.models.resnet.ResNet, not called)")
               != std::string::npos);
     }
     CHECK_FALSE(fs::exists(marker)); // nothing was run
@@ -104,7 +103,7 @@ TEST_CASE("io/pth: deep nesting is refused or freed without recursion, never a c
         auto const p =
             archive(dir.path / "deep.pth", "\x80\x02"s + std::string(1'000'000, ']')
                                                + std::string(999'999, 'a') + ".");
-        auto const message = message_of(p);
+        auto const message = pth_error(p);
         CHECK(message.find("expected a state dict nested at most 100 deep, found a list "
                            "nested 100 deep, inside one more")
               != std::string::npos);
@@ -120,6 +119,6 @@ TEST_CASE("io/pth: deep nesting is refused or freed without recursion, never a c
         for (int i = 0; i < 1'000'000; ++i)
             chain += "h\x00"s + "]" + binput(0) + "ab";
         auto const p = archive(dir.path / "chain.pth", chain + ".");
-        CHECK(message_of(p).find("found a list") != std::string::npos);
+        CHECK(pth_error(p).find("found a list") != std::string::npos);
     }
 }

@@ -24,7 +24,7 @@ using namespace pipeline;
 namespace fs = std::filesystem;
 
 namespace {
-fs::path temp_dir() {
+fs::path scratch_dir() {
     auto dir =
         fs::temp_directory_path() / ("pipeline-safetensors-" + std::to_string(::getpid()));
     fs::create_directories(dir);
@@ -34,12 +34,6 @@ fs::path temp_dir() {
 std::vector<unsigned char> file_bytes(fs::path const& p) {
     std::ifstream in(p, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_bytes(fs::path const& p, std::vector<unsigned char> const& b) {
-    std::ofstream out(p, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<char const*>(b.data()),
-              static_cast<std::streamsize>(b.size()));
 }
 
 //! A file image built by hand from a header text and data bytes, as the spec lays it out.
@@ -93,7 +87,7 @@ TEST_CASE("io/safetensors: reads a file laid out by hand from the specification"
 
 TEST_CASE(
     "io/safetensors: the writer follows the byte layout and round-trips every dtype") {
-    auto const dir = temp_dir();
+    auto const dir = scratch_dir();
     auto const path = dir / "round.safetensors";
     torch::manual_seed(1);
     std::vector<named_tensor> in{
@@ -142,7 +136,7 @@ TEST_CASE(
 }
 
 TEST_CASE("io/safetensors: the writer refuses duplicate names and unsupported dtypes") {
-    auto const path = temp_dir() / "bad.safetensors";
+    auto const path = scratch_dir() / "bad.safetensors";
     CHECK_THROWS_WITH_AS(
         write_safetensors(path, {{"a", torch::ones(1)}, {"a", torch::ones(1)}}),
         doctest::Contains("a duplicate"), pipeline::error);
@@ -309,7 +303,7 @@ TEST_CASE("io/crc32c: the standard check values (RFC 3720, and \"123456789\")") 
 
 TEST_CASE(
     "io/safetensors: every file the writer makes carries checksums the reader verifies") {
-    auto const dir = temp_dir();
+    auto const dir = scratch_dir();
     auto const path = dir / "sums.safetensors";
     write_safetensors(path, {{"a", torch::arange(6, torch::kFloat32).reshape({2, 3})}},
                       {{"note", "x"}});

@@ -22,7 +22,7 @@ using namespace pipeline;
 namespace fs = std::filesystem;
 
 namespace {
-fs::path temp_dir(std::string const& name) {
+fs::path scratch_dir(std::string const& name) {
     auto dir = fs::temp_directory_path()
                / ("pipeline-pretrained-" + name + "-" + std::to_string(::getpid()));
     fs::create_directories(dir);
@@ -155,7 +155,7 @@ TEST_CASE("models/pretrained: CifarStem's conv is replaced, not a shape mismatch
 }
 
 TEST_CASE("models/pretrained: F16 and BF16 files load into float32 models") {
-    auto const dir = temp_dir("half");
+    auto const dir = scratch_dir("half");
     auto source = make_backbone<MobileNetV3Small>({3, 10});
     for (auto dtype : {torch::kFloat16, torch::kBFloat16}) {
         auto tensors = state_of(*source);
@@ -182,7 +182,7 @@ TEST_CASE("models/pretrained: F16 and BF16 files load into float32 models") {
 }
 
 TEST_CASE("models/pretrained: .pth archives written by LibTorch's pickler read back") {
-    auto const dir = temp_dir("pth");
+    auto const dir = scratch_dir("pth");
     c10::impl::GenericDict dict(c10::StringType::get(), c10::TensorType::get());
     auto const a = torch::randn({3, 4});
     auto const b = torch::arange(5, torch::kInt64);
@@ -247,7 +247,7 @@ TEST_CASE("models/pretrained: the weights directory: flag, then environment, the
 
 TEST_CASE("models/pretrained: ImageNet weights are also found in torchvision's and the "
           "Hugging Face hub's caches, and a miss names every place looked") {
-    auto const root = temp_dir("caches");
+    auto const root = scratch_dir("caches");
     auto const saved = [](char const* name) {
         char const* v = std::getenv(name);
         return v ? std::optional<std::string>(v) : std::nullopt;
@@ -317,7 +317,7 @@ TEST_CASE("models/pretrained: ImageNet weights are also found in torchvision's a
 }
 
 TEST_CASE("models/pretrained: fit() loads Pretrained<File<...>> and says what it did") {
-    auto const dir = temp_dir("fit");
+    auto const dir = scratch_dir("fit");
     torch::manual_seed(5);
     auto source = make_backbone<ResNet18>({3, 1000});
     write_safetensors(dir / "mine.safetensors", state_of(*source));
@@ -353,7 +353,7 @@ TEST_CASE("models/pretrained: fit() loads Pretrained<File<...>> and says what it
 }
 
 TEST_CASE("models/pretrained: integer data for a float parameter is refused, not cast") {
-    auto const dir = temp_dir("int");
+    auto const dir = scratch_dir("int");
     auto source = make_backbone<ResNet18>({3, 1000});
     auto target = make_backbone<ResNet18>({3, 10});
     auto const before = target->conv1->weight.clone();

@@ -25,7 +25,7 @@ run_options parse(std::vector<std::string> args) {
     return parse_run_options(app, static_cast<int>(argv.size()), argv.data());
 }
 
-std::string message_of(std::vector<std::string> args) {
+std::string command_line_error(std::vector<std::string> args) {
     try {
         parse(std::move(args));
     } catch (pipeline::error const& e) {
@@ -44,37 +44,39 @@ struct capture_cerr {
 
 TEST_CASE("run/options: a seed out of range is refused, never wrapped or clamped") {
     auto const range = "--seed: expected a whole number from 0 to 18446744073709551615, ";
-    CHECK(message_of({"--seed", "-1"}) == range + std::string("found -1"));
-    CHECK(message_of({"--seed", "99999999999999999999999"})
+    CHECK(command_line_error({"--seed", "-1"}) == range + std::string("found -1"));
+    CHECK(command_line_error({"--seed", "99999999999999999999999"})
           == range + std::string("found 99999999999999999999999"));
-    CHECK(message_of({"--seed", "18446744073709551616"})
+    CHECK(command_line_error({"--seed", "18446744073709551616"})
           == range + std::string("found 18446744073709551616"));
-    CHECK(message_of({"--seed", "0x10"}) == range + std::string("found 0x10"));
-    CHECK(message_of({"--seed", "1e3"}) == range + std::string("found 1e3"));
+    CHECK(command_line_error({"--seed", "0x10"}) == range + std::string("found 0x10"));
+    CHECK(command_line_error({"--seed", "1e3"}) == range + std::string("found 1e3"));
     CHECK(parse({"--seed", "18446744073709551615"}).seed == 18446744073709551615ULL);
     CHECK(parse({"--seed", "010"}).seed == 10); // decimal, not CLI11's octal
     CHECK(parse({}).seed == 0);
 }
 
 TEST_CASE("run/options: counts say what they take and what was given") {
-    CHECK(message_of({"--epochs", "0"}) == "--epochs: expected at least 1, found 0");
-    CHECK(message_of({"--limit", "0"}) == "--limit: expected at least 1, found 0");
-    CHECK(message_of({"--eval-limit", "-5"})
+    CHECK(command_line_error({"--epochs", "0"})
+          == "--epochs: expected at least 1, found 0");
+    CHECK(command_line_error({"--limit", "0"}) == "--limit: expected at least 1, found 0");
+    CHECK(command_line_error({"--eval-limit", "-5"})
           == "--eval-limit: expected at least 1, found -5");
-    CHECK(message_of({"--stop-after", "0"})
+    CHECK(command_line_error({"--stop-after", "0"})
           == "--stop-after: expected at least 1, found 0");
-    CHECK(message_of({"--threads", "-1"}) == "--threads: expected at least 0, found -1");
+    CHECK(command_line_error({"--threads", "-1"})
+          == "--threads: expected at least 0, found -1");
     // Bounded by the machine: 4 threads per hardware thread (10,000 hung, 1000 crawled).
     auto const cap = std::to_string(max_threads());
-    CHECK(message_of({"--threads", "10000"})
+    CHECK(command_line_error({"--threads", "10000"})
           == "--threads: expected at most " + cap + max_threads_reason() + ", found 10000");
-    CHECK(
-        message_of({"--threads", std::to_string(max_threads() + 1)}).find("at most " + cap)
-        != std::string::npos);
+    CHECK(command_line_error({"--threads", std::to_string(max_threads() + 1)})
+              .find("at most " + cap)
+          != std::string::npos);
     CHECK(parse({"--threads", cap}).threads == max_threads());
-    CHECK(message_of({"--epochs", "two"})
+    CHECK(command_line_error({"--epochs", "two"})
           == "--epochs: expected a whole number from 1 to 2147483647, found two");
-    CHECK(message_of({"--epochs", "99999999999"})
+    CHECK(command_line_error({"--epochs", "99999999999"})
           == "--epochs: expected a whole number from 1 to 2147483647, found 99999999999");
     auto o = parse({"--epochs", "3", "--limit", "5000000000", "--eval-limit", "64",
                     "--threads", "0", "--stop-after", "2", "--device", "cpu"});
@@ -95,13 +97,13 @@ TEST_CASE("run/options: the learning-rate finder's options, range-checked") {
     CHECK(o.lr_sweep.start_lr == 1e-5);
     CHECK(o.lr_sweep.end_lr == 3.0);
     CHECK(parse({}).lr_sweep.steps == 100);
-    CHECK(message_of({"--find-lr-steps", "9"})
+    CHECK(command_line_error({"--find-lr-steps", "9"})
           == "--find-lr-steps: expected at least 10, found 9");
-    CHECK(message_of({"--find-lr-start", "-1"})
+    CHECK(command_line_error({"--find-lr-start", "-1"})
           == "--find-lr-start: expected a real number above 0, found -1");
-    CHECK(message_of({"--find-lr-end", "1e400"})
+    CHECK(command_line_error({"--find-lr-end", "1e400"})
           == "--find-lr-end: expected a real number above 0, found 1e400");
-    CHECK(message_of({"--find-lr-end", "ten"})
+    CHECK(command_line_error({"--find-lr-end", "ten"})
           == "--find-lr-end: expected a real number above 0, found ten");
 }
 

@@ -39,7 +39,7 @@ constexpr auto keeping = Load<FashionMNIST, Subset<512>>
                        | Train<{.epochs = 4, .batch_size = 64, .eval_batch_size = 256, .keep_best = 2}>;
 // clang-format on
 
-run_options quiet() {
+run_options early_stop_options() {
     run_options o;
     o.device = "cpu";
     o.seed = 3;
@@ -96,7 +96,7 @@ TEST_CASE(
     "train/early_stop: a flat run stops after patience epochs, tested and summarised, "
     "its cosine rate not annealed") {
     testing::temp_dir dir("pipeline-early-stop");
-    auto o = quiet();
+    auto o = early_stop_options();
     o.out_dir = dir.path;
     auto const r = fit(plateau<2, 0.05>, o);
     // Epoch 1 is the best; epochs 2 and 3 do not beat it by 5 points: stop after 3 of 6.
@@ -116,12 +116,12 @@ TEST_CASE(
     CHECK(read_safetensors(r.run_dir / "model.safetensors").metadata.at("epoch") == "3");
     CHECK_FALSE(fs::exists(r.run_dir / "checkpoint.safetensors"));
     // The same run without early stopping trains all 6 epochs.
-    CHECK(fit(plateau<0, 0.0>, quiet()).history.size() == 6);
+    CHECK(fit(plateau<0, 0.0>, early_stop_options()).history.size() == 6);
 }
 
 TEST_CASE("train/early_stop: keep_best = 2 keeps the two best epochs' models, no more") {
     testing::temp_dir dir("pipeline-keep-best");
-    auto o = quiet();
+    auto o = early_stop_options();
     o.out_dir = dir.path;
     auto const r = fit(keeping, o);
     REQUIRE(r.history.size() == 4);

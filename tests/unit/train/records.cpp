@@ -11,17 +11,13 @@
 #include <pipeline/record/records.hpp>
 #include <pipeline/record/run_directory.hpp>
 
+#include "../support.hpp"
+
 using namespace pipeline;
+using pipeline::testing::slurp;
 namespace fs = std::filesystem;
 
-namespace {
-std::string slurp(fs::path const& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-} // namespace
+namespace {} // namespace
 
 TEST_CASE(
     "train/records: two runs with the same seed in the same second get two directories") {

@@ -15,17 +15,13 @@
 
 #include <pipeline/all.hpp>
 
+#include "../support.hpp"
+
 using namespace pipeline;
+using pipeline::testing::slurp;
 namespace fs = std::filesystem;
 
 namespace {
-std::string slurp(fs::path const& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 //! metrics.csv without its last two columns (images/s and seconds: wall-clock).
 std::string without_timing(std::string const& csv) {
     std::istringstream in(csv);

@@ -17,12 +17,15 @@
 
 #include <pipeline/all.hpp>
 
+#include "../support.hpp"
+
 using namespace pipeline;
+using pipeline::testing::slurp;
 namespace fs = std::filesystem;
 
 namespace {
 // clang-format off
-constexpr auto tiny = Load<FashionMNIST, Subset<512>, Split<0.25>>
+constexpr auto tiny_split = Load<FashionMNIST, Subset<512>, Split<0.25>>
                     | Model<ResNet18>
                     | Loss<CrossEntropy>
                     | Optimizer<SGD, {.lr = 0.05}>
@@ -30,7 +33,7 @@ constexpr auto tiny = Load<FashionMNIST, Subset<512>, Split<0.25>>
                     | Train<{.epochs = 3, .batch_size = 64, .eval_batch_size = 256}>;
 // clang-format on
 
-run_options options_in(fs::path const& root) {
+run_options workflow_options(fs::path const& root) {
     run_options o;
     o.device = "cpu";
     o.seed = 5;
@@ -40,12 +43,6 @@ run_options options_in(fs::path const& root) {
     return o;
 }
 
-std::string slurp(fs::path const& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 } // namespace
 
 TEST_CASE("train/workflow: a run measures the clean gap and leaves curves, records and its "
@@ -53,7 +50,7 @@ TEST_CASE("train/workflow: a run measures the clean gap and leaves curves, recor
     auto const root =
         fs::temp_directory_path() / ("pipeline-workflow-" + std::to_string(::getpid()));
     fs::remove_all(root);
-    auto const r = fit(tiny, options_in(root));
+    auto const r = fit(tiny_split, workflow_options(root));
     REQUIRE(r.history.size() == 3);
     for (auto const& [m, lrs, trainable, ema, tta] : r.history) {
         CHECK(m.clean_train_acc >= 0.0);
@@ -121,11 +118,11 @@ TEST_CASE("train/workflow: --no-weights writes records and curves, no weights") 
     auto const root =
         fs::temp_directory_path() / ("pipeline-noweights-" + std::to_string(::getpid()));
     fs::remove_all(root);
-    auto o = options_in(root);
+    auto o = workflow_options(root);
     o.save_weights = false;
     o.epochs = 1;
     o.eval_limit = 64;
-    auto const r = fit(tiny, o);
+    auto const r = fit(tiny_split, o);
     CHECK(fs::exists(r.run_dir / "metrics.csv"));
     CHECK(fs::exists(r.run_dir / "curves.svg"));
     CHECK(fs::exists(r.run_dir / "summary.json"));
