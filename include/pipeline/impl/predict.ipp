@@ -18,6 +18,7 @@
 #include <pipeline/data/image_decode.hpp>
 #include <pipeline/data/image_folder.hpp>
 #include <pipeline/error.hpp>
+#include <pipeline/host_read.hpp>
 #include <pipeline/models/model.hpp>
 #include <pipeline/models/pretrained.hpp>
 #include <pipeline/predict.hpp>
@@ -111,7 +112,7 @@ PIPELINE_DECL torch::Tensor classifier::logits(torch::Tensor const& images_u8) c
 
 PIPELINE_DECL torch::Tensor
 classifier::probabilities(torch::Tensor const& images_u8) const {
-    return torch::softmax(logits(images_u8), 1).cpu();
+    return to_host(torch::softmax(logits(images_u8), 1));
 }
 
 PIPELINE_DECL prediction_set classifier::predictions(std::filesystem::path const& dir,
@@ -156,15 +157,13 @@ PIPELINE_DECL prediction_set classifier::predictions(std::filesystem::path const
         torch::NoGradGuard no_grad;
         auto const z = logits(torch::stack(images));
         // The per-example cross-entropy as the run's test pass computes it (unsmoothed).
-        auto const loss =
-            torch::nn::functional::cross_entropy(
-                z, torch::tensor(labels, torch::kInt64).to(device_),
-                torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone))
-                .to(torch::kCPU, torch::kFloat64)
-                .contiguous();
-        auto const predicted = z.argmax(1).to(torch::kCPU, torch::kInt32).contiguous();
-        out.losses.insert(out.losses.end(), loss.data_ptr<double>(),
-                          loss.data_ptr<double>() + loss.numel());
+        auto const loss = torch::nn::functional::cross_entropy(
+            z, torch::tensor(labels, torch::kInt64).to(device_),
+            torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+        auto const losses = to_host(loss, torch::kFloat64);
+        auto const predicted = to_host(z.argmax(1), torch::kInt32);
+        out.losses.insert(out.losses.end(), losses.data_ptr<double>(),
+                          losses.data_ptr<double>() + losses.numel());
         out.predicted.insert(out.predicted.end(), predicted.data_ptr<int>(),
                              predicted.data_ptr<int>() + predicted.numel());
     }
@@ -194,12 +193,14 @@ PIPELINE_DECL std::vector<prediction> classifier::top(torch::Tensor const& probs
                                                       int k) const {
     if (k < 1)
         throw error("top-k", "at least 1 class", std::to_string(k));
-    auto const [values, labels] = probs.topk(std::min(k, e_->data.classes));
+    auto const [top_values, top_labels] = probs.topk(std::min(k, e_->data.classes));
+    auto const values = to_host(top_values, torch::kFloat64);
+    auto const labels = to_host(top_labels, torch::kInt64);
     std::vector<prediction> out;
     for (std::int64_t j = 0; j < values.size(0); ++j) {
-        auto const label = labels[j].item<std::int64_t>();
+        auto const label = labels.data_ptr<std::int64_t>()[j];
         out.push_back({label, card_.class_names[static_cast<std::size_t>(label)],
-                       values[j].item<double>()});
+                       values.data_ptr<double>()[j]});
     }
     return out;
 }

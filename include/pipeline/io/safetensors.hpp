@@ -25,6 +25,7 @@
 #include <torch/torch.h>
 
 #include <pipeline/error.hpp>
+#include <pipeline/host_read.hpp>
 #include <pipeline/io/atomic_file.hpp>
 #include <pipeline/io/safetensors_header.hpp>
 
@@ -162,7 +163,7 @@ inline void write_safetensors(std::filesystem::path const& path,
             throw error(path.string() + ": tensor '" + name + "'",
                         "a dtype among " + safetensors::supported_dtypes(),
                         std::string(c10::toString(tensor.scalar_type())));
-        auto t = tensor.detach().to(torch::kCPU).contiguous();
+        auto t = to_host(tensor);
         auto const bytes = static_cast<std::uint64_t>(t.numel()) * dtype->bytes;
         h[name] = {{"dtype", dtype->name},
                    {"shape", t.sizes().vec()},

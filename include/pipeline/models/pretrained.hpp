@@ -21,6 +21,7 @@
 #include <torch/torch.h>
 
 #include <pipeline/error.hpp>
+#include <pipeline/host_read.hpp>
 #include <pipeline/io/pth.hpp>
 #include <pipeline/io/safetensors.hpp>
 #include <pipeline/shape_text.hpp>
@@ -205,9 +206,9 @@ inline void check_loadable(std::filesystem::path const& path, std::string const&
                 + " data (integers are not cast to weights: is this the right file?)");
     if (src.is_floating_point()) {
         auto const bad =
-            torch::logical_not(torch::isfinite(src)).sum().item<std::int64_t>();
+            host_value<std::int64_t>(torch::logical_not(torch::isfinite(src)).sum());
         if (bad > 0) {
-            auto const nan = torch::isnan(src).sum().item<std::int64_t>();
+            auto const nan = host_value<std::int64_t>(torch::isnan(src).sum());
             throw error(where, "finite values",
                         std::to_string(bad) + " of " + std::to_string(src.numel())
                             + " values non-finite (" + std::to_string(nan) + " NaN, "

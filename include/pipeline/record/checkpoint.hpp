@@ -26,6 +26,7 @@
 
 #include <pipeline/compat.hpp>
 #include <pipeline/error.hpp>
+#include <pipeline/host_read.hpp>
 #include <pipeline/io/json.hpp>
 #include <pipeline/io/safetensors.hpp>
 #include <pipeline/record/records.hpp>
@@ -171,7 +172,7 @@ inline void load_optimizer_state(safetensors_file const& file, torch::optim::Opt
             if (!step.defined())
                 continue;
             auto s = std::make_unique<torch::optim::AdamWParamState>();
-            s->step(step.item<std::int64_t>());
+            s->step(host_value<std::int64_t>(step));
             s->exp_avg(exp_avg);
             s->exp_avg_sq(exp_avg_sq);
             if (auto const* m = file.find(prefix + "max_exp_avg_sq"))

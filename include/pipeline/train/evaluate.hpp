@@ -13,6 +13,7 @@
 
 #include <pipeline/data/batches.hpp>
 #include <pipeline/dsl/evaluate.hpp>
+#include <pipeline/host_read.hpp>
 #include <pipeline/models/backbone.hpp>
 #include <pipeline/record/class_report.hpp>
 #include <pipeline/train/loss.hpp>
@@ -37,13 +38,15 @@ public:
         seen_ += n;
     }
 
-    //! The mean loss and the accuracy so far (reading them synchronises with the device).
+    //! The mean loss and the accuracy so far: one host read (it synchronises with the
+    //! device), of both sums together.
     [[nodiscard]] std::pair<double, double> read() const {
         if (seen_ == 0)
             return {0.0, 0.0};
-        return {loss_sum_.item<double>() / static_cast<double>(seen_),
-                static_cast<double>(correct_.item<std::int64_t>())
-                    / static_cast<double>(seen_)};
+        auto const sums = to_host(torch::stack({loss_sum_, correct_.to(torch::kFloat64)}),
+                                  torch::kFloat64);
+        auto const* v = sums.data_ptr<double>();
+        return {v[0] / static_cast<double>(seen_), v[1] / static_cast<double>(seen_)};
     }
 
     //! Replaces the sums with their totals over the ranks of a data-parallel run, so every
@@ -56,7 +59,7 @@ public:
         ranks.sum(totals, what);
         loss_sum_.copy_(totals[0]);
         correct_.copy_(totals[1].round().to(torch::kInt64));
-        seen_ = static_cast<std::int64_t>(std::llround(totals[2].item<double>()));
+        seen_ = static_cast<std::int64_t>(std::llround(host_value<double>(totals[2])));
     }
 
 private:
@@ -175,9 +178,9 @@ inline prediction_set predictions(backbone_network& model, device_batches const&
     prediction_set p;
     if (labels.empty())
         return p;
-    auto const y = torch::cat(labels).to(torch::kCPU, torch::kInt32).contiguous();
-    auto const q = torch::cat(predicted).to(torch::kCPU, torch::kInt32).contiguous();
-    auto const l = torch::cat(losses).to(torch::kCPU, torch::kFloat64).contiguous();
+    auto const y = to_host(torch::cat(labels), torch::kInt32);
+    auto const q = to_host(torch::cat(predicted), torch::kInt32);
+    auto const l = to_host(torch::cat(losses), torch::kFloat64);
     p.labels.assign(y.data_ptr<int>(), y.data_ptr<int>() + y.numel());
     p.predicted.assign(q.data_ptr<int>(), q.data_ptr<int>() + q.numel());
     p.losses.assign(l.data_ptr<double>(), l.data_ptr<double>() + l.numel());

@@ -25,6 +25,7 @@
 #include <pipeline/data/batches.hpp>
 #include <pipeline/dsl/spec.hpp>
 #include <pipeline/error.hpp>
+#include <pipeline/host_read.hpp>
 #include <pipeline/io/crc32c.hpp>
 #include <pipeline/models/model.hpp>
 #include <pipeline/parallel/distributed.hpp>
@@ -455,7 +456,7 @@ private:
     static std::uint32_t fingerprint(std::vector<torch::Tensor> const& tensors) {
         std::uint32_t crc = 0;
         for (auto const& t : tensors) {
-            auto const c = t.detach().to(torch::kCPU).contiguous();
+            auto const c = to_host(t);
             crc = crc32c(std::span<unsigned char const>(
                              static_cast<unsigned char const*>(c.data_ptr()), c.nbytes()),
                          crc);
