@@ -103,13 +103,21 @@ inline std::pair<std::size_t, std::size_t> suggestion_range(std::size_t n) {
 } // namespace detail
 
 //! fastai's `steep`: the rate where the smoothed loss falls fastest against log(rate),
-//! over the suggestion range.
+//! over the suggestion range up to its lowest smoothed loss. Past the lowest point the
+//! sweep is diverging: a network whose loss blew up can fall back towards chance (a
+//! BatchNorm ResNet does, from a spike back to ln(classes)) faster than it ever fell
+//! while training, and that fall is no rate to train at.
 [[nodiscard]] inline lr_suggestion steepest_suggestion(std::vector<double> const& lrs,
                                                        std::vector<double> const& losses) {
-    auto const [first, last] = detail::suggestion_range(lrs.size());
+    auto [first, last] = detail::suggestion_range(lrs.size());
     lr_suggestion s{"steepest descent", 0.0, 0.0, first};
     if (last - first < 2)
         return s;
+    std::size_t lowest = first;
+    for (std::size_t i = first; i < last; ++i)
+        if (std::isfinite(losses[i]) && !(losses[i] >= losses[lowest]))
+            lowest = i;
+    last = std::max(lowest + 1, first + 2);
     double best = std::numeric_limits<double>::infinity();
     for (std::size_t i = first; i + 1 < last; ++i) {
         double const slope =

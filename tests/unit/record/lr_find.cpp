@@ -82,6 +82,24 @@ TEST_CASE("record/lr_find: the valley is a little past the first third of the lo
     CHECK(steepest_suggestion(lrs, spiky).index >= 30);
 }
 
+TEST_CASE("record/lr_find: steepest descent is read before the lowest loss, never on a "
+          "fall back from divergence") {
+    auto const lrs = rates();
+    std::vector<double> losses;
+    // Falls from 2.3 to 0.8 over steps 30 to 60, blows up to 6 by step 80, then falls back
+    // to 2.3 by step 88: faster than it ever fell while training.
+    for (int i = 0; i < 100; ++i)
+        losses.push_back(i < 30    ? 2.3
+                         : i <= 60 ? 2.3 - 1.5 * (i - 30) / 30.0
+                         : i <= 80 ? 0.8 + 5.2 * (i - 60) / 20.0
+                         : i <= 88 ? 6.0 - 3.7 * (i - 80) / 8.0
+                                   : 2.3);
+    auto const s = steepest_suggestion(lrs, losses);
+    CHECK(s.index >= 30);
+    CHECK(s.index < 60);
+    CHECK(s.loss < 2.3);
+}
+
 TEST_CASE("record/lr_find: a short sweep still suggests a rate inside it") {
     std::vector<double> lrs{1e-3, 1e-2, 1e-1};
     std::vector<double> losses{2.0, 1.0, 3.0};
