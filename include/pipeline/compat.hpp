@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 #include <torch/version.h>
 #if TORCH_VERSION_MAJOR < 2
@@ -114,6 +115,59 @@ inline torch::Generator default_generator(torch::Device const& device) {
 //! The process-wide CPU generator (torch::manual_seed, dropout and init on the CPU).
 inline torch::Generator default_cpu_generator() {
     return at::detail::getDefaultCPUGenerator();
+}
+
+// Autocast (Precision<BF16>, Precision<FP16>): 2.4 made the state per device type
+// (`is_autocast_enabled(DeviceType)`, `set_autocast_dtype(DeviceType, ScalarType)`);
+// 1.13 to 2.3 have a function per device (`set_cpu_enabled`, `set_autocast_gpu_dtype`).
+// Only the CPU and CUDA are asked for.
+#if TORCH_VERSION_MAJOR < 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR < 4)
+#define PIPELINE_AUTOCAST_PER_DEVICE_FUNCTIONS 1
+#endif
+
+//! Whether autocast is on for `device`'s type on this thread.
+inline bool autocast_enabled(torch::DeviceType device) {
+#if defined(PIPELINE_AUTOCAST_PER_DEVICE_FUNCTIONS)
+    return device == torch::kCUDA ? at::autocast::is_enabled()
+                                  : at::autocast::is_cpu_enabled();
+#else
+    return at::autocast::is_autocast_enabled(device);
+#endif
+}
+inline void set_autocast_enabled(torch::DeviceType device, bool enabled) {
+#if defined(PIPELINE_AUTOCAST_PER_DEVICE_FUNCTIONS)
+    if (device == torch::kCUDA)
+        at::autocast::set_enabled(enabled);
+    else
+        at::autocast::set_cpu_enabled(enabled);
+#else
+    at::autocast::set_autocast_enabled(device, enabled);
+#endif
+}
+//! The lower-precision type autocast casts to on `device`'s type.
+inline torch::ScalarType autocast_dtype(torch::DeviceType device) {
+#if defined(PIPELINE_AUTOCAST_PER_DEVICE_FUNCTIONS)
+    return device == torch::kCUDA ? at::autocast::get_autocast_gpu_dtype()
+                                  : at::autocast::get_autocast_cpu_dtype();
+#else
+    return at::autocast::get_autocast_dtype(device);
+#endif
+}
+inline void set_autocast_dtype(torch::DeviceType device, torch::ScalarType dtype) {
+#if defined(PIPELINE_AUTOCAST_PER_DEVICE_FUNCTIONS)
+    if (device == torch::kCUDA)
+        at::autocast::set_autocast_gpu_dtype(dtype);
+    else
+        at::autocast::set_autocast_cpu_dtype(dtype);
+#else
+    at::autocast::set_autocast_dtype(device, dtype);
+#endif
+}
+
+//! Whether the fused loss-scaling kernels (`_amp_foreach_non_finite_check_and_unscale_`,
+//! `_amp_update_scale_`) run on `device`: on CUDA in every version, on the CPU from 2.3.
+inline bool fused_loss_scaling(torch::Device const& device) {
+    return device.is_cuda() || torch_major > 2 || (torch_major == 2 && torch_minor >= 3);
 }
 
 //! Whether this build can form c10d process groups: Gloo (CPU tensors), NCCL (CUDA).

@@ -7,6 +7,7 @@
 #include <pipeline/dsl/evaluate.hpp>
 #include <pipeline/dsl/parallelism.hpp>
 #include <pipeline/dsl/pipeline.hpp>
+#include <pipeline/dsl/precision.hpp>
 #include <pipeline/dsl/train_params.hpp>
 
 namespace pipeline {
@@ -26,6 +27,13 @@ struct experiment_types {
     using optimizer = typename stage_t<stage_kind::optimizer, pipeline>::optimizer;
     using schedule = typename stage_t<stage_kind::schedule, pipeline>::schedule;
     static constexpr TrainParams train = stage_t<stage_kind::train, pipeline>::params;
+    //! The number format of a Precision<...> stage (FP32 without one).
+    static constexpr PrecisionParams precision = [] {
+        if constexpr (std::is_same_v<stage_t<stage_kind::precision, pipeline>, no_stage>)
+            return FP32::precision;
+        else
+            return stage_t<stage_kind::precision, pipeline>::format::precision;
+    }();
     //! The views an Evaluate<TTA<...>> stage averages over (none without one).
     static constexpr TtaParams tta = [] {
         if constexpr (std::is_same_v<stage_t<stage_kind::evaluate, pipeline>, no_stage>)

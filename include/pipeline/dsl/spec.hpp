@@ -42,6 +42,7 @@
 #include <pipeline/dsl/losses.hpp>
 #include <pipeline/dsl/optimizers.hpp>
 #include <pipeline/dsl/parallelism.hpp>
+#include <pipeline/dsl/precision.hpp>
 #include <pipeline/dsl/schedule_rules.hpp>
 #include <pipeline/dsl/schedules.hpp>
 #include <pipeline/dsl/train_params.hpp>
@@ -245,6 +246,8 @@ struct experiment {
     spec::optimizer optimizer;
     spec::schedule schedule;
     TrainParams train;
+    //! The number format of a Precision<...> stage (float32 without one).
+    PrecisionParams precision;
     //! The views of an Evaluate<TTA<...>> stage (none without one).
     TtaParams tta;
     //! A Distributed<...> stage, and its settings (DDP's defaults without one).
@@ -679,6 +682,7 @@ constexpr spec::experiment make_spec() {
     e.optimizer = optimizer_record<typename X::optimizer>();
     e.schedule = schedule_record<typename X::schedule>();
     e.train = X::train;
+    e.precision = X::precision;
     e.tta = X::tta;
     e.distributed = X::distributed;
     e.ddp = X::ddp;

@@ -1,10 +1,11 @@
-// The eight stage kinds and their variable templates: `Load<D>`, `Augment<A>`,
+// The ten stage kinds and their variable templates: `Load<D>`, `Augment<A>`,
 // `Model<B, Options...>`, `Loss<L>`, `Optimizer<O>`, `Schedule<S>`, `Train<{...}>`,
-// `Distributed<DDP>`. Augment, Optimizer, Schedule and Distributed take an optional
-// second argument, the hyperparameters
-// of a name with defaults (`Schedule<Cosine, {.warmup_epochs = 1}>`, dsl/tunable.hpp).
-// A stage is an empty constexpr object; composing stages runs nothing. Each stage checks
-// the category of its argument first, so a misplaced argument is one readable error.
+// `Precision<BF16>`, `Evaluate<TTA<...>>`, `Distributed<DDP>`. Augment, Optimizer,
+// Schedule, Precision and Distributed take an optional second argument, the
+// hyperparameters of a name with defaults (`Schedule<Cosine, {.warmup_epochs = 1}>`,
+// dsl/tunable.hpp). A stage is an empty constexpr object; composing stages runs nothing.
+// Each stage checks the category of its argument first, so a misplaced argument is one
+// readable error.
 #pragma once
 
 #include <concepts>
@@ -23,6 +24,7 @@
 #include <pipeline/dsl/fixed_string.hpp>
 #include <pipeline/dsl/model_options.hpp>
 #include <pipeline/dsl/parallelism.hpp>
+#include <pipeline/dsl/precision.hpp>
 #include <pipeline/dsl/tags.hpp>
 #include <pipeline/dsl/train_params.hpp>
 #include <pipeline/dsl/transfer.hpp>
@@ -39,6 +41,7 @@ enum class stage_kind {
     optimizer,
     schedule,
     train,
+    precision,
     evaluate,
     distributed
 };
@@ -263,6 +266,16 @@ struct TrainStage {
     }
 };
 
+template <class P>
+struct PrecisionStage {
+    static_assert(is_precision<P>,
+                  "pipeline: Precision<P> takes a number format: BF16, FP16 (tuned as "
+                  "Precision<FP16, {.init_scale = 1024}>) or FP32");
+    static constexpr stage_kind kind = stage_kind::precision;
+    using format = P;
+    static std::string name() { return "Precision<" + name_of<P>() + ">"; }
+};
+
 template <class T>
 struct EvaluateStage {
     static_assert(detail::is_tta<T>,
@@ -331,6 +344,12 @@ inline constexpr ScheduleStage<tuned_t<S, P>> Schedule{};
 //! `Train<{.epochs = 5, .batch_size = 256}>`; default `Train<>`.
 template <TrainParams P = TrainParams{}>
 inline constexpr TrainStage<P> Train{};
+
+//! `Precision<BF16>`, `Precision<FP16>`, `Precision<FP16, {.growth_interval = 1000}>`:
+//! the training step and the evaluation passes under autocast (dsl/precision.hpp);
+//! default float32 throughout.
+template <class P, params_type_t<P> Q = params_of_v<P>>
+inline constexpr PrecisionStage<tuned_t<P, Q>> Precision{};
 
 //! `Evaluate<TTA<HorizontalFlip>>`: validation and test passes average the logits over
 //! the views (dsl/evaluate.hpp); the run reports its figures with and without them.

@@ -30,6 +30,7 @@
 #include <pipeline/io/json.hpp>
 #include <pipeline/io/safetensors.hpp>
 #include <pipeline/record/records.hpp>
+#include <pipeline/shape_text.hpp>
 
 namespace pipeline {
 
@@ -207,13 +208,18 @@ struct random_stream {
     torch::Generator generator; // a handle: the run's own generator, not a copy
 };
 
+//! A piece of the loop's own state a checkpoint keeps as the tensor `state.<name>`
+//! (FP16's loss scale): restored in place, so `tensor` is the loop's own handle.
+using loop_state = std::vector<std::pair<std::string, torch::Tensor>>;
+
 //! Writes a checkpoint (atomically: a temporary file renamed into place) with the state of
-//! every stream in `streams`.
+//! every stream in `streams` and the loop's `state`.
 inline void save_checkpoint(std::filesystem::path const& path, checkpoint_info const& info,
                             torch::nn::Module const& model,
                             torch::optim::Optimizer const& optimizer,
                             torch::nn::Module const* average,
-                            std::vector<random_stream> const& streams) {
+                            std::vector<random_stream> const& streams,
+                            loop_state const& state = {}) {
     std::vector<named_tensor> tensors;
     detail::add_module_tensors(tensors, "model.", model);
     auto const stepped = detail::add_optimizer_state(tensors, optimizer, model);
@@ -221,6 +227,8 @@ inline void save_checkpoint(std::filesystem::path const& path, checkpoint_info c
         detail::add_module_tensors(tensors, "ema.", *average);
     for (auto const& s : streams)
         tensors.push_back({"rng." + s.name, compat::generator_state(s.generator)});
+    for (auto const& [name, t] : state)
+        tensors.push_back({"state." + name, t});
     std::map<std::string, std::string> meta{
         {"format", checkpoint_format},
         {"experiment", info.experiment},
@@ -348,12 +356,13 @@ inline void check_resumable(checkpoint_info const& info, std::string const& expe
 }
 
 //! Puts the model, optimizer state, weight average and the state of every stream in
-//! `streams` from `ck` in place. A stream the checkpoint lacks is an error, not a fresh
-//! start: the resumed run would silently draw other numbers.
+//! `streams` and the loop's `state` from `ck` in place. A stream or state the checkpoint
+//! lacks is an error, not a fresh start: the resumed run would silently differ.
 inline void restore_checkpoint(loaded_checkpoint const& ck, torch::nn::Module& model,
                                torch::optim::Optimizer& optimizer,
                                torch::nn::Module* average,
-                               std::vector<random_stream> const& streams) {
+                               std::vector<random_stream> const& streams,
+                               loop_state const& state = {}) {
     auto const where = ck.path.string();
     detail::load_module_tensors(ck.file, "model.", model, where);
     detail::load_optimizer_state(ck.file, optimizer, model, ck.info.optimizer_state, where);
@@ -366,6 +375,21 @@ inline void restore_checkpoint(loaded_checkpoint const& ck, torch::nn::Module& m
                         "none (a checkpoint of another pipeline, or of an older version)");
         auto gen = s.generator;
         compat::set_generator_state(gen, *state);
+    }
+    for (auto const& [name, t] : state) {
+        auto const* saved = ck.file.find("state." + name);
+        if (!saved)
+            throw error(where, "the loop state '" + name + "'",
+                        "none (a checkpoint of another pipeline, or of an older version)");
+        if (saved->sizes() != t.sizes() || saved->scalar_type() != t.scalar_type())
+            throw error(where + " (loop state '" + name + "')",
+                        std::string(c10::toString(t.scalar_type())) + " of shape "
+                            + detail::shape_text(t),
+                        std::string(c10::toString(saved->scalar_type())) + " of shape "
+                            + detail::shape_text(*saved));
+        torch::NoGradGuard no_grad;
+        auto target = t;
+        target.copy_(*saved);
     }
 }
 

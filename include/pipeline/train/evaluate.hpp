@@ -108,12 +108,13 @@ inline torch::Tensor tta_views(torch::Tensor const& x, TtaParams const& tta) {
 
 //! The logits of `forward` for `x`, averaged over the views of `tta` (one forward pass
 //! over all the views at once: evaluation mode, so each image's logits do not depend on
-//! the others in the batch).
+//! the others in the batch). In float32, whatever autocast computed them in
+//! (Precision<BF16>): the loss and the average are read from float32.
 template <class Forward>
 torch::Tensor tta_logits(Forward&& forward, torch::Tensor const& x, TtaParams const& tta) {
     if (!tta.active())
-        return forward(x);
-    auto const logits = forward(tta_views(x, tta));
+        return forward(x).to(torch::kFloat32);
+    auto const logits = forward(tta_views(x, tta)).to(torch::kFloat32);
     return logits.view({tta.views(), x.size(0), logits.size(1)}).mean(0);
 }
 

@@ -39,6 +39,7 @@
 #include <pipeline/train/loss.hpp>
 #include <pipeline/train/optimizer.hpp>
 #include <pipeline/train/plan.hpp>
+#include <pipeline/train/precision.hpp>
 #include <pipeline/train/run_context.hpp>
 #include <pipeline/train/schedule.hpp>
 #include <pipeline/train/transfer.hpp>
@@ -79,7 +80,9 @@ public:
         , augment_(e.augmentations, ctx.device, augment_seed(ctx), e.data.classes)
         , shuffle_(
               compat::make_generator(ctx.device, derive_seed(ctx.options.seed, "shuffle")))
-        , reducer_(*ctx.dist, e.ddp.bucket_mb) {
+        , reducer_(*ctx.dist, e.ddp.bucket_mb)
+        , scaler_(e.precision, ctx.device) {
+        check_precision(e.precision, ctx.device);
         auto const backbone = e.model.backbone.name();
         // Every rank starts from rank 0's weights (they agree already when drawn from the
         // same seed; loaded weights and buffers must agree too).
@@ -92,6 +95,19 @@ public:
             opt_.multi_tensor ? "multi-tensor (_foreach_)" : "per-tensor"));
         ctx.say(format_plan(backbone, transfer_.blocks(), ctx.epochs,
                             e.optimizer.weight_decay, e.model.bn_train_when_frozen));
+        if (e.precision.autocast())
+            ctx.say(fmt::format(
+                "precision: {} autocast on {} for forward, loss and evaluation (weights, "
+                "gradients, optimizer state and the loss in float32){}\n",
+                precision_name(e.precision), ctx.device.str(),
+                scaler_.enabled()
+                    ? fmt::format("; dynamic loss scale from {} (x{} after {} clean steps, "
+                                  "x{} and the step skipped on an inf/NaN gradient)",
+                                  detail::format_number(e.precision.scaler.init_scale),
+                                  detail::format_number(e.precision.scaler.growth_factor),
+                                  e.precision.scaler.growth_interval,
+                                  detail::format_number(e.precision.scaler.backoff_factor))
+                    : std::string()));
         if (e.model.ema_decay > 0.0) {
             // Building the copy draws initial weights; put the process-wide stream back so
             // that adding Ema changes nothing else the run draws.
@@ -218,9 +234,16 @@ public:
         for (int c = 0; c < k; ++c) {
             if (k > 1 && ctx_.dist->active())
                 reducer_.sync_on_backward(c == k - 1);
-            auto logits = transfer_.forward(*model_, xs[c]);
-            auto loss = loss_(logits, targets[c]);
-            (divisor == 1 ? loss : loss / static_cast<double>(divisor)).backward();
+            torch::Tensor logits, loss;
+            {
+                // Forward and loss under the Precision stage's autocast; the loss from
+                // float32 logits.
+                autocast_scope autocast(ctx_.device, e_.precision);
+                logits = transfer_.forward(*model_, xs[c]);
+                loss = loss_(logits.to(torch::kFloat32), targets[c]);
+            }
+            scaler_.scale(divisor == 1 ? loss : loss / static_cast<double>(divisor))
+                .backward();
             running.add(loss, logits, ys[c]);
         }
     }
@@ -250,11 +273,16 @@ public:
         step_update();
     }
 
-    //! Clipping, the optimizer's update and the weight average, after the gradients are in.
+    //! Clipping, the optimizer's update and the weight average, after the gradients are
+    //! in; under FP16 the gradients unscaled first, and the update skipped (the scale
+    //! backed off) when one of them is inf or NaN.
     void step_update() {
+        scaler_.unscale(params_);
         if (train_.clip_grad_norm > 0.0)
             clip_grad_norm(params_, train_.clip_grad_norm);
-        opt_.optimizer->step();
+        if (!scaler_.found_inf())
+            opt_.optimizer->step();
+        scaler_.update();
         if (ema_)
             ema_->update(clock_.step);
     }
@@ -389,7 +417,10 @@ public:
     //! The model's prediction for every test example, in order (the per-class report),
     //! named by its file where the dataset names its examples (an ImageFolder).
     [[nodiscard]] prediction_set test_predictions() {
-        auto p = predictions(*model_, data_.test, train_.eval_batch_size);
+        auto p = [&] {
+            autocast_scope autocast(ctx_.device, e_.precision);
+            return predictions(*model_, data_.test, train_.eval_batch_size);
+        }();
         if (data_.test_names.size() == p.labels.size())
             p.names = data_.test_names;
         return p;
@@ -416,7 +447,7 @@ public:
         info.world = ctx_.dist->world();
         info.shards = ctx_.shards;
         pipeline::save_checkpoint(path, info, model_->module(), *opt_.optimizer,
-                                  average_module(), random_streams());
+                                  average_module(), random_streams(), scaler_.state());
     }
 
     //! Continues from `ck`: the model, optimizer state, weight average, random streams and
@@ -427,8 +458,8 @@ public:
                         std::to_string(ck.info.train_examples) + " training examples",
                         std::to_string(data_.train.size()) + " (use the run's --limit)");
         auto* average = ema_model_ ? &ema_model_->module() : nullptr;
-        restore_checkpoint(ck, model_->module(), *opt_.optimizer, average,
-                           random_streams());
+        restore_checkpoint(ck, model_->module(), *opt_.optimizer, average, random_streams(),
+                           scaler_.state());
         clock_.step = ck.info.step;
         return ck.info.epoch + 1;
     }
@@ -444,6 +475,7 @@ private:
     std::pair<double, double> evaluate(backbone_network& model, device_batches const& data,
                                        std::string const& what, TtaParams const& tta = {}) {
         int const ranks = ctx_.dist->active() ? ctx_.dist->world() : 1;
+        autocast_scope autocast(ctx_.device, e_.precision);
         auto sums = evaluation_sums(model, data, train_.eval_batch_size, ctx_.dist->rank(),
                                     ranks, tta);
         if (ranks > 1)
@@ -517,6 +549,7 @@ private:
     torch::Generator shuffle_;
     schedule_clock clock_;
     gradient_reducer reducer_;
+    grad_scaler scaler_;
 };
 
 } // namespace pipeline

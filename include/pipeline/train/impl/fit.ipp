@@ -83,7 +83,8 @@ inline experiment_data to_device(spec::experiment const& e, run_context const& c
                          device_batches(s.val.to(ctx.device), norm, view),
                          device_batches(s.test.to(ctx.device), norm, view),
                          device_batches(s.clean_train.to(ctx.device), norm, view),
-                         s.val_is_test, std::move(s.test_names)};
+                         s.val_is_test,
+                         std::move(s.test_names)};
     ctx.say(fmt::format(
         "data: {} from {} | train {} (clean subset {}) | {} {} | test {}\n", e.data.name(),
         dir.string(), data.train.size(), data.clean_train.size(),
@@ -449,6 +450,8 @@ PIPELINE_DECL run_result fit(spec::experiment const& e, run_options const& optio
     if (auto const message = check_run_length(e, ctx.epochs))
         throw error("--epochs " + std::to_string(ctx.epochs),
                     "a run the pipeline's stages fit in", *message);
+    // So does a number format the device has no autocast for (FP16 on the CPU).
+    check_precision(e.precision, ctx.device);
 
     auto const prepared = detail::prepare(e, ctx, options);
     auto const& data = prepared.data;

@@ -1,0 +1,304 @@
+// train/precision: Precision<BF16> trains as float32 does, within a stated tolerance;
+// autocast's weight cache is cleared when the step's scope exits (a test that fails
+// without the clearing); FP16's loss scale makes GradScaler's decisions on injected
+// inf/NaN gradients, by the fused kernels and op by op alike, and survives a checkpoint;
+// FP16 on the CPU is one error before any data is read.
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <torch/torch.h>
+
+#include <pipeline/all.hpp>
+
+#include "../support.hpp"
+
+using namespace pipeline;
+namespace {
+
+constexpr PrecisionParams bf16_params{precision_kind::bf16};
+
+run_options precision_run_options(std::uint64_t seed) {
+    run_options o;
+    o.device = "cpu";
+    o.seed = seed;
+    o.out_dir.clear();
+    o.eval_limit = 512;
+    o.threads = 2;
+    o.log = nullptr;
+    return o;
+}
+
+//! A scaler of FP16 with a short growth interval, on the CPU.
+grad_scaler short_interval_scaler(bool fused) {
+    PrecisionParams p{precision_kind::fp16, {.init_scale = 1024.0, .growth_interval = 3}};
+    return grad_scaler(p, torch::Device(torch::kCPU), fused);
+}
+
+float scaler_scale(grad_scaler const& s) {
+    return host_value<float>(s.scale_tensor());
+}
+int scaler_tracker(grad_scaler const& s) {
+    return host_value<int>(s.growth_tracker());
+}
+
+//! Parameters with gradients `grads` (one parameter each).
+std::vector<torch::Tensor> with_gradients(std::vector<torch::Tensor> const& grads) {
+    std::vector<torch::Tensor> params;
+    for (auto const& g : grads) {
+        auto p = torch::zeros_like(g).requires_grad_(true);
+        p.mutable_grad() = g.clone();
+        params.push_back(p);
+    }
+    return params;
+}
+
+//! GradScaler's decisions, step by step, with `fused` kernels or op by op.
+void check_scaler_decisions(bool fused) {
+    auto s = short_interval_scaler(fused);
+    REQUIRE(s.enabled());
+    CHECK(scaler_scale(s) == 1024.0f);
+    // The loss is scaled before backward.
+    auto const loss = torch::tensor(0.5f);
+    CHECK(host_value<float>(s.scale(loss)) == 512.0f);
+
+    // A clean step: the gradients come back divided by the scale, the step is taken.
+    auto params = with_gradients({torch::full({3}, 2048.0f), torch::full({2, 2}, -512.0f)});
+    s.unscale(params);
+    CHECK(torch::allclose(params[0].grad(), torch::full({3}, 2.0f)));
+    CHECK(torch::allclose(params[1].grad(), torch::full({2, 2}, -0.5f)));
+    CHECK(!s.found_inf());
+    s.update();
+    CHECK(scaler_scale(s) == 1024.0f);
+    CHECK(scaler_tracker(s) == 1);
+
+    // An inf in one gradient: the step is skipped, the scale halves, the count restarts.
+    auto inf = torch::ones({3});
+    inf[1] = std::numeric_limits<float>::infinity();
+    params = with_gradients({inf, torch::ones({2, 2})});
+    s.unscale(params);
+    CHECK(s.found_inf());
+    s.update();
+    CHECK(scaler_scale(s) == 512.0f);
+    CHECK(scaler_tracker(s) == 0);
+
+    // A NaN likewise.
+    auto nan = torch::ones({2, 2});
+    nan[0][1] = std::numeric_limits<float>::quiet_NaN();
+    params = with_gradients({torch::ones({3}), nan});
+    s.unscale(params);
+    CHECK(s.found_inf());
+    s.update();
+    CHECK(scaler_scale(s) == 256.0f);
+
+    // Three clean steps in a row: the scale doubles after the third, the count restarts.
+    for (int i = 1; i <= 3; ++i) {
+        params = with_gradients({torch::ones({3}), torch::ones({2, 2})});
+        s.unscale(params);
+        CHECK(!s.found_inf());
+        s.update();
+        CHECK(scaler_scale(s) == (i < 3 ? 256.0f : 512.0f));
+        CHECK(scaler_tracker(s) == (i < 3 ? i : 0));
+    }
+}
+
+} // namespace
+
+TEST_CASE("train/precision: the autocast scope clears the weight cache when it exits") {
+    torch::manual_seed(0);
+    torch::nn::Linear layer(8, 4);
+    auto const x = torch::randn({2, 8});
+    auto const cpu = torch::kCPU;
+    CHECK(!compat::autocast_enabled(cpu));
+
+    // Without the clearing (autocast entered and left by hand), a forward after an
+    // in-place update of the weight reads the bf16 copy cached before it: the control
+    // that shows this test can fail.
+    torch::Tensor before, stale;
+    {
+        compat::set_autocast_enabled(cpu, true);
+        compat::set_autocast_dtype(cpu, torch::kBFloat16);
+        at::autocast::increment_nesting();
+        before = layer(x);
+        {
+            torch::NoGradGuard no_grad;
+            layer->weight.add_(1.0);
+        }
+        stale = layer(x);
+        at::autocast::decrement_nesting();
+        at::autocast::clear_cache();
+        compat::set_autocast_enabled(cpu, false);
+        compat::set_autocast_dtype(cpu, torch::kBFloat16);
+    }
+    CHECK((before.scalar_type() == torch::kBFloat16));
+    // LibTorch caches the CPU's bf16 casts from 2.0 (1.13 caches CUDA's fp16 casts only,
+    // so there the control computes afresh and only the scope's result is checked).
+    bool const caches = compat::torch_major >= 2;
+    CHECK(torch::equal(before, stale) == caches);
+    if (!caches)
+        MESSAGE(
+            "LibTorch " << compat::torch_version()
+                        << " keeps no autocast cache on the CPU: the control shows nothing "
+                           "here; the 2.x leg runs it");
+
+    // With the scope around each forward: the second sees the updated weight.
+    torch::Tensor first, second;
+    {
+        autocast_scope scope(torch::Device(cpu), bf16_params);
+        CHECK(compat::autocast_enabled(cpu));
+        first = layer(x);
+    }
+    CHECK(!compat::autocast_enabled(cpu));
+    {
+        torch::NoGradGuard no_grad;
+        layer->weight.add_(1.0);
+    }
+    {
+        autocast_scope scope(torch::Device(cpu), bf16_params);
+        second = layer(x);
+    }
+    auto const expected = torch::nn::functional::linear(x.to(torch::kBFloat16),
+                                                        layer->weight.to(torch::kBFloat16),
+                                                        layer->bias.to(torch::kBFloat16));
+    CHECK(!torch::equal(first, second));
+    CHECK(torch::allclose(second.to(torch::kFloat32), expected.to(torch::kFloat32), 1e-2,
+                          1e-2));
+
+    // Nested scopes: the inner one's exit keeps autocast on; FP32 is no scope at all.
+    {
+        autocast_scope outer(torch::Device(cpu), bf16_params);
+        { autocast_scope inner(torch::Device(cpu), bf16_params); }
+        CHECK(compat::autocast_enabled(cpu));
+        autocast_scope none(torch::Device(cpu), PrecisionParams{});
+        CHECK(compat::autocast_enabled(cpu));
+    }
+    CHECK(!compat::autocast_enabled(cpu));
+}
+
+TEST_CASE("train/precision: the loss scale's decisions on injected inf and NaN gradients") {
+    SUBCASE("op by op") {
+        check_scaler_decisions(false);
+    }
+    if (compat::fused_loss_scaling(torch::Device(torch::kCPU))) {
+        SUBCASE("fused kernels") {
+            check_scaler_decisions(true);
+        }
+    } else {
+        MESSAGE(
+            "LibTorch " << compat::torch_version()
+                        << " has no CPU kernel of the fused loss scaling: op by op only");
+    }
+}
+
+TEST_CASE("train/precision: BF16 and FP32 scalers are no-ops") {
+    grad_scaler s(bf16_params, torch::Device(torch::kCPU));
+    CHECK(!s.enabled());
+    auto const loss = torch::tensor(0.25f);
+    CHECK(s.scale(loss).data_ptr() == loss.data_ptr());
+    auto params =
+        with_gradients({torch::full({2}, std::numeric_limits<float>::infinity())});
+    s.unscale(params);
+    CHECK(!s.found_inf()); // never skips: a non-finite loss is the loop's own error
+    CHECK(s.state().empty());
+}
+
+TEST_CASE("train/precision: the loss scale and its count survive a checkpoint") {
+    testing::temp_dir const scratch("pipeline-precision");
+    auto const& dir = scratch.path;
+    torch::nn::Linear model(3, 2);
+    torch::optim::SGD opt(model->parameters(), torch::optim::SGDOptions(0.1));
+    auto saved = short_interval_scaler(false);
+    auto params =
+        with_gradients({torch::full({3}, std::numeric_limits<float>::infinity())});
+    saved.unscale(params);
+    saved.update(); // 512
+    params = with_gradients({torch::ones({3})});
+    saved.unscale(params);
+    saved.update(); // one clean step
+    checkpoint_info info;
+    info.experiment = "precision test";
+    info.epochs = 1;
+    info.epoch = 1;
+    info.history.resize(1);
+    info.train_examples = 10;
+    save_checkpoint(dir / "checkpoint.safetensors", info, *model, opt, nullptr, {},
+                    saved.state());
+
+    auto restored = short_interval_scaler(false);
+    auto const ck = read_checkpoint(dir / "checkpoint.safetensors");
+    restore_checkpoint(ck, *model, opt, nullptr, {}, restored.state());
+    CHECK(scaler_scale(restored) == 512.0f);
+    CHECK(scaler_tracker(restored) == 1);
+
+    // A checkpoint without it (a BF16 run's) cannot resume an FP16 run.
+    save_checkpoint(dir / "without.safetensors", info, *model, opt, nullptr, {});
+    auto const other = read_checkpoint(dir / "without.safetensors");
+    auto fresh = short_interval_scaler(false);
+    CHECK_THROWS_WITH_AS(restore_checkpoint(other, *model, opt, nullptr, {}, fresh.state()),
+                         doctest::Contains("the loop state 'grad_scaler.scale'"), error);
+}
+
+TEST_CASE("train/precision: FP16 on the CPU is one error before any data is read") {
+    // clang-format off
+    constexpr auto fp16 = Load<FashionMNIST, Subset<512>>
+                        | Model<ResNet18>
+                        | Loss<CrossEntropy>
+                        | Train<{.epochs = 1, .batch_size = 64}>
+                        | Precision<FP16>;
+    // clang-format on
+    auto o = precision_run_options(0);
+    o.data_dir = "/nonexistent/data"; // reading data first would fail differently
+    CHECK_THROWS_WITH_AS(
+        fit(fp16, o), doctest::Contains("Precision<FP16>: expected a CUDA device"), error);
+}
+
+TEST_CASE("train/precision: a BF16 run trains like FP32 over 192 steps, reading the host "
+          "no more") {
+    // clang-format off
+    constexpr auto fp32 = Load<FashionMNIST, Subset<1024>>
+                        | Model<ResNet18>
+                        | Loss<CrossEntropy>
+                        | Optimizer<SGD, {.lr = 0.05}>
+                        | Schedule<Cosine>
+                        | Train<{.epochs = 3, .batch_size = 16, .eval_batch_size = 256}>;
+    constexpr auto bf16 = Load<FashionMNIST, Subset<1024>>
+                        | Model<ResNet18>
+                        | Loss<CrossEntropy>
+                        | Optimizer<SGD, {.lr = 0.05}>
+                        | Schedule<Cosine>
+                        | Train<{.epochs = 3, .batch_size = 16, .eval_batch_size = 256}>
+                        | Precision<BF16>;
+    // clang-format on
+    static_assert(one_change<decltype(fp32), decltype(bf16)>);
+    auto const t0 = std::chrono::steady_clock::now();
+    auto const reads0 = host_reads();
+    auto const a = fit(fp32, precision_run_options(3));
+    auto const reads1 = host_reads();
+    auto const t1 = std::chrono::steady_clock::now();
+    auto const b = fit(bf16, precision_run_options(3));
+    auto const reads2 = host_reads();
+    auto const t2 = std::chrono::steady_clock::now();
+    REQUIRE(b.history.size() == 3);
+    MESSAGE("seconds: fp32 " << std::chrono::duration<double>(t1 - t0).count() << ", bf16 "
+                             << std::chrono::duration<double>(t2 - t1).count());
+    auto const& first = b.history.front().metrics;
+    auto const& last = b.history.back().metrics;
+    MESSAGE("train loss fp32 " << a.history.front().metrics.train_loss << " -> "
+                               << a.history.back().metrics.train_loss << ", bf16 "
+                               << first.train_loss << " -> " << last.train_loss
+                               << "; test accuracy fp32 " << a.test_acc << ", bf16 "
+                               << b.test_acc);
+    CHECK(std::isfinite(last.train_loss));
+    CHECK(last.train_loss < 0.7 * first.train_loss);
+    // 512 test images: one standard error of an accuracy near 0.8 is 0.018; the stated
+    // tolerance is 3 points, about 1.7 of them.
+    CHECK(std::abs(b.test_acc - a.test_acc) <= 0.03);
+    CHECK(b.test_acc > 0.6);
+    // Autocast adds no host read: the same reads as float32.
+    CHECK(reads2 - reads1 == reads1 - reads0);
+    CHECK(b.experiment.find("Precision<BF16>") != std::string::npos);
+}
