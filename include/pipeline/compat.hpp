@@ -78,6 +78,45 @@ inline bool multi_tensor_optimizers(torch::Device const& device) {
     return device.is_cuda() && (torch_major > 1 || torch_minor >= 8);
 }
 
+// `_foreach_mul_` and `_foreach_div_` with a 0-d tensor as the scalar (2.1 and 2.2 added
+// these overloads): on CUDA one fused kernel that reads the value from device memory.
+// Without them (1.13) the same arithmetic goes list by list, against the 0-d tensor
+// repeated once per tensor (per-tensor kernels: as capturable, only slower).
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 2)
+#define PIPELINE_FOREACH_TENSOR_SCALAR 1
+#else
+#define PIPELINE_FOREACH_TENSOR_SCALAR 0
+#endif
+
+//! `ts[i] *= s` for every i, `s` a 0-d tensor of `ts`' dtype on their device (no host
+//! read).
+inline void foreach_mul_(std::vector<torch::Tensor> const& ts, torch::Tensor const& s) {
+#if PIPELINE_FOREACH_TENSOR_SCALAR
+    torch::_foreach_mul_(ts, s);
+#else
+    torch::_foreach_mul_(ts, std::vector<torch::Tensor>(ts.size(), s));
+#endif
+}
+
+//! `ts[i] * s` for every i, as new tensors (`s` as in foreach_mul_).
+inline std::vector<torch::Tensor> foreach_mul(std::vector<torch::Tensor> const& ts,
+                                              torch::Tensor const& s) {
+#if PIPELINE_FOREACH_TENSOR_SCALAR
+    return torch::_foreach_mul(ts, s);
+#else
+    return torch::_foreach_mul(ts, std::vector<torch::Tensor>(ts.size(), s));
+#endif
+}
+
+//! `ts[i] /= s` for every i (`s` as in foreach_mul_).
+inline void foreach_div_(std::vector<torch::Tensor> const& ts, torch::Tensor const& s) {
+#if PIPELINE_FOREACH_TENSOR_SCALAR
+    torch::_foreach_div_(ts, s);
+#else
+    torch::_foreach_div_(ts, std::vector<torch::Tensor>(ts.size(), s));
+#endif
+}
+
 //! The key type of an optimizer's per-parameter state map: the TensorImpl's address as
 //! text in 1.x (`std::string`), the address itself in 2.x (`void*`).
 using optimizer_state_key_t =

@@ -31,6 +31,7 @@
 #include <pipeline/io/safetensors.hpp>
 #include <pipeline/record/records.hpp>
 #include <pipeline/shape_text.hpp>
+#include <pipeline/train/multi_tensor.hpp>
 
 namespace pipeline {
 
@@ -92,12 +93,15 @@ inline void load_module_tensors(safetensors_file const& file, std::string const&
 }
 
 //! The optimizer's per-parameter state by parameter name: SGD's momentum buffer, AdamW's
-//! moments and step count. Parameters that never took a step (frozen so far) have none.
+//! moments and step count (a capturable AdamW's as its device counts say). Parameters that
+//! never took a step (frozen so far) have none.
 //! Returns the names of the parameters that have state.
 inline std::vector<std::string> add_optimizer_state(std::vector<named_tensor>& out,
                                                     torch::optim::Optimizer const& opt,
                                                     torch::nn::Module const& module) {
     auto const& state = opt.state();
+    // A capturable AdamW counts steps on the device: all its counts in one read.
+    auto const device_steps = device_step_counts(opt);
     std::vector<std::string> stepped;
     for (auto const& p : module.named_parameters()) {
         auto it = state.find(compat::optimizer_state_key(p.value()));
@@ -109,7 +113,10 @@ inline std::vector<std::string> add_optimizer_state(std::vector<named_tensor>& o
                 out.push_back({name + "momentum_buffer", s->momentum_buffer()});
         } else if (auto* a = dynamic_cast<torch::optim::AdamWParamState const*>(
                        it->second.get())) {
-            out.push_back({name + "step", torch::tensor(a->step(), torch::kInt64)});
+            auto const on_device = device_steps.find(a);
+            auto const step =
+                on_device == device_steps.end() ? a->step() : on_device->second;
+            out.push_back({name + "step", torch::tensor(step, torch::kInt64)});
             out.push_back({name + "exp_avg", a->exp_avg()});
             out.push_back({name + "exp_avg_sq", a->exp_avg_sq()});
             if (a->max_exp_avg_sq().defined())

@@ -39,14 +39,22 @@ struct built_optimizer {
     double base_lr = 0.0;
     //! The epoch the loop is in: groups of frozen blocks get a rate of 0.
     int epoch = 1;
-    //! Whether steps use multi-tensor `_foreach_` kernels.
+    //! Whether steps use multi-tensor `_foreach_` kernels (capturable: rates and step
+    //! counts read on the device).
     bool multi_tensor = false;
 
-    //! Sets every group's rate to `lr` times the group's factor, 0 while it is frozen.
+    //! Sets every group's rate to `lr` times the group's factor, 0 while it is frozen: the
+    //! host option, and for a multi-tensor optimizer also the device tensor its step reads
+    //! (`capturable_optimizer`; written without a read or a synchronisation).
     void set_lr(double lr) {
+        auto* device = dynamic_cast<capturable_optimizer*>(optimizer.get());
         auto& pgs = optimizer->param_groups();
-        for (std::size_t i = 0; i < pgs.size(); ++i)
-            pgs[i].options().set_lr(group_lr(i, lr));
+        for (std::size_t i = 0; i < pgs.size(); ++i) {
+            if (device)
+                device->set_group_lr(i, group_lr(i, lr));
+            else
+                pgs[i].options().set_lr(group_lr(i, lr));
+        }
     }
 
     //! The rate group `i` gets when the schedule says `lr`.
@@ -73,7 +81,8 @@ inline std::int64_t count_elements(std::vector<torch::Tensor> const& ts) {
 //! The optimizer of `blocks`: two groups per block (decaying weights, then non-decaying
 //! 1-d parameters), skipping empty ones, in block order, each with the options
 //! `options(rate, decay)` gives; a `PerTensor` optimizer, or `MultiTensor` (its
-//! `_foreach_` twin) when `multi_tensor` says so (by default: on CUDA). Every group exists
+//! capturable `_foreach_` twin, train/multi_tensor.hpp) when `multi_tensor` says so (by
+//! default: on CUDA). Every group exists
 //! from step 0, frozen or not, so the optimizer's layout never changes during a run.
 template <class PerTensor, class MultiTensor, class Options>
 built_optimizer make_grouped(std::vector<block_parameters> const& blocks, double lr,
