@@ -1,4 +1,4 @@
-// EXPECT: pipeline: Train<\.\.\.> goes after Schedule and before Precision, Evaluate
+// EXPECT: pipeline: Train<\.\.\.> goes after Schedule and before Precision, Execute, Evaluate
 // Rule: stages are written in data-flow order.
 #include <pipeline/dsl.hpp>
 

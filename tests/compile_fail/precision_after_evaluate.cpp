@@ -1,4 +1,4 @@
-// EXPECT: pipeline: Precision<\.\.\.> goes after Train and before Evaluate
+// EXPECT: pipeline: Precision<\.\.\.> goes after Train and before Execute, Evaluate
 // Rule: stages are written in data-flow order.
 #include <pipeline/dsl.hpp>
 

@@ -1,4 +1,4 @@
-// EXPECT: pipeline: Train<\.\.\.> goes after Schedule and before Precision, Evaluate and Distributed
+// EXPECT: pipeline: Train<\.\.\.> goes after Schedule and before Precision, Execute, Evaluate and Distributed
 // Rule: Distributed is the last stage (data flow order).
 #include <pipeline/dsl.hpp>
 

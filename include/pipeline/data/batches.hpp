@@ -93,8 +93,7 @@ public:
                                   std::int64_t shards) const {
         auto const len = batch_size / shards;
         auto idx = order.narrow(0, i * batch_size + shard * len, len);
-        return {norm_(data_.images.index_select(0, idx)),
-                data_.labels.index_select(0, idx)};
+        return {norm_(gather(idx)), data_.labels.index_select(0, idx)};
     }
 
     //! Batch `i` of the given order (positions i*B .. min((i+1)*B, N)).
@@ -103,8 +102,7 @@ public:
         auto begin = i * batch_size;
         auto len = std::min(batch_size, size() - begin);
         auto idx = order.narrow(0, begin, len);
-        return {norm_(data_.images.index_select(0, idx)),
-                data_.labels.index_select(0, idx)};
+        return {norm_(gather(idx)), data_.labels.index_select(0, idx)};
     }
 
     //! Batch `i` in storage order (evaluation), with the evaluation view applied.
@@ -116,6 +114,16 @@ public:
     }
 
 private:
+    //! Rows `idx` of the images: by `index`, which keeps a channels-last layout
+    //! (Execute<ChannelsLast> lays the splits out so), where `index_select` returns NCHW.
+    [[nodiscard]] torch::Tensor gather(torch::Tensor const& idx) const {
+        auto const& im = data_.images;
+        bool const nhwc = im.dim() == 4
+                          && im.is_contiguous(torch::MemoryFormat::ChannelsLast)
+                          && !im.is_contiguous();
+        return nhwc ? im.index({idx}) : im.index_select(0, idx);
+    }
+
     labelled_images data_;
     normalizer norm_;
     batch_view view_;

@@ -31,6 +31,14 @@ struct labelled_images {
         return {images.to(device), labels.to(device)};
     }
 
+    //! The same examples with the images laid out channels-last (NHWC strides, the same
+    //! shape): Execute<ChannelsLast>.
+    [[nodiscard]] labelled_images channels_last() const {
+        return {images.dim() == 4 ? images.contiguous(torch::MemoryFormat::ChannelsLast)
+                                  : images,
+                labels};
+    }
+
     //! The examples at `index` (an int64 tensor of positions), in that order.
     [[nodiscard]] labelled_images select(torch::Tensor const& index) const {
         auto i = index.to(labels.device());

@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include <pipeline/dsl/evaluate.hpp>
+#include <pipeline/dsl/execution.hpp>
 #include <pipeline/dsl/parallelism.hpp>
 #include <pipeline/dsl/pipeline.hpp>
 #include <pipeline/dsl/precision.hpp>
@@ -33,6 +34,13 @@ struct experiment_types {
             return FP32::precision;
         else
             return stage_t<stage_kind::precision, pipeline>::format::precision;
+    }();
+    //! The options of an Execute<...> stage (none without one).
+    static constexpr ExecutionParams execution = [] {
+        if constexpr (std::is_same_v<stage_t<stage_kind::execute, pipeline>, no_stage>)
+            return ExecutionParams{};
+        else
+            return stage_t<stage_kind::execute, pipeline>::params;
     }();
     //! The views an Evaluate<TTA<...>> stage averages over (none without one).
     static constexpr TtaParams tta = [] {

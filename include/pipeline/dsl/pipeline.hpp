@@ -90,7 +90,7 @@ inline constexpr bool unique_kinds =
 //! The stage order every order message quotes (a string literal, as static_assert needs).
 #define PIPELINE_DATA_FLOW                                                                 \
     "(data flows Load | Augment... | Model | Loss | Optimizer | Schedule | Train | "       \
-    "Precision | Evaluate | Distributed)"
+    "Precision | Execute | Evaluate | Distributed)"
 
 template <class... Stages>
 struct Pipeline {
@@ -114,11 +114,14 @@ struct Pipeline {
                   "pipeline: Schedule<...> goes after Optimizer and before "
                   "Train " PIPELINE_DATA_FLOW);
     static_assert(rules::out_of_order_kind<Stages...> != int(stage_kind::train),
-                  "pipeline: Train<...> goes after Schedule and before Precision, Evaluate "
-                  "and Distributed " PIPELINE_DATA_FLOW);
+                  "pipeline: Train<...> goes after Schedule and before Precision, Execute, "
+                  "Evaluate and Distributed " PIPELINE_DATA_FLOW);
     static_assert(rules::out_of_order_kind<Stages...> != int(stage_kind::precision),
-                  "pipeline: Precision<...> goes after Train and before Evaluate and "
-                  "Distributed " PIPELINE_DATA_FLOW);
+                  "pipeline: Precision<...> goes after Train and before Execute, Evaluate "
+                  "and Distributed " PIPELINE_DATA_FLOW);
+    static_assert(rules::out_of_order_kind<Stages...> != int(stage_kind::execute),
+                  "pipeline: Execute<...> goes after Train and Precision and before "
+                  "Evaluate and Distributed " PIPELINE_DATA_FLOW);
     static_assert(rules::out_of_order_kind<Stages...> != int(stage_kind::evaluate),
                   "pipeline: Evaluate<...> goes after Train and before "
                   "Distributed " PIPELINE_DATA_FLOW);
@@ -141,6 +144,8 @@ struct Pipeline {
                   "Train<{...}>");
     static_assert(rules::unique_kind<stage_kind::precision, Stages...>,
                   "pipeline: two Precision stages; a run computes in one number format");
+    static_assert(rules::unique_kind<stage_kind::execute, Stages...>,
+                  "pipeline: two Execute stages; name every option in one Execute<...>");
     static_assert(rules::unique_kind<stage_kind::evaluate, Stages...>,
                   "pipeline: two Evaluate stages; name every view in one "
                   "Evaluate<TTA<...>>");
@@ -213,8 +218,10 @@ constexpr auto resolve(Pipeline<S...> p) {
                 hana::concat(
                     hana::concat(
                         stage_or<stage_kind::train, default_train>(p),
-                        hana::concat(hana::filter(all, is_kind<stage_kind::precision>),
-                                     hana::filter(all, is_kind<stage_kind::evaluate>))),
+                        hana::concat(
+                            hana::concat(hana::filter(all, is_kind<stage_kind::precision>),
+                                         hana::filter(all, is_kind<stage_kind::execute>)),
+                            hana::filter(all, is_kind<stage_kind::evaluate>))),
                     hana::filter(all, is_kind<stage_kind::distributed>)))));
     return hana::unpack(stages, [](auto... t) {
         return hana::type_c<Pipeline<typename decltype(t)::type...>>;

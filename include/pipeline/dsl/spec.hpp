@@ -38,6 +38,7 @@
 #include <pipeline/dsl/backbones.hpp>
 #include <pipeline/dsl/datasets.hpp>
 #include <pipeline/dsl/describe.hpp>
+#include <pipeline/dsl/execution.hpp>
 #include <pipeline/dsl/experiment.hpp>
 #include <pipeline/dsl/losses.hpp>
 #include <pipeline/dsl/optimizers.hpp>
@@ -248,6 +249,8 @@ struct experiment {
     TrainParams train;
     //! The number format of a Precision<...> stage (float32 without one).
     PrecisionParams precision;
+    //! The options of an Execute<...> stage (contiguous, cuDNN benchmark on, without one).
+    ExecutionParams execution;
     //! The views of an Evaluate<TTA<...>> stage (none without one).
     TtaParams tta;
     //! A Distributed<...> stage, and its settings (DDP's defaults without one).
@@ -683,6 +686,7 @@ constexpr spec::experiment make_spec() {
     e.schedule = schedule_record<typename X::schedule>();
     e.train = X::train;
     e.precision = X::precision;
+    e.execution = X::execution;
     e.tta = X::tta;
     e.distributed = X::distributed;
     e.ddp = X::ddp;

@@ -1,8 +1,8 @@
-// The ten stage kinds and their variable templates: `Load<D>`, `Augment<A>`,
+// The eleven stage kinds and their variable templates: `Load<D>`, `Augment<A>`,
 // `Model<B, Options...>`, `Loss<L>`, `Optimizer<O>`, `Schedule<S>`, `Train<{...}>`,
-// `Precision<BF16>`, `Evaluate<TTA<...>>`, `Distributed<DDP>`. Augment, Optimizer,
-// Schedule, Precision and Distributed take an optional second argument, the
-// hyperparameters of a name with defaults (`Schedule<Cosine, {.warmup_epochs = 1}>`,
+// `Precision<BF16>`, `Execute<ChannelsLast>`, `Evaluate<TTA<...>>`, `Distributed<DDP>`.
+// Augment, Optimizer, Schedule, Precision and Distributed take an optional second argument,
+// the hyperparameters of a name with defaults (`Schedule<Cosine, {.warmup_epochs = 1}>`,
 // dsl/tunable.hpp). A stage is an empty constexpr object; composing stages runs nothing.
 // Each stage checks the category of its argument first, so a misplaced argument is one
 // readable error.
@@ -21,6 +21,7 @@
 #include <pipeline/dsl/at_most_one.hpp>
 #include <pipeline/dsl/datasets.hpp>
 #include <pipeline/dsl/evaluate.hpp>
+#include <pipeline/dsl/execution.hpp>
 #include <pipeline/dsl/fixed_string.hpp>
 #include <pipeline/dsl/model_options.hpp>
 #include <pipeline/dsl/parallelism.hpp>
@@ -42,6 +43,7 @@ enum class stage_kind {
     schedule,
     train,
     precision,
+    execute,
     evaluate,
     distributed
 };
@@ -276,6 +278,29 @@ struct PrecisionStage {
     static std::string name() { return "Precision<" + name_of<P>() + ">"; }
 };
 
+template <class... Options>
+struct ExecuteStage {
+    static_assert(sizeof...(Options) >= 1,
+                  "pipeline: Execute<...> needs at least one option (ChannelsLast, "
+                  "Deterministic)");
+    static_assert(
+        (is_execution_option<Options> && ...),
+        "pipeline: Execute<...> takes the options ChannelsLast and Deterministic");
+    static_assert((0 + ... + (std::is_same_v<Options, ChannelsLast> ? 1 : 0)) <= 1
+                      && (0 + ... + (std::is_same_v<Options, Deterministic> ? 1 : 0)) <= 1,
+                  "pipeline: Execute<...> names each option once");
+    static constexpr stage_kind kind = stage_kind::execute;
+    static constexpr ExecutionParams params{
+        (std::is_same_v<Options, ChannelsLast> || ...),
+        (std::is_same_v<Options, Deterministic> || ...)};
+    static std::string name() {
+        std::string out = "Execute<";
+        ((out += name_of<Options>() + ", "), ...);
+        out.resize(out.size() - 2);
+        return out + ">";
+    }
+};
+
 template <class T>
 struct EvaluateStage {
     static_assert(detail::is_tta<T>,
@@ -350,6 +375,11 @@ inline constexpr TrainStage<P> Train{};
 //! default float32 throughout.
 template <class P, params_type_t<P> Q = params_of_v<P>>
 inline constexpr PrecisionStage<tuned_t<P, Q>> Precision{};
+
+//! `Execute<ChannelsLast>`, `Execute<ChannelsLast, Deterministic>`: how the step executes
+//! (dsl/execution.hpp); default contiguous (NCHW), cuDNN benchmark mode on under CUDA.
+template <class... Options>
+inline constexpr ExecuteStage<Options...> Execute{};
 
 //! `Evaluate<TTA<HorizontalFlip>>`: validation and test passes average the logits over
 //! the views (dsl/evaluate.hpp); the run reports its figures with and without them.

@@ -36,6 +36,7 @@
 #include <pipeline/record/records.hpp>
 #include <pipeline/train/ema.hpp>
 #include <pipeline/train/evaluate.hpp>
+#include <pipeline/train/execution.hpp>
 #include <pipeline/train/loss.hpp>
 #include <pipeline/train/optimizer.hpp>
 #include <pipeline/train/plan.hpp>
@@ -95,6 +96,15 @@ public:
             opt_.multi_tensor ? "multi-tensor (_foreach_)" : "per-tensor"));
         ctx.say(format_plan(backbone, transfer_.blocks(), ctx.epochs,
                             e.optimizer.weight_decay, e.model.bn_train_when_frozen));
+        if (e.execution.channels_last || e.execution.deterministic)
+            ctx.say(fmt::format(
+                "execution: {}{}\n",
+                e.execution.channels_last
+                    ? "channels-last parameters, buffers and batches (NHWC strides)"
+                    : "contiguous (NCHW)",
+                e.execution.deterministic
+                    ? "; cuDNN deterministic, benchmark mode off"
+                    : (ctx.device.is_cuda() ? "; cuDNN benchmark mode on" : "")));
         if (e.precision.autocast())
             ctx.say(fmt::format(
                 "precision: {} autocast on {} for forward, loss and evaluation (weights, "
@@ -117,6 +127,8 @@ public:
                 make_model(e.model, e.data.channels, e.data.classes, nullptr, nullptr);
             compat::set_generator_state(cpu, saved);
             ema_model_->module().to(ctx.device);
+            if (e.execution.channels_last)
+                to_channels_last(ema_model_->module());
             ema_.emplace(model_->module(), ema_model_->module(), e.model.ema_decay);
         }
         // Every rank draws the same permutation and takes its slice of each global batch;
@@ -527,6 +539,9 @@ private:
         auto model =
             make_model(e.model, e.data.channels, e.data.classes, weights, ctx.options.log);
         model->module().to(ctx.device);
+        if (e.execution.channels_last)
+            to_channels_last(model->module());
+        set_cudnn_modes(e.execution, ctx.device);
         return model;
     }
 

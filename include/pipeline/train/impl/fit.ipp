@@ -79,10 +79,15 @@ inline experiment_data to_device(spec::experiment const& e, run_context const& c
                                  channel_statistics const& statistics) {
     normalizer const norm(statistics.mean, statistics.std, ctx.device);
     auto const view = evaluation_view(e.augmentations);
-    experiment_data data{device_batches(s.train.to(ctx.device), norm),
-                         device_batches(s.val.to(ctx.device), norm, view),
-                         device_batches(s.test.to(ctx.device), norm, view),
-                         device_batches(s.clean_train.to(ctx.device), norm, view),
+    // Execute<ChannelsLast>: each split laid out once, here, not each batch.
+    auto const on_device = [&](labelled_images const& split) {
+        auto d = split.to(ctx.device);
+        return e.execution.channels_last ? d.channels_last() : d;
+    };
+    experiment_data data{device_batches(on_device(s.train), norm),
+                         device_batches(on_device(s.val), norm, view),
+                         device_batches(on_device(s.test), norm, view),
+                         device_batches(on_device(s.clean_train), norm, view),
                          s.val_is_test,
                          std::move(s.test_names)};
     ctx.say(fmt::format(

@@ -1,0 +1,12 @@
+// EXPECT: pipeline: Execute<\.\.\.> takes the options ChannelsLast and Deterministic
+// Rule: Execute<...> names how the step executes, nothing else.
+#include <pipeline/dsl.hpp>
+
+using namespace pipeline;
+
+// clang-format off
+constexpr auto p = Load<FashionMNIST>
+                 | Model<ResNet18>
+                 | Loss<CrossEntropy>
+                 | Execute<BF16>;
+// clang-format on
