@@ -1,10 +1,11 @@
 // What the unit tests share: a temporary directory removed with its contents, the message
-// of the pipeline::error a call throws, a file's bytes, and an environment variable set for
-// one scope. (The test files are compiled several to a translation unit: a helper two of
-// them need lives here, not once in each.)
+// of the pipeline::error a call throws, a file's bytes, an environment variable set for
+// one scope, and the options of a quiet run. (The test files are compiled several to a
+// translation unit: a helper two of them need lives here, not once in each.)
 #pragma once
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -16,8 +17,22 @@
 #include <utility>
 
 #include <pipeline/error.hpp>
+#include <pipeline/record/run_options.hpp>
 
 namespace pipeline::testing {
+
+//! A run that prints and writes nothing: on the CPU with 2 threads, seed `seed`,
+//! validation and test passes on at most `eval_limit` images.
+inline run_options quiet_run_options(std::uint64_t seed, std::int64_t eval_limit = 256) {
+    run_options o;
+    o.device = "cpu";
+    o.seed = seed;
+    o.out_dir.clear();
+    o.eval_limit = eval_limit;
+    o.threads = 2;
+    o.log = nullptr;
+    return o;
+}
 
 //! A new directory under the system's temporary directory, `<prefix>-XXXXXX`, removed
 //! with everything in it at the end of the scope.

@@ -12,23 +12,14 @@
 
 #include <pipeline/all.hpp>
 
+#include "../support.hpp"
+
 using namespace pipeline;
 
 namespace {
 
 double largest_difference(torch::Tensor const& a, torch::Tensor const& b) {
     return host_value<double>((a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max());
-}
-
-run_options layout_run_options() {
-    run_options o;
-    o.device = "cpu";
-    o.seed = 5;
-    o.out_dir.clear();
-    o.eval_limit = 256;
-    o.threads = 2;
-    o.log = nullptr;
-    return o;
 }
 
 } // namespace
@@ -157,8 +148,8 @@ TEST_CASE("train/execution: a run with Execute<ChannelsLast> trains as one witho
                         | Execute<ChannelsLast>;
     // clang-format on
     static_assert(one_change<decltype(nchw), decltype(nhwc)>);
-    auto const a = fit(nchw, layout_run_options());
-    auto const b = fit(nhwc, layout_run_options());
+    auto const a = fit(nchw, testing::quiet_run_options(5));
+    auto const b = fit(nhwc, testing::quiet_run_options(5));
     auto const& ma = a.history.back().metrics;
     auto const& mb = b.history.back().metrics;
     MESSAGE("train loss " << ma.train_loss << " vs " << mb.train_loss << ", val loss "

@@ -13,6 +13,8 @@
 
 #include <pipeline/all.hpp>
 
+#include "../support.hpp"
+
 using namespace pipeline;
 namespace fs = std::filesystem;
 
@@ -25,21 +27,10 @@ constexpr auto tiny = Load<FashionMNIST, Subset<512>>
                     | Schedule<Constant>
                     | Train<{.epochs = 4, .batch_size = 64, .eval_batch_size = 256}>;
 // clang-format on
-
-run_options quiet_options(std::uint64_t seed) {
-    run_options o;
-    o.device = "cpu";
-    o.seed = seed;
-    o.out_dir.clear();
-    o.eval_limit = 256;
-    o.threads = 2;
-    o.log = nullptr;
-    return o;
-}
 } // namespace
 
 TEST_CASE("train/fit: a tiny pipeline learns: the loss falls and every metric is finite") {
-    auto r = fit(tiny, quiet_options(1));
+    auto r = fit(tiny, testing::quiet_run_options(1));
     REQUIRE(r.history.size() == 4);
     for (auto const& [m, block_lrs, trainable, ema_val, tta_val] : r.history) {
         CHECK(std::isfinite(m.train_loss));
@@ -58,9 +49,9 @@ TEST_CASE("train/fit: a tiny pipeline learns: the loss falls and every metric is
 }
 
 TEST_CASE("train/fit: same seed, same numbers; another seed, other numbers") {
-    auto a = fit(tiny, quiet_options(7));
-    auto b = fit(tiny, quiet_options(7));
-    auto c = fit(tiny, quiet_options(8));
+    auto a = fit(tiny, testing::quiet_run_options(7));
+    auto b = fit(tiny, testing::quiet_run_options(7));
+    auto c = fit(tiny, testing::quiet_run_options(8));
     REQUIRE(a.history.size() == b.history.size());
     for (std::size_t i = 0; i < a.history.size(); ++i) {
         CHECK(a.history[i].metrics.train_loss == b.history[i].metrics.train_loss);
@@ -74,7 +65,7 @@ TEST_CASE("train/fit: same seed, same numbers; another seed, other numbers") {
 TEST_CASE("train/fit: results land in a new run directory") {
     auto root = fs::temp_directory_path() / ("pipeline-fit-" + std::to_string(::getpid()));
     fs::remove_all(root);
-    auto o = quiet_options(3);
+    auto o = testing::quiet_run_options(3);
     o.out_dir = root;
     o.epochs = 1;
     auto r = fit(tiny, o);
@@ -89,7 +80,7 @@ TEST_CASE("train/fit: the trained model is exported as safetensors with its prov
     auto root =
         fs::temp_directory_path() / ("pipeline-export-" + std::to_string(::getpid()));
     fs::remove_all(root);
-    auto o = quiet_options(4);
+    auto o = testing::quiet_run_options(4);
     o.out_dir = root;
     o.epochs = 1;
     auto r = fit(tiny, o);
@@ -143,7 +134,7 @@ TEST_CASE("train/fit: a diverging run stops with one error and keeps its earlier
     // clang-format on
     auto root = fs::temp_directory_path() / ("pipeline-nan-" + std::to_string(::getpid()));
     fs::remove_all(root);
-    auto o = quiet_options(0);
+    auto o = testing::quiet_run_options(0);
     o.out_dir = root;
     try {
         fit(diverging, o);
@@ -161,7 +152,7 @@ TEST_CASE("train/fit: a diverging run stops with one error and keeps its earlier
 }
 
 TEST_CASE("train/fit: bad options are errors that name the option") {
-    auto o = quiet_options(0);
+    auto o = testing::quiet_run_options(0);
     o.device = "tpu";
     CHECK_THROWS_WITH_AS(fit(tiny, o), doctest::Contains("--device"), pipeline::error);
     if (!torch::cuda::is_available()) {
@@ -169,20 +160,20 @@ TEST_CASE("train/fit: bad options are errors that name the option") {
         CHECK_THROWS_WITH_AS(fit(tiny, o), doctest::Contains("use --device cpu"),
                              pipeline::error);
     }
-    o = quiet_options(0);
+    o = testing::quiet_run_options(0);
     o.data_dir = fs::temp_directory_path() / "pipeline-missing-data";
     CHECK_THROWS_WITH_AS(fit(tiny, o), doctest::Contains("dataset-fashion-mnist"),
                          pipeline::error);
-    o = quiet_options(0);
+    o = testing::quiet_run_options(0);
     o.limit = 10; // fewer than one batch of 64
     CHECK_THROWS_WITH_AS(fit(tiny, o), doctest::Contains("smaller than one batch"),
                          pipeline::error);
-    o = quiet_options(0);
+    o = testing::quiet_run_options(0);
     o.epochs = 0; // caught by start_run
     CHECK_THROWS_WITH_AS(fit(tiny, o), doctest::Contains("--epochs"), pipeline::error);
     // Shards of one example died at step 1 in LibTorch's BatchNorm message: refused before
     // the data is read.
-    o = quiet_options(0);
+    o = testing::quiet_run_options(0);
     o.emulate_ranks = 64;
     o.data_dir = fs::temp_directory_path() / "pipeline-missing-data"; // never read
     CHECK_THROWS_WITH_AS(
@@ -202,7 +193,7 @@ TEST_CASE("train/fit: an --epochs override the stages do not fit stops before th
                         | Schedule<Cosine, {.warmup_epochs = 2}>
                         | Train<{.epochs = 4, .batch_size = 64}>;
     // clang-format on
-    auto o = quiet_options(0);
+    auto o = testing::quiet_run_options(0);
     o.epochs = 2; // the warm-up would take the whole run
     o.data_dir = fs::temp_directory_path() / "pipeline-missing-data"; // never read
     CHECK_THROWS_WITH_AS(fit(warm, o), doctest::Contains("--epochs 2: expected a run"),

@@ -22,17 +22,6 @@ namespace {
 
 constexpr PrecisionParams bf16_params{precision_kind::bf16};
 
-run_options precision_run_options(std::uint64_t seed) {
-    run_options o;
-    o.device = "cpu";
-    o.seed = seed;
-    o.out_dir.clear();
-    o.eval_limit = 1000;
-    o.threads = 2;
-    o.log = nullptr;
-    return o;
-}
-
 //! A scaler of FP16 with a short growth interval, on the CPU.
 grad_scaler short_interval_scaler(bool fused) {
     PrecisionParams p{precision_kind::fp16, {.init_scale = 1024.0, .growth_interval = 3}};
@@ -252,7 +241,7 @@ TEST_CASE("train/precision: FP16 on the CPU is one error before any data is read
                         | Train<{.epochs = 1, .batch_size = 64}>
                         | Precision<FP16>;
     // clang-format on
-    auto o = precision_run_options(0);
+    auto o = testing::quiet_run_options(0, 1000);
     o.data_dir = "/nonexistent/data"; // reading data first would fail differently
     CHECK_THROWS_WITH_AS(
         fit(fp16, o), doctest::Contains("Precision<FP16>: expected a CUDA device"), error);
@@ -278,10 +267,10 @@ TEST_CASE("train/precision: a BF16 run trains like FP32 over 192 steps, reading 
     static_assert(one_change<decltype(fp32), decltype(bf16)>);
     auto const t0 = std::chrono::steady_clock::now();
     auto const reads0 = host_reads();
-    auto const a = fit(fp32, precision_run_options(3));
+    auto const a = fit(fp32, testing::quiet_run_options(3, 1000));
     auto const reads1 = host_reads();
     auto const t1 = std::chrono::steady_clock::now();
-    auto const b = fit(bf16, precision_run_options(3));
+    auto const b = fit(bf16, testing::quiet_run_options(3, 1000));
     auto const reads2 = host_reads();
     auto const t2 = std::chrono::steady_clock::now();
     REQUIRE(b.history.size() == 3);
