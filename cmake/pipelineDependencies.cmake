@@ -43,6 +43,8 @@ endforeach()
 # PyPI's wheels do not, so there the Gloo path needs -DPIPELINE_GLOO_INCLUDE_DIR pointing
 # at the Gloo headers the wheel was built with. Each path is compiled in only where its
 # header compiles here; without it a data-parallel launch stops with an error saying so.
+# The same target carries PIPELINE_CUDA_GRAPHS where a CUDA build's graph-capture headers
+# compile (Execute<CudaGraph>; elsewhere the step runs eagerly or the run says why not).
 if(NOT TARGET pipeline::c10d)
   include(CheckCXXSourceCompiles)
   find_path(PIPELINE_GLOO_INCLUDE_DIR gloo/rendezvous/store.h
@@ -64,6 +66,7 @@ if(NOT TARGET pipeline::c10d)
 int main() { return sizeof(c10d::ProcessGroupGloo::Options) > 0 ? 0 : 1; }
 ]] PIPELINE_C10D_GLOO)
   set(_pipeline_c10d_nccl OFF)
+  set(_pipeline_cuda_graphs OFF)
   if(TARGET torch_cuda OR CUDA_FOUND)
     check_cxx_source_compiles([[
 #define USE_C10D_NCCL
@@ -71,6 +74,20 @@ int main() { return sizeof(c10d::ProcessGroupGloo::Options) > 0 ? 0 : 1; }
 int main() { return sizeof(c10d::ProcessGroupNCCL::Options) > 0 ? 0 : 1; }
 ]] PIPELINE_C10D_NCCL)
     set(_pipeline_c10d_nccl ${PIPELINE_C10D_NCCL})
+    # Execute<CudaGraph>: LibTorch's CUDA-graph capture (ATen/cuda/CUDAGraph.h, the CUDA
+    # runtime's headers beside it), with explicit generator registration (2.x).
+    check_cxx_source_compiles([[
+#include <ATen/cuda/CUDAEvent.h>
+#include <ATen/cuda/CUDAGraph.h>
+#include <c10/cuda/CUDAGuard.h>
+int main() {
+  at::cuda::CUDAGraph graph;
+  void (at::cuda::CUDAGraph::*r)(const at::Generator&) =
+      &at::cuda::CUDAGraph::register_generator_state;
+  return r != nullptr ? 0 : 1;
+}
+]] PIPELINE_CUDA_GRAPHS)
+    set(_pipeline_cuda_graphs ${PIPELINE_CUDA_GRAPHS})
   endif()
   unset(CMAKE_REQUIRED_INCLUDES)
   unset(CMAKE_REQUIRED_FLAGS)
@@ -88,10 +105,13 @@ int main() { return sizeof(c10d::ProcessGroupNCCL::Options) > 0 ? 0 : 1; }
   if(_pipeline_c10d_nccl)
     list(APPEND _pipeline_c10d_definitions PIPELINE_C10D_NCCL=1)
   endif()
+  if(_pipeline_cuda_graphs)
+    list(APPEND _pipeline_c10d_definitions PIPELINE_CUDA_GRAPHS=1)
+  endif()
   set_target_properties(pipeline::c10d PROPERTIES
     INTERFACE_COMPILE_DEFINITIONS "${_pipeline_c10d_definitions}")
   message(STATUS "pipeline: c10d process groups: Gloo ${PIPELINE_C10D_GLOO}, "
-                 "NCCL ${_pipeline_c10d_nccl}")
+                 "NCCL ${_pipeline_c10d_nccl}; CUDA graphs ${_pipeline_cuda_graphs}")
 endif()
 
 find_package(Boost 1.74 REQUIRED)

@@ -1,4 +1,4 @@
-// EXPECT: pipeline: Execute<\.\.\.> takes the options ChannelsLast and Deterministic
+// EXPECT: pipeline: Execute<\.\.\.> takes the options ChannelsLast, Deterministic and CudaGraph
 // Rule: Execute<...> names how the step executes, nothing else.
 #include <pipeline/dsl.hpp>
 

@@ -39,3 +39,55 @@ TEST_CASE("dsl/execution: Execute<ChannelsLast> goes after Precision, prints, re
     CHECK(describe(q).ends_with("| Train<> | Execute<ChannelsLast, Deterministic>"));
     static_assert(one_change<decltype(r), decltype(q)>);
 }
+
+TEST_CASE("dsl/execution: Execute<CudaGraph> reaches the spec; the rules that keep a "
+          "captured step replayable") {
+    // clang-format off
+    constexpr auto g = Load<CIFAR10>
+                     | Model<ResNet18>
+                     | Loss<SmoothedCE<0.1>>
+                     | Train<>
+                     | Precision<BF16>
+                     | Execute<ChannelsLast, CudaGraph>;
+    constexpr auto plain = Load<CIFAR10>
+                         | Model<ResNet18>
+                         | Loss<CrossEntropy>;
+    constexpr auto fp16 = Load<CIFAR10>
+                        | Model<ResNet18>
+                        | Loss<CrossEntropy>
+                        | Train<>
+                        | Precision<FP16>
+                        | Execute<CudaGraph>;
+    constexpr auto fp16_eager = Load<CIFAR10>
+                              | Model<ResNet18>
+                              | Loss<CrossEntropy>
+                              | Train<>
+                              | Precision<FP16>
+                              | Execute<ChannelsLast>;
+    constexpr auto ddp = Load<CIFAR10>
+                       | Model<ResNet18>
+                       | Loss<CrossEntropy>
+                       | Train<>
+                       | Execute<CudaGraph>
+                       | Distributed<DDP>;
+    constexpr auto ddp_eager = Load<CIFAR10>
+                             | Model<ResNet18>
+                             | Loss<CrossEntropy>
+                             | Train<>
+                             | Distributed<DDP>;
+    // clang-format on
+    static_assert(validate(g));
+    static_assert(spec_of<decltype(g)>.execution.cuda_graph);
+    static_assert(spec_of<decltype(g)>.execution.channels_last);
+    static_assert(spec_of<decltype(g)>.execution.graph_warmup == 3);
+    static_assert(!spec_of<decltype(plain)>.execution.cuda_graph);
+    CHECK(describe(g).ends_with("| Precision<BF16> | Execute<ChannelsLast, CudaGraph>"));
+    // The rules as traits, both ways (their static_asserts are the compile-fail tests
+    // cuda_graph_fp16 and cuda_graph_distributed).
+    static_assert(!rules::graph_without_loss_scale<decltype(fp16)>);
+    static_assert(rules::graph_without_loss_scale<decltype(fp16_eager)>);
+    static_assert(rules::graph_without_loss_scale<decltype(g)>);
+    static_assert(!rules::graph_single_process<decltype(ddp)>);
+    static_assert(rules::graph_single_process<decltype(ddp_eager)>);
+    static_assert(rules::graph_single_process<decltype(g)>);
+}

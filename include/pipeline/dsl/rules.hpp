@@ -6,8 +6,12 @@
 // loop.
 #pragma once
 
+#include <type_traits>
+
 #include <pipeline/dsl/augment_rules.hpp>
+#include <pipeline/dsl/execution.hpp>
 #include <pipeline/dsl/pipeline.hpp>
+#include <pipeline/dsl/precision.hpp>
 #include <pipeline/dsl/schedule_rules.hpp>
 #include <pipeline/dsl/size_rules.hpp>
 
@@ -40,6 +44,43 @@ requires(count<stage_kind::model,
     stage_t<stage_kind::model, Pipeline<S...>>::transfer::last_unfreeze
     <= stage_t<stage_kind::train, resolved_t<Pipeline<S...>>>::params.epochs;
 
+//! The options of P's Execute stage and its Precision stage's number format (the
+//! defaults without them).
+template <class P>
+inline constexpr ExecutionParams execution_of = [] {
+    if constexpr (std::is_same_v<stage_t<stage_kind::execute, P>, no_stage>)
+        return ExecutionParams{};
+    else
+        return stage_t<stage_kind::execute, P>::params;
+}();
+template <class P>
+inline constexpr precision_kind precision_of = [] {
+    if constexpr (std::is_same_v<stage_t<stage_kind::precision, P>, no_stage>)
+        return precision_kind::fp32;
+    else
+        return stage_t<stage_kind::precision, P>::format::precision.kind;
+}();
+
+//! Execute<CudaGraph> replays one captured step: what the step does may not depend on a
+//! value read back on the host. FP16's loss scale decides on the host whether to skip
+//! the update (GradScaler's found-inf read), so a replay would repeat the capture's
+//! decision; BF16 needs no scale.
+template <class P>
+inline constexpr bool graph_without_loss_scale =
+    !execution_of<P>.cuda_graph || precision_of<P> != precision_kind::fp16;
+
+//! Execute<CudaGraph> and Distributed<DDP> are not combined: the data-parallel step's
+//! all-reduce is issued by autograd hooks into buckets rebuilt on the host, which a
+//! replay would not redo.
+template <class P>
+inline constexpr int distributed_stages = 0;
+template <class... S>
+inline constexpr int distributed_stages<Pipeline<S...>> =
+    count<stage_kind::distributed, S...>;
+template <class P>
+inline constexpr bool graph_single_process =
+    !execution_of<P>.cuda_graph || distributed_stages<std::remove_cv_t<P>> == 0;
+
 //! Everything `run` needs: a dataset, a model and a loss (the rest has defaults).
 template <class P>
 inline constexpr bool complete = has_load<P>&& has_model<P>&& has_loss<P>;
@@ -66,7 +107,15 @@ constexpr bool validate(Pipeline<S...>) {
     static_assert(rules::unfreeze_within_run<P>,
                   "pipeline: an Unfreeze<Block, AtEpoch<N>> comes after the last epoch of "
                   "Train<{.epochs}> (10 when Train is omitted); lower N or train longer");
-    return rules::complete<P> && rules::unfreeze_within_run<P> && validate_schedule(P{})
+    static_assert(rules::graph_without_loss_scale<P>,
+                  "pipeline: Execute<CudaGraph> cannot replay Precision<FP16>'s loss "
+                  "scaling (it reads the host to skip a step); use Precision<BF16>, which "
+                  "needs no loss scale, or drop CudaGraph");
+    static_assert(rules::graph_single_process<P>,
+                  "pipeline: Execute<CudaGraph> and Distributed<DDP> do not combine (the "
+                  "all-reduce runs from hooks a replay does not redo); drop one of them");
+    return rules::complete<
+               P> && rules::unfreeze_within_run<P> && rules::graph_without_loss_scale<P> && rules::graph_single_process<P> && validate_schedule(P{})
            && validate_sizes(P{}) && validate_augmentation(P{});
 }
 

@@ -282,17 +282,18 @@ template <class... Options>
 struct ExecuteStage {
     static_assert(sizeof...(Options) >= 1,
                   "pipeline: Execute<...> needs at least one option (ChannelsLast, "
-                  "Deterministic)");
-    static_assert(
-        (is_execution_option<Options> && ...),
-        "pipeline: Execute<...> takes the options ChannelsLast and Deterministic");
+                  "Deterministic, CudaGraph)");
+    static_assert((is_execution_option<Options> && ...),
+                  "pipeline: Execute<...> takes the options ChannelsLast, Deterministic "
+                  "and CudaGraph");
     static_assert((0 + ... + (std::is_same_v<Options, ChannelsLast> ? 1 : 0)) <= 1
-                      && (0 + ... + (std::is_same_v<Options, Deterministic> ? 1 : 0)) <= 1,
+                      && (0 + ... + (std::is_same_v<Options, Deterministic> ? 1 : 0)) <= 1
+                      && (0 + ... + (std::is_same_v<Options, CudaGraph> ? 1 : 0)) <= 1,
                   "pipeline: Execute<...> names each option once");
     static constexpr stage_kind kind = stage_kind::execute;
-    static constexpr ExecutionParams params{
-        (std::is_same_v<Options, ChannelsLast> || ...),
-        (std::is_same_v<Options, Deterministic> || ...)};
+    static constexpr ExecutionParams params{(std::is_same_v<Options, ChannelsLast> || ...),
+                                            (std::is_same_v<Options, Deterministic> || ...),
+                                            (std::is_same_v<Options, CudaGraph> || ...)};
     static std::string name() {
         std::string out = "Execute<";
         ((out += name_of<Options>() + ", "), ...);
@@ -376,8 +377,9 @@ inline constexpr TrainStage<P> Train{};
 template <class P, params_type_t<P> Q = params_of_v<P>>
 inline constexpr PrecisionStage<tuned_t<P, Q>> Precision{};
 
-//! `Execute<ChannelsLast>`, `Execute<ChannelsLast, Deterministic>`: how the step executes
-//! (dsl/execution.hpp); default contiguous (NCHW), cuDNN benchmark mode on under CUDA.
+//! `Execute<ChannelsLast>`, `Execute<ChannelsLast, Deterministic>`,
+//! `Execute<ChannelsLast, CudaGraph>`: how the step executes (dsl/execution.hpp); default
+//! contiguous (NCHW), eager, cuDNN benchmark mode on under CUDA.
 template <class... Options>
 inline constexpr ExecuteStage<Options...> Execute{};
 

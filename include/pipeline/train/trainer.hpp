@@ -34,6 +34,7 @@
 #include <pipeline/record/lr_find.hpp>
 #include <pipeline/record/progress.hpp>
 #include <pipeline/record/records.hpp>
+#include <pipeline/train/cuda_graph.hpp>
 #include <pipeline/train/ema.hpp>
 #include <pipeline/train/evaluate.hpp>
 #include <pipeline/train/execution.hpp>
@@ -82,7 +83,8 @@ public:
         , shuffle_(
               compat::make_generator(ctx.device, derive_seed(ctx.options.seed, "shuffle")))
         , reducer_(*ctx.dist, e.ddp.bucket_mb)
-        , scaler_(e.precision, ctx.device) {
+        , scaler_(e.precision, ctx.device)
+        , graph_(captures_step(e, ctx), ctx.device, e.execution.graph_warmup) {
         check_precision(e.precision, ctx.device);
         auto const backbone = e.model.backbone.name();
         // Every rank starts from rank 0's weights (they agree already when drawn from the
@@ -96,15 +98,17 @@ public:
             opt_.multi_tensor ? "multi-tensor (_foreach_)" : "per-tensor"));
         ctx.say(format_plan(backbone, transfer_.blocks(), ctx.epochs,
                             e.optimizer.weight_decay, e.model.bn_train_when_frozen));
-        if (e.execution.channels_last || e.execution.deterministic)
+        if (e.execution.channels_last || e.execution.deterministic
+            || e.execution.cuda_graph)
             ctx.say(fmt::format(
-                "execution: {}{}\n",
+                "execution: {}{}{}\n",
                 e.execution.channels_last
                     ? "channels-last parameters, buffers and batches (NHWC strides)"
                     : "contiguous (NCHW)",
                 e.execution.deterministic
                     ? "; cuDNN deterministic, benchmark mode off"
-                    : (ctx.device.is_cuda() ? "; cuDNN benchmark mode on" : "")));
+                    : (ctx.device.is_cuda() ? "; cuDNN benchmark mode on" : ""),
+                e.execution.cuda_graph ? "; " + graph_line(e, ctx) : std::string()));
         if (e.precision.autocast())
             ctx.say(fmt::format(
                 "precision: {} autocast on {} for forward, loss and evaluation (weights, "
@@ -171,6 +175,12 @@ public:
         opt_.epoch = epoch;
         model_->module().train();
         transfer_.apply_batchnorm_modes();
+        if (graph_.capturing() && graph_.expect(trainable_set()))
+            ctx_.say(fmt::format("cuda graph: epoch {}: the trainable set changed ({} "
+                                 "trainable parameters): {} eager steps, then the step is "
+                                 "captured again\n",
+                                 epoch, transfer_.trainable_parameters(epoch),
+                                 graph_.eager_steps_left()));
         running_metrics running(ctx_.device);
         epoch_progress progress(ctx_.options.log, epoch, clock_.steps_per_epoch,
                                 train_.batch_size);
@@ -219,13 +229,45 @@ public:
 
     //! The training step on one augmented batch (this rank's shard of the global batch in
     //! a data-parallel run, whose gradients are averaged over the ranks before the update).
+    //! Under Execute<CudaGraph> on CUDA: eager warm-up steps, then the step (forward,
+    //! backward, update; not the weight average) captured once and replayed.
     void step(training_batch const& b, running_metrics& running, int epoch = 0,
               std::int64_t i = 0) {
+        if (graph_.capturing()) {
+            auto const out = graph_.run(
+                b, params_, [this] { opt_.optimizer->zero_grad(); },
+                [this](training_batch const& in) {
+                    auto r = backward(in);
+                    update();
+                    return r;
+                });
+            add_running(running, out, b.y);
+            if (ema_)
+                ema_->update(clock_.step);
+            return;
+        }
+        eager_step(b, running, epoch, i);
+    }
+
+    //! The training step, eagerly (the learning-rate finder's always: its steps are
+    //! undone after the sweep, so a graph captured there would hold stale state).
+    void eager_step(training_batch const& b, running_metrics& running, int epoch = 0,
+                    std::int64_t i = 0) {
         opt_.optimizer->zero_grad();
-        backward(b, running);
+        add_running(running, backward(b), b.y);
         if (ctx_.dist->active())
             reducer_.finish(fmt::format("epoch {} step {}", epoch, i + 1));
         step_update();
+    }
+
+    //! Adds a step's micro-batch losses and logits to the running figures (`y`: the
+    //! whole batch's labels, split as the step split it).
+    void add_running(running_metrics& running, std::vector<step_output> const& out,
+                     torch::Tensor const& y) const {
+        auto const ys = out.size() == 1 ? std::vector<torch::Tensor>{y}
+                                        : y.chunk(static_cast<std::int64_t>(out.size()));
+        for (std::size_t c = 0; c < out.size(); ++c)
+            running.add(out[c].loss, out[c].logits, ys[c]);
     }
 
     //! Forward and backward of one batch, adding its mean loss's gradients divided by
@@ -234,15 +276,15 @@ public:
     //! and mixed whole, before it is split, so MixUp pairs across micro-batches as
     //! without). A data-parallel run all-reduces once, during the last micro-batch's
     //! backward.
-    void backward(training_batch const& b, running_metrics& running, int shards = 1) {
+    std::vector<step_output> backward(training_batch const& b, int shards = 1) {
         auto const k = train_.accumulate;
         auto const split = [k](torch::Tensor const& t) {
             return k == 1 ? std::vector<torch::Tensor>{t} : t.chunk(k);
         };
         auto const xs = split(b.x);
         auto const targets = split(b.target);
-        auto const ys = split(b.y);
         auto const divisor = shards * k;
+        std::vector<step_output> out;
         for (int c = 0; c < k; ++c) {
             if (k > 1 && ctx_.dist->active())
                 reducer_.sync_on_backward(c == k - 1);
@@ -256,8 +298,9 @@ public:
             }
             scaler_.scale(divisor == 1 ? loss : loss / static_cast<double>(divisor))
                 .backward();
-            running.add(loss, logits, ys[c]);
+            out.push_back({loss, logits});
         }
+        return out;
     }
 
     //! The step of an N-rank data-parallel run, in one process (--emulate-ranks N): the
@@ -273,9 +316,9 @@ public:
             if (s == 1)
                 for (auto const& b : state)
                     kept.push_back(b.clone());
-            backward(
-                augment_.train(data_.train.get_shard(order, i, train_.batch_size, s, n)),
-                running, n);
+            auto const shard =
+                augment_.train(data_.train.get_shard(order, i, train_.batch_size, s, n));
+            add_running(running, backward(shard, n), shard.y);
         }
         {
             torch::NoGradGuard no_grad;
@@ -289,14 +332,19 @@ public:
     //! in; under FP16 the gradients unscaled first, and the update skipped (the scale
     //! backed off) when one of them is inf or NaN.
     void step_update() {
+        update();
+        if (ema_)
+            ema_->update(clock_.step);
+    }
+
+    //! The update of step_update without the weight average (what a graph captures).
+    void update() {
         scaler_.unscale(params_);
         if (train_.clip_grad_norm > 0.0)
             clip_grad_norm(params_, train_.clip_grad_norm);
         if (!scaler_.found_inf())
             opt_.optimizer->step();
         scaler_.update();
-        if (ema_)
-            ema_->update(clock_.step);
     }
 
     //! The learning-rate finder (record/lr_find.hpp), before the first epoch: one step per
@@ -345,8 +393,8 @@ public:
             if (ctx_.shards > 1)
                 emulated_step(order, at, running);
             else
-                step(augment_.train(data_.train.get(order, at, train_.batch_size)),
-                     running);
+                eager_step(augment_.train(data_.train.get(order, at, train_.batch_size)),
+                           running);
             auto const loss = running.read().first;
             f.lrs.push_back(lr);
             f.losses.push_back(loss);
@@ -545,6 +593,37 @@ private:
         return model;
     }
 
+    //! Whether the step is captured: Execute<CudaGraph> on a CUDA device in one process
+    //! (data-parallel runs are refused by the rules; --emulate-ranks runs eagerly).
+    static bool captures_step(spec::experiment const& e, run_context const& ctx) {
+        return e.execution.cuda_graph && ctx.device.is_cuda() && !ctx.dist->active()
+               && ctx.shards == 1;
+    }
+
+    //! What the execution line says of Execute<CudaGraph>.
+    static std::string graph_line(spec::experiment const& e, run_context const& ctx) {
+        if (captures_step(e, ctx))
+            return fmt::format("the step captured in a CUDA graph after {} eager steps and "
+                               "replayed (the weight average updates after each replay)",
+                               e.execution.graph_warmup);
+        if (!ctx.device.is_cuda())
+            return fmt::format("CudaGraph: the device is {}, the step runs eagerly (graphs "
+                               "are CUDA's)",
+                               ctx.device.str());
+        return "CudaGraph: the step runs eagerly (more than one shard)";
+    }
+
+    //! Each parameter's requires_grad and each module's training flag, in order: what a
+    //! captured step depends on beyond its tensors.
+    [[nodiscard]] std::vector<bool> trainable_set() const {
+        std::vector<bool> out;
+        for (auto const& p : model_->module().parameters())
+            out.push_back(p.requires_grad());
+        for (auto const& m : model_->module().modules())
+            out.push_back(m->is_training());
+        return out;
+    }
+
     [[nodiscard]] torch::nn::Module const* average_module() const {
         return ema_model_ ? &ema_model_->module() : nullptr;
     }
@@ -565,6 +644,7 @@ private:
     schedule_clock clock_;
     gradient_reducer reducer_;
     grad_scaler scaler_;
+    step_graph graph_;
 };
 
 } // namespace pipeline
