@@ -236,10 +236,11 @@ private:
         if (!same(b.x, statics_.x) || !same(b.target, statics_.target)
             || !same(b.y, statics_.y))
             throw error("Execute<CudaGraph>: a training batch",
-                        "the captured batch's shapes, images " + shape_text(statics_.x)
-                            + " and targets " + shape_text(statics_.target),
-                        "images " + shape_text(b.x) + " and targets "
-                            + shape_text(b.target));
+                        "the captured batch's shapes, images "
+                            + detail::shape_text(statics_.x) + " and targets "
+                            + detail::shape_text(statics_.target),
+                        "images " + detail::shape_text(b.x) + " and targets "
+                            + detail::shape_text(b.target));
         torch::NoGradGuard no_grad;
         statics_.x.copy_(b.x, /*non_blocking=*/true);
         statics_.target.copy_(b.target, true);
