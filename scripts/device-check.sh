@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
 # The GPU check, one prepared script: configures and builds against the machine's LibTorch
-# (CMAKE_PREFIX_PATH, e.g. from ../shared/device/setup.sh), runs the unit and parity tests,
-# the quick start and the CIFAR-10 example on the GPU, and writes OUTDIR/summary.md (device,
-# versions, test summary, accuracy and seconds per run) with the full logs beside it.
+# (CMAKE_PREFIX_PATH, e.g. from ../shared/device/setup.sh), runs the unit and parity tests
+# (the captured-step test train/cuda_graph must run there, not skip), the quick start and
+# the CIFAR-10 example on the GPU, then the GPU benchmark (bench/gpu/run.sh: throughput
+# against PyTorch eager, torch.compile and a hand-written loop; seconds to 94% for
+# cifar10_fast), and writes OUTDIR/summary.md (device, versions, test summary, accuracy and
+# seconds per run, the benchmark's table) with the full logs beside it.
 #
 #   source .device/setup.sh && bash scripts/device-check.sh "$OUT"
+#   source .device/setup.sh && PARTS="tests" bash scripts/device-check.sh "$OUT"   # then
+#   source .device/setup.sh && PARTS="bench" bash scripts/device-check.sh "$OUT"
+#
+# PARTS (default "tests runs bench") picks what runs after the build: "tests" (ctest and
+# the captured-step test), "runs" (quickstart and cifar10_augment), "bench"
+# (bench/gpu/run.sh into OUTDIR/bench/). All three take about 10 minutes on an H100 with
+# the build (which a second call on the same warm machine reuses); a device session's
+# command may run at most 10, so split them over two calls as above.
 #
 # Prepare .device/ with libjpeg-turbo among the carried Debian packages (the GPU machine has
 # no libturbojpeg): ../shared/device/prepare.sh libturbojpeg0-dev libturbojpeg0
 #
-# OUTDIR receives six files (a device machine returns few): summary.md, configure.log,
-# build.log, ctest.log, quickstart.log, cifar10_augment.log; run directories stay in the
-# build directory.
+# OUTDIR receives summary.md, configure.log, build.log, ctest.log, cuda_graph.log,
+# quickstart.log, cifar10_augment.log and bench/ (gpu-bench.md, gpu-bench.json and each
+# part's log); run directories stay in the build directory.
 #
 # Environment: DEVICE (default cuda), BUILD_DIR (default build-device), JOBS (default every
 # core), QUICKSTART_ARGS and CIFAR_ARGS (extra options for the two runs, e.g. for a smoke
@@ -24,6 +35,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 device=${DEVICE:-cuda}
 build=${BUILD_DIR:-build-device}
 jobs=${JOBS:-$(nproc)}
+parts=${PARTS:-tests runs bench}
 python=${PIPELINE_PYTHON:-python3}
 started=$(date +%s)
 mkdir -p "$build"
@@ -52,12 +64,27 @@ step() { # step NAME COMMAND...: runs, logs to OUTDIR/NAME.log, records the exit
   return $rc
 }
 
-step configure cmake -S . -B "$build" -G Ninja -DPIPELINE_PYTHON="$python"
+step configure cmake -S . -B "$build" -G Ninja -DPIPELINE_PYTHON="$python" -DPIPELINE_BUILD_BENCH=ON
 step build cmake --build "$build" -j "$jobs"
 build_rc=$?
-# Unit and parity tests (the compile-time, per-header and consumer tests need no GPU).
-step ctest ctest --test-dir "$build" -j "$jobs" --output-on-failure -E '^(compile_fail|header|consumer|style|docs)/'
-tests=$(grep -E 'tests passed|tests failed' "$out/ctest.log" | tail -1)
+has() { [[ " $parts " == *" $1 "* ]]; }
+tests=""
+graph_test="not run"
+if has tests; then
+  # Unit and parity tests (the compile-time, per-header and consumer tests need no GPU).
+  step ctest ctest --test-dir "$build" -j "$jobs" --output-on-failure -E '^(compile_fail|header|consumer|style|docs)/'
+  tests=$(grep -E 'tests passed|tests failed' "$out/ctest.log" | tail -1)
+  # The captured step against the eager one: on a GPU it must run, not print SKIPPED.
+  step cuda_graph "$build/tests/pipeline_tests" -tc="train/cuda_graph*" -s
+  graph_rc=$?
+  if grep -q "SKIPPED" "$out/cuda_graph.log"; then
+    graph_test="skipped: $(grep -m1 -o 'SKIPPED: [^"]*' "$out/cuda_graph.log")"
+  elif [ "$graph_rc" -eq 0 ]; then
+    graph_test="passed (ran on the GPU)"
+  else
+    graph_test="FAILED (exit $graph_rc; cuda_graph.log)"
+  fi
+fi
 
 run_example() { # run_example NAME ARGS...: trains, extracts the test line
   local name=$1; shift
@@ -70,22 +97,34 @@ run_example() { # run_example NAME ARGS...: trains, extracts the test line
 }
 echo "| run | test accuracy | seconds | exit |" > "$build/runs.md"
 echo "| --- | --- | --- | --- |" >> "$build/runs.md"
-if [ "$build_rc" -eq 0 ]; then
+if [ "$build_rc" -eq 0 ] && has runs; then
   run_example quickstart ${QUICKSTART_ARGS:-}
   run_example cifar10_augment ${CIFAR_ARGS:-}
+fi
+if [ "$build_rc" -eq 0 ] && has bench; then
+  step bench env BUILD_DIR="$build" PIPELINE_PYTHON="$python" DEVICE="$device" \
+    bash bench/gpu/run.sh "$out/bench"
 fi
 
 {
   echo
   echo "## Tests"
   echo
-  echo "${tests:-no test summary (build exit $build_rc; see build.log)}"
-  grep -E '^\s+[0-9]+ - ' "$out/ctest.log" | sed 's/^/    /' || true
+  echo "${tests:-no test summary (build exit $build_rc, parts: $parts; see build.log)}"
+  [ -f "$out/ctest.log" ] && { grep -E '^\s+[0-9]+ - ' "$out/ctest.log" | sed 's/^/    /' || true; }
+  echo
+  echo "train/cuda_graph (captured step vs eager, on the GPU): $graph_test"
   echo
   echo "## Runs"
   echo
   cat "$build/runs.md"
   echo
+  if [ -f "$out/bench/gpu-bench.md" ]; then
+    echo "## GPU benchmark (bench/gpu/run.sh)"
+    echo
+    sed 's/^#/##/' "$out/bench/gpu-bench.md"
+    echo
+  fi
   echo "## Steps"
   echo
   sed 's/^/    /' "$build/steps.txt"
