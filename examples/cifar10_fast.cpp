@@ -12,7 +12,7 @@
 // one H100. bench/gpu/run.sh measures it (wall seconds until the test accuracy first
 // reaches 94%) beside bench/gpu/reference.py, the same recipe in PyTorch; this header
 // states the figures once they are measured. On a machine without CUDA the run takes
-// every step eagerly and says so (the CPU smoke test in CTest runs two steps that way).
+// every step eagerly and says so (the CPU smoke test in CTest runs one step that way).
 //
 //   scripts/download-cifar10.sh DIR   (or the converter beside ../shared/data)
 //   build/examples/cifar10_fast --data-dir DIR --device cuda
