@@ -25,6 +25,8 @@
 
 #include <pipeline/all.hpp>
 
+#include "synthetic.hpp"
+
 using namespace pipeline;
 
 namespace {
@@ -45,21 +47,10 @@ using Experiment = std::remove_cv_t<decltype(experiment)>;
 constexpr double lr = 0.05;
 constexpr double momentum = 0.9;
 constexpr double weight_decay = 5e-4;
-constexpr int classes = 10;
 
 double milliseconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
         .count();
-}
-
-double median(std::vector<double> v) {
-    if (v.empty())
-        return 0.0;
-    auto const mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-    std::nth_element(v.begin(), mid, v.end());
-    if (v.size() % 2 == 1)
-        return *mid;
-    return (*mid + *std::max_element(v.begin(), mid)) / 2.0;
 }
 
 //! `to`'s parameters and buffers set to `from`'s, name by name (the same module type:
@@ -125,23 +116,10 @@ int main(int argc, char** argv) {
 
     // One synthetic batch of CIFAR-10's shape, made once on the CPU, normalised as fit's
     // batches are (device_batches), then used by both sides for every step.
-    auto gen = compat::make_generator(torch::Device(torch::kCPU), 1);
-    labelled_images images{torch::randint(0, 256, {batch, 3, 32, 32}, gen, torch::kUInt8),
-                           torch::randint(0, classes, {batch}, gen, torch::kInt64)};
-    auto const st = pipeline_statistics(e.augmentations, dataset_statistics(e.data));
-    normalizer const norm(st.mean, st.std, device);
-    experiment_data data{device_batches(images.to(device), norm),
-                         device_batches(images.to(device), norm),
-                         device_batches(images.to(device), norm),
-                         device_batches(images.to(device), norm),
-                         /*val_is_test=*/true,
-                         {}};
-    auto const order =
-        torch::arange(batch, torch::TensorOptions().dtype(torch::kInt64).device(device));
-    auto const b = data.train.get(order, 0, batch);
-    training_batch const tb{b.x, b.y, b.y}; // what augmenter::train returns with no Augment
-    auto const x = b.x;
-    auto const y = b.y;
+    auto const data = bench::synthetic_data(e, device, batch);
+    training_batch const tb = bench::whole_batch(data, device);
+    auto const x = tb.x;
+    auto const y = tb.y;
 
     // (a) The DSL: the trainer fit builds, stepped on the prepared batch.
     trainer t(e, ctx, data, nullptr);
@@ -151,7 +129,7 @@ int main(int argc, char** argv) {
     // with one group, as LibTorch's examples build it.
     models::resnet_options ro;
     ro.in_channels = 3;
-    ro.num_classes = classes;
+    ro.num_classes = bench::classes;
     ro.cifar_stem = true;
     models::ResNet model(ro);
     model->to(device);
@@ -205,9 +183,9 @@ int main(int argc, char** argv) {
         }
         ratios.push_back(dsl_sum / hand_sum);
     }
-    auto const dsl_median = median(dsl_ms);
-    auto const hand_median = median(hand_ms);
-    auto const ratio = median(ratios);
+    auto const dsl_median = bench::median(dsl_ms);
+    auto const hand_median = bench::median(hand_ms);
+    auto const ratio = bench::median(ratios);
     auto const rate = [batch](double ms) {
         return 1000.0 * static_cast<double>(batch) / ms;
     };

@@ -38,6 +38,8 @@
 
 #include <pipeline/all.hpp>
 
+#include "../synthetic.hpp"
+
 using namespace pipeline;
 
 namespace {
@@ -60,17 +62,6 @@ constexpr auto graph = fp32
 // clang-format on
 
 constexpr double lr = 0.4;
-constexpr int classes = 10;
-
-double median(std::vector<double> v) {
-    if (v.empty())
-        return 0.0;
-    auto const mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-    std::nth_element(v.begin(), mid, v.end());
-    if (v.size() % 2 == 1)
-        return *mid;
-    return (*mid + *std::max_element(v.begin(), mid)) / 2.0;
-}
 
 //! One side: steps on its batch; `last_loss` reads its latest loss (after the rounds).
 struct side {
@@ -82,48 +73,24 @@ struct side {
     std::vector<double> rates;
 };
 
-//! The synthetic batch, made once on the CPU (the same for every side), as the four
-//! splits of an experiment's data on the device, normalised as fit's batches are;
-//! channels-last where the side asks for it (as fit lays out each split once).
-experiment_data make_data(spec::experiment const& e, torch::Device device, std::int64_t n,
-                          bool channels_last) {
-    auto gen = compat::make_generator(torch::Device(torch::kCPU), 1);
-    labelled_images images{torch::randint(0, 256, {n, 3, 32, 32}, gen, torch::kUInt8),
-                           torch::randint(0, classes, {n}, gen, torch::kInt64)};
-    auto on_device = images.to(device);
-    if (channels_last)
-        on_device = on_device.channels_last();
-    auto const st = pipeline_statistics(e.augmentations, dataset_statistics(e.data));
-    normalizer const norm(st.mean, st.std, device);
-    return experiment_data{device_batches(on_device, norm),
-                           device_batches(on_device, norm),
-                           device_batches(on_device, norm),
-                           device_batches(on_device, norm),
-                           /*val_is_test=*/true,
-                           {}};
-}
-
-//! The whole batch, as augmenter::train returns it with no Augment stage.
-training_batch whole_batch(experiment_data const& data, torch::Device device,
-                           std::int64_t n) {
-    auto const order =
-        torch::arange(n, torch::TensorOptions().dtype(torch::kInt64).device(device));
-    auto const b = data.train.get(order, 0, n);
-    return {b.x, b.y, b.y};
+//! Run options of a benchmark side: `device`, no run directory, the run's lines to stderr.
+run_options side_options(std::string const& device_name) {
+    run_options options;
+    options.device = device_name;
+    options.out_dir.clear();
+    options.log = &std::cerr;
+    return options;
 }
 
 //! A library side: the trainer fit builds for `e`, stepped on the batch.
 std::unique_ptr<side> dsl_side(std::string name, std::string what,
                                spec::experiment const& e, std::string const& device_name,
                                std::int64_t batch) {
-    run_options options;
-    options.device = device_name;
-    options.out_dir.clear();
-    options.log = &std::cerr;
-    auto ctx = std::make_shared<run_context>(start_run(options, e.describe(), 1));
+    auto ctx = std::make_shared<run_context>(
+        start_run(side_options(device_name), e.describe(), 1));
     auto data = std::make_shared<experiment_data>(
-        make_data(e, ctx->device, batch, e.execution.channels_last));
-    auto const tb = whole_batch(*data, ctx->device, batch);
+        bench::synthetic_data(e, ctx->device, batch, e.execution.channels_last));
+    auto const tb = bench::whole_batch(*data, ctx->device);
     auto t = std::make_shared<trainer>(e, *ctx, *data, nullptr);
     t->model().module().train();
     auto running = std::make_shared<running_metrics>(ctx->device);
@@ -147,7 +114,7 @@ std::unique_ptr<side> hand_side(spec::experiment const& e, torch::Device device,
                                 std::int64_t batch) {
     models::resnet_options ro;
     ro.in_channels = 3;
-    ro.num_classes = classes;
+    ro.num_classes = bench::classes;
     ro.cifar_stem = true;
     auto model = std::make_shared<models::ResNet>(ro);
     (*model)->to(device);
@@ -156,8 +123,8 @@ std::unique_ptr<side> hand_side(spec::experiment const& e, torch::Device device,
     auto optimizer = std::make_shared<torch::optim::SGD>(
         (*model)->parameters(),
         torch::optim::SGDOptions(lr).momentum(0.9).nesterov(true).weight_decay(5e-4));
-    auto const data = make_data(e, device, batch, /*channels_last=*/true);
-    auto const tb = whole_batch(data, device, batch);
+    auto const data = bench::synthetic_data(e, device, batch, /*channels_last=*/true);
+    auto const tb = bench::whole_batch(data, device);
     auto loss = std::make_shared<torch::Tensor>();
     auto s = std::make_unique<side>();
     s->name = "hand";
@@ -226,12 +193,9 @@ int main(int argc, char** argv) {
                 dsl_side(n, "library, Precision<BF16> + Execute<ChannelsLast, CudaGraph>",
                          egr, device_name, batch));
         else {
-            run_options options;
-            options.device = device_name;
-            options.out_dir.clear();
-            options.log = &std::cerr;
-            sides.push_back(
-                hand_side(e32, start_run(options, e32.describe(), 1).device, batch));
+            sides.push_back(hand_side(
+                e32, start_run(side_options(device_name), e32.describe(), 1).device,
+                batch));
         }
     }
     if (sides.empty())
@@ -261,7 +225,7 @@ int main(int argc, char** argv) {
 
     std::map<std::string, double> rate;
     for (auto const& s : sides)
-        rate[s->name] = median(s->rates);
+        rate[s->name] = bench::median(s->rates);
     std::cout << fmt::format(
         "bench_gpu_step: ResNet-18 (CifarStem) | batch {} | {} rounds x {} steps per side "
         "(after {} warm-up, {:.1f} s) | device {} | LibTorch {}\n\n",
