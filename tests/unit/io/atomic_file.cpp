@@ -1,8 +1,6 @@
 // io/atomic_file: a file appears whole or not at all; when writing fails (a full disk, a
 // writer that throws half-way) the temporary file is gone and the old file is intact.
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <stdexcept>
 #include <string>
 
@@ -15,22 +13,16 @@
 #include "../support.hpp"
 
 using namespace pipeline;
+using pipeline::testing::slurp;
 using pipeline::testing::temp_dir;
 namespace fs = std::filesystem;
-
-namespace {
-std::string content(fs::path const& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-} // namespace
 
 TEST_CASE("io/atomic_file: a new file replaces the old one whole") {
     temp_dir dir;
     auto const file = dir.path / "metrics.csv";
     write_file_atomically(file, "old\n");
     write_file_atomically(file, "new\n");
-    CHECK(content(file) == "new\n");
+    CHECK(slurp(file) == "new\n");
     CHECK_FALSE(fs::exists(dir.path / "metrics.csv.tmp"));
 }
 
@@ -58,7 +50,7 @@ TEST_CASE("io/atomic_file: a full disk leaves no .tmp and the old file intact") 
           == tmp.string()
                  + ": expected a complete write, found a write error (disk full?)");
     CHECK_FALSE(fs::exists(fs::symlink_status(tmp)));
-    CHECK(content(file) == "the previous epoch's checkpoint");
+    CHECK(slurp(file) == "the previous epoch's checkpoint");
     CHECK(fs::exists("/dev/full")); // the link was removed, not what it pointed to
 }
 
@@ -73,7 +65,7 @@ TEST_CASE("io/atomic_file: a writer that throws half-way leaves no .tmp behind")
                                                }),
                          "tensor gone", std::runtime_error);
     CHECK_FALSE(fs::exists(dir.path / "model.safetensors.tmp"));
-    CHECK(content(file) == "old weights");
+    CHECK(slurp(file) == "old weights");
 }
 
 TEST_CASE("io/atomic_file: a directory that does not exist names the file") {
