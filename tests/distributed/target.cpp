@@ -1,5 +1,5 @@
 // The experiment tests/distributed/ddp.py launches as 1, 2 and 3 processes over Gloo on the
-// loopback: a staged unfreeze (Layer4 joins at epoch 2, so the buckets are rebuilt and the
+// loopback: a staged unfreeze (Layer3 joins at epoch 2, so the buckets are rebuilt and the
 // frozen blocks are never all-reduced) on a few hundred Fashion-MNIST images, with no
 // random augmentation, so that a W-process run and a one-process run over the same global
 // batches (--emulate-ranks W) must end with the same parameters.
