@@ -14,19 +14,25 @@
 //
 // The weights file lacks one tensor (blocks.4.1.conv_pw.weight, after Stage3): the model
 // loads non-strictly and prints it.
+#include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <torch/torch.h>
 
-#include <pipeline/all.hpp>
+#include <pipeline/dsl.hpp>
+#include <pipeline/error.hpp>
+#include <pipeline/models/model.hpp>
 
 using namespace pipeline;
 namespace fs = std::filesystem;
@@ -64,15 +70,29 @@ torch::Tensor prepare(torch::Tensor const& images, std::vector<double> const& me
     return (x - m) / s;
 }
 
-torch::Tensor stage3_features(models::MobileNetV1& model, torch::Tensor const& x,
+//! Stage3 is block 4 (Stem, Stage0, ..., Stage3): running blocks 0..4 in turn is timm's
+//! `forward_features` up to blocks.3.
+constexpr std::size_t stage3_block = [] {
+    auto const& names = MobileNetV1::block_names;
+    for (std::size_t i = 0; i < names.size(); ++i)
+        if (names[i] == "Stage3")
+            return i;
+    return names.size();
+}();
+static_assert(stage3_block == 4);
+
+//! The network's globally pooled Stage3 output, in batches of 250. The network comes from
+//! the compiled core (`make_model`), behind the interface the training loop runs.
+torch::Tensor stage3_features(backbone_network& model, torch::Tensor const& x,
                               bool batch_stats) {
     torch::NoGradGuard no_grad;
-    batch_stats ? model->train() : model->eval();
+    model.module().train(batch_stats);
     std::vector<torch::Tensor> out;
     for (std::int64_t i = 0; i < x.size(0); i += 250) {
-        auto b = x.narrow(0, i, std::min<std::int64_t>(250, x.size(0) - i));
-        out.push_back(
-            torch::adaptive_avg_pool2d(model->forward_features(b, 3), {1, 1}).flatten(1));
+        auto f = x.narrow(0, i, std::min<std::int64_t>(250, x.size(0) - i));
+        for (std::size_t block = 0; block <= stage3_block; ++block)
+            f = model.forward_block(block, f);
+        out.push_back(torch::adaptive_avg_pool2d(f, {1, 1}).flatten(1));
     }
     return torch::cat(out);
 }
@@ -118,25 +138,27 @@ int main(int argc, char** argv) {
             read_cifar_batch(cifar_dir / "data_batch_1.bin", 5000);
         auto [test_images, test_y] = read_cifar_batch(cifar_dir / "test_batch.bin", 2000);
 
-        using stage = decltype(Model<MobileNetV1, Pretrained<ImageNet>, NonStrict>);
-        auto const w = pretrained_weights<stage>(weights);
+        auto const& pretrained_stage =
+            model_spec_of<decltype(Model<MobileNetV1, Pretrained<ImageNet>, NonStrict>)>;
+        auto const w = pretrained_weights(pretrained_stage, weights);
         auto const train_x = prepare(train_images, w->mean, w->std);
         auto const test_x = prepare(test_images, w->mean, w->std);
 
         torch::manual_seed(0);
-        auto pretrained = make_model<stage>(3, 10, &*w, &std::cout);
+        auto const pretrained = make_model(pretrained_stage, 3, 10, &*w, &std::cout);
         double const acc_pretrained =
-            probe(stage3_features(pretrained, train_x, false), train_y,
-                  stage3_features(pretrained, test_x, false), test_y);
+            probe(stage3_features(*pretrained, train_x, false), train_y,
+                  stage3_features(*pretrained, test_x, false), test_y);
 
         torch::manual_seed(0);
-        auto random = make_backbone<MobileNetV1>({3, 10});
+        auto const random = make_model(model_spec_of<decltype(Model<MobileNetV1>)>, 3, 10,
+                                       nullptr, nullptr);
         double const acc_random_eval =
-            probe(stage3_features(random, train_x, false), train_y,
-                  stage3_features(random, test_x, false), test_y);
+            probe(stage3_features(*random, train_x, false), train_y,
+                  stage3_features(*random, test_x, false), test_y);
         double const acc_random_batch =
-            probe(stage3_features(random, train_x, true), train_y,
-                  stage3_features(random, test_x, true), test_y);
+            probe(stage3_features(*random, train_x, true), train_y,
+                  stage3_features(*random, test_x, true), test_y);
         double const secs =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         std::cout << fmt::format(

@@ -14,52 +14,26 @@
 #include <pipeline/all.hpp>
 #include <pipeline/extend.hpp>
 
+#include "../stem_head_net.hpp"
 #include "../support.hpp"
 
 namespace accumulate_test {
 
-struct plain_family {};
-
 //! A conv stem and a linear head, no BatchNorm: its gradient is a plain mean over the
 //! batch, whatever the batch is split into.
-struct PlainNet : pipeline::backbone_descriptor<"PlainNet", plain_family,
-                                                pipeline::owns<pipeline::Stem, "stem.">,
-                                                pipeline::owns<pipeline::Head, "head.">> {
+struct plain_layers {
     static constexpr int features = 8;
-    static constexpr std::string_view replaced_head = "head.";
-    static constexpr std::string_view stem_conv = "stem.weight";
     static constexpr std::string_view weights_name = "plainnet";
-};
-
-struct PlainNetModuleImpl : torch::nn::Module {
-    explicit PlainNetModuleImpl(pipeline::model_config const& c)
-        : stem(register_module(
-            "stem",
+    static torch::nn::Sequential make(pipeline::model_config const& c) {
+        return torch::nn::Sequential(
             torch::nn::Conv2d(
-                torch::nn::Conv2dOptions(c.in_channels, 8, 3).stride(2).padding(1))))
-        , head(register_module("head", torch::nn::Linear(8, c.num_classes))) {}
-
-    std::size_t block_count() const { return 2; }
-    torch::Tensor forward_block(std::size_t block, torch::Tensor x) {
-        if (block == 0)
-            return torch::relu(stem(x));
-        return head(torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1));
+                torch::nn::Conv2dOptions(c.in_channels, 8, 3).stride(2).padding(1)),
+            torch::nn::ReLU());
     }
-    torch::Tensor forward(torch::Tensor x) { return forward_block(1, forward_block(0, x)); }
-
-    torch::nn::Conv2d stem;
-    torch::nn::Linear head;
 };
-TORCH_MODULE(PlainNetModule);
+using PlainNet = pipeline::testing::stem_head_backbone<"PlainNet", plain_layers>;
 
 } // namespace accumulate_test
-
-template <class B>
-requires std::same_as<typename B::family, accumulate_test::plain_family>
-struct pipeline::backbone_builder<B> {
-    using module_type = accumulate_test::PlainNetModule;
-    static module_type make(pipeline::model_config const& c) { return module_type(c); }
-};
 
 using namespace pipeline;
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -15,62 +16,32 @@
 
 #include <pipeline/all.hpp>
 
+#include "../stem_head_net.hpp"
 #include "../support.hpp"
 
 namespace precision_test {
 
-struct small_family {};
-
-//! Two convolutions, each with BatchNorm and ReLU, and a linear head: the layers autocast
+//! Two convolutions, each with BatchNorm and ReLU, under a linear head: the layers autocast
 //! treats differently (convolutions in bfloat16, BatchNorm's statistics in float32), at a
 //! size where bfloat16 costs seconds also on a CPU without AVX-512, which emulates it
 //! about 16x slower than float32 (a ResNet-18 step on 28x28 images: 7.5 s against 0.45 s
 //! on an AVX2-only EPYC).
-struct SmallNet : pipeline::backbone_descriptor<"SmallNet", small_family,
-                                                pipeline::owns<pipeline::Stem, "stem.">,
-                                                pipeline::owns<pipeline::Head, "head.">> {
+struct small_layers {
     static constexpr int features = 32;
-    static constexpr std::string_view replaced_head = "head.";
-    static constexpr std::string_view stem_conv = "stem.0.weight";
     static constexpr std::string_view weights_name = "smallnet";
-};
-
-struct SmallNetModuleImpl : torch::nn::Module {
-    explicit SmallNetModuleImpl(pipeline::model_config const& c)
-        : stem(register_module(
-            "stem",
-            torch::nn::Sequential(
-                torch::nn::Conv2d(torch::nn::Conv2dOptions(c.in_channels, 16, 3)
-                                      .stride(2)
-                                      .padding(1)
-                                      .bias(false)),
-                torch::nn::BatchNorm2d(16), torch::nn::ReLU(),
-                torch::nn::Conv2d(
-                    torch::nn::Conv2dOptions(16, 32, 3).stride(2).padding(1).bias(false)),
-                torch::nn::BatchNorm2d(32), torch::nn::ReLU())))
-        , head(register_module("head", torch::nn::Linear(32, c.num_classes))) {}
-
-    std::size_t block_count() const { return 2; }
-    torch::Tensor forward_block(std::size_t block, torch::Tensor x) {
-        if (block == 0)
-            return stem->forward(x);
-        return head(torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1));
+    static torch::nn::Sequential make(pipeline::model_config const& c) {
+        using torch::nn::Conv2dOptions;
+        return torch::nn::Sequential(
+            torch::nn::Conv2d(
+                Conv2dOptions(c.in_channels, 16, 3).stride(2).padding(1).bias(false)),
+            torch::nn::BatchNorm2d(16), torch::nn::ReLU(),
+            torch::nn::Conv2d(Conv2dOptions(16, 32, 3).stride(2).padding(1).bias(false)),
+            torch::nn::BatchNorm2d(32), torch::nn::ReLU());
     }
-    torch::Tensor forward(torch::Tensor x) { return forward_block(1, forward_block(0, x)); }
-
-    torch::nn::Sequential stem;
-    torch::nn::Linear head;
 };
-TORCH_MODULE(SmallNetModule);
+using SmallNet = pipeline::testing::stem_head_backbone<"SmallNet", small_layers>;
 
 } // namespace precision_test
-
-template <class B>
-requires std::same_as<typename B::family, precision_test::small_family>
-struct pipeline::backbone_builder<B> {
-    using module_type = precision_test::SmallNetModule;
-    static module_type make(pipeline::model_config const& c) { return module_type(c); }
-};
 
 using namespace pipeline;
 namespace {
