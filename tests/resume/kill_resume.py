@@ -155,10 +155,14 @@ def write_order(binary, work, whole):
                                 stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         if killed.returncode != -signal.SIGKILL:
             sys.exit(f"{point}: expected the run to kill itself there, exit {killed.returncode}")
+        # Killed in the first epoch before its checkpoint (after its records or
+        # best.next, when the best epoch is the first): nothing to resume, and the run
+        # starts again in a new directory, as --resume does after any kill.
         resume = newest_checkpoint(root)
-        if resume is None:
+        if resume is None and not point.endswith("@1"):
             sys.exit(f"{point}: no checkpoint left to resume from")
-        done = subprocess.run([binary, *ARGS, "--out-dir", root, "--resume", resume],
+        again = ["--resume", resume] if resume else []
+        done = subprocess.run([binary, *ARGS, "--out-dir", root, *again],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if done.returncode != 0:
             print(done.stdout)
@@ -172,8 +176,8 @@ def write_order(binary, work, whole):
             a, b = tensors(os.path.join(whole, name)), tensors(os.path.join(final, name))
             if a != b:
                 sys.exit(f"{point}: {name} differs from the uninterrupted run's")
-        print(f"killed after {point}, resumed: best epoch {got[0]} in summary.json and "
-              f"best.safetensors, models identical")
+        print(f"killed after {point}, {'resumed' if resume else 'started again'}: best epoch "
+              f"{got[0]} in summary.json and best.safetensors, models identical")
 
 
 if __name__ == "__main__":

@@ -1,13 +1,12 @@
 // The experiment tests/resume/kill_resume.py kills and resumes: every kind of randomness a
 // run draws from (Augment stages, MixUp, head dropout), a staged unfreeze and a weight
-// average, on 128 Fashion-MNIST images (two steps an epoch: each run is short, and the test
-// runs it about fifteen times).
+// average, on a few hundred Fashion-MNIST images.
 #include <pipeline/pipeline.hpp>
 
 using namespace pipeline;
 
 // clang-format off
-constexpr auto experiment = Load<FashionMNIST, Subset<128>>
+constexpr auto experiment = Load<FashionMNIST, Subset<256>>
                           | Augment<RandomCrop<28, 2>>
                           | Augment<HorizontalFlip>
                           | Augment<MixUp>
