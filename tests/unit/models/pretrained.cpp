@@ -303,6 +303,18 @@ TEST_CASE("models/pretrained: ImageNet weights are also found in torchvision's a
     write_safetensors(root / "weights/resnet18.imagenet.safetensors", tensors);
     CHECK(pretrained_weights<stage>(root / "weights")->path
           == root / "weights/resnet18.imagenet.safetensors");
+    // A relative weights directory (typed as `--weights-dir ../shared/data`) is relative
+    // to the working directory, and looked in once (not inside itself).
+    {
+        struct in_directory {
+            fs::path before = fs::current_path();
+            explicit in_directory(fs::path const& d) { fs::current_path(d); }
+            ~in_directory() { fs::current_path(before); }
+        } here(root);
+        auto const relative = pretrained_weights<stage>(fs::path("weights"));
+        REQUIRE(relative);
+        CHECK(relative->path == fs::path("weights/resnet18.imagenet.safetensors"));
+    }
     auto restore = [](char const* name, std::optional<std::string> const& v) {
         if (v)
             ::setenv(name, v->c_str(), 1);

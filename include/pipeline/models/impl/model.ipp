@@ -34,8 +34,11 @@ pretrained_weights(spec::model const& m,
                 names.push_back(p.string());
         else
             names = {std::string(m.weights_file)};
+        // The ImageNet candidates are whole paths already (the weights directory joined
+        // with each file name, then the hubs): joined with the directory again, a relative
+        // --weights-dir (../shared/data) was looked for inside itself.
         auto const path = find_weights(
-            weights_dir(weights_dir_flag), names,
+            imagenet ? std::filesystem::path{} : weights_dir(weights_dir_flag), names,
             "Pretrained<" + m.weights_name() + "> for " + b.name(),
             imagenet ? std::string(m.implied_pretrained
                                        ? "Frozen<...> implies Pretrained<ImageNet> (add "
@@ -59,8 +62,8 @@ pretrained_weights(spec::model const& m,
     if (m.weights == none)
         return std::nullopt;
 #if defined(PIPELINE_HEADER_ONLY)
-    return detail::named_code(m.builtin_weights, "its Pretrained weights")(m,
-                                                                            weights_dir_flag);
+    return detail::named_code(m.builtin_weights,
+                              "its Pretrained weights")(m, weights_dir_flag);
 #else
     if (m.weights == imagenet)
         return builtin::pretrained_weights<imagenet>(m, weights_dir_flag);
