@@ -73,6 +73,13 @@ TEST_CASE("train/fit: results land in a new run directory") {
     CHECK(fs::exists(r.run_dir / "experiment.txt"));
     CHECK(fs::exists(r.run_dir / "metrics.csv"));
     CHECK(fs::exists(r.run_dir / "summary.json"));
+    // The directory alone says how the run was made: the options that changed its numbers.
+    std::ifstream in(r.run_dir / "summary.json");
+    auto const summary = nlohmann::json::parse(in);
+    CHECK(summary["seed"] == 3);
+    CHECK(summary["options"]
+          == nlohmann::json{{"device", "cpu"}, {"epochs", "1"}, {"eval-limit", "256"}});
+    CHECK(summary["command_line"] == "--seed 3 --device cpu --epochs 1 --eval-limit 256");
     fs::remove_all(root);
 }
 
@@ -168,6 +175,9 @@ TEST_CASE("train/fit: bad options are errors that name the option") {
     o.limit = 10; // fewer than one batch of 64
     CHECK_THROWS_WITH_AS(fit(tiny, o), doctest::Contains("smaller than one batch"),
                          pipeline::error);
+    // The rule's text reads as what was found, without its compile-time twin's prefix.
+    CHECK_THROWS_WITH_AS(fit(tiny, o), doctest::Contains("found the training split (10 of"),
+                         pipeline::error);
     o = testing::quiet_run_options(0);
     o.epochs = 0; // caught by start_run
     CHECK_THROWS_WITH_AS(fit(tiny, o), doctest::Contains("--epochs"), pipeline::error);
@@ -198,6 +208,6 @@ TEST_CASE("train/fit: an --epochs override the stages do not fit stops before th
     o.data_dir = fs::temp_directory_path() / "pipeline-missing-data"; // never read
     CHECK_THROWS_WITH_AS(fit(warm, o), doctest::Contains("--epochs 2: expected a run"),
                          pipeline::error);
-    CHECK_THROWS_WITH_AS(fit(warm, o), doctest::Contains("the warm-up of"),
+    CHECK_THROWS_WITH_AS(fit(warm, o), doctest::Contains("found the warm-up of"),
                          pipeline::error);
 }

@@ -52,6 +52,16 @@ namespace pipeline {
 
 namespace detail {
 
+//! A rule's message (dsl/run_checks.hpp) as the "found" part of a run-time error: without
+//! the "pipeline: " its compile-time twin starts with ("expected ..., found the warm-up
+//! of ...", not "found pipeline: the warm-up of ...").
+inline std::string rule_text(std::string_view message) {
+    constexpr std::string_view prefix = "pipeline: ";
+    if (message.starts_with(prefix))
+        message.remove_prefix(prefix.size());
+    return std::string(message);
+}
+
 inline double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -66,7 +76,7 @@ inline run_splits read_splits(spec::experiment const& e, run_context const& ctx,
     // short), checked before any model work.
     if (auto const message = check_split_sizes(e, all.train.size(), o.limit))
         throw error("training set of " + e.data.name() + " in " + dir.string(),
-                    "a split that Load and Train fit", *message);
+                    "a split that Load and Train fit", rule_text(*message));
     return make_splits(std::move(all), {o.limit.value_or(e.data.subset), e.data.split,
                                         derive_seed(o.seed, "split"), o.eval_limit,
                                         derive_seed(o.seed, "clean-train")});
@@ -220,6 +230,15 @@ inline run_result finish(spec::experiment const& e, run_context const& ctx, trai
         write_file_atomically(*dir / "confusion.svg",
                               confusion_svg(report, "test split: " + card.experiment));
         summary["macro_f1"] = report.macro_f1;
+        // What else changed the numbers (an --epochs, --limit or --eval-limit of a smoke
+        // run), as the seeds summaries record it: the directory alone says how it was run.
+        std::string command_line = "--seed " + std::to_string(ctx.options.seed);
+        summary["options"] = nlohmann::json::object();
+        for (auto const& [flag, value] : result_options(ctx.options)) {
+            command_line += " " + flag + " " + value;
+            summary["options"][flag.substr(2)] = value;
+        }
+        summary["command_line"] = command_line;
         if (ctx.resume)
             summary["resumed_from"] = ctx.resume->path.string();
         if (e.tta.active())
@@ -454,7 +473,7 @@ PIPELINE_DECL run_result fit(spec::experiment const& e, run_options const& optio
     // outside the run) stops here, before any data is read.
     if (auto const message = check_run_length(e, ctx.epochs))
         throw error("--epochs " + std::to_string(ctx.epochs),
-                    "a run the pipeline's stages fit in", *message);
+                    "a run the pipeline's stages fit in", detail::rule_text(*message));
     // So does a number format the device has no autocast for (FP16 on the CPU).
     check_precision(e.precision, ctx.device);
 
