@@ -122,4 +122,13 @@ result_options(run_options const& o) {
     return out;
 }
 
+//! `result_options(o)` as command-line text, each flag after a space: " --device cpu
+//! --epochs 2" (what follows "--seed S" in a summary's `command_line`).
+inline std::string result_flags(run_options const& o) {
+    std::string flags;
+    for (auto const& [flag, value] : result_options(o))
+        flags += " " + flag + " " + value;
+    return flags;
+}
+
 } // namespace pipeline

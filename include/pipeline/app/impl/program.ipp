@@ -54,11 +54,8 @@ inline seed_figures figures_of(run_result const& r, std::uint64_t seed) {
 //! The options a summary of `seeds` runs from `options` was made with, as a command
 //! line: "--seed 3 --seeds 5 --device cpu --epochs 2".
 inline std::string summary_command_line(run_options const& options, int seeds) {
-    std::string line =
-        "--seed " + std::to_string(options.seed) + " --seeds " + std::to_string(seeds);
-    for (auto const& [flag, value] : result_options(options))
-        line += " " + flag + " " + value;
-    return line;
+    return "--seed " + std::to_string(options.seed) + " --seeds " + std::to_string(seeds)
+           + result_flags(options);
 }
 
 //! The seeds summary files: `seeds-<hash>.md` and `.json` in `options.out_dir`, or

@@ -232,13 +232,11 @@ inline run_result finish(spec::experiment const& e, run_context const& ctx, trai
         summary["macro_f1"] = report.macro_f1;
         // What else changed the numbers (an --epochs, --limit or --eval-limit of a smoke
         // run), as the seeds summaries record it: the directory alone says how it was run.
-        std::string command_line = "--seed " + std::to_string(ctx.options.seed);
         summary["options"] = nlohmann::json::object();
-        for (auto const& [flag, value] : result_options(ctx.options)) {
-            command_line += " " + flag + " " + value;
+        for (auto const& [flag, value] : result_options(ctx.options))
             summary["options"][flag.substr(2)] = value;
-        }
-        summary["command_line"] = command_line;
+        summary["command_line"] =
+            "--seed " + std::to_string(ctx.options.seed) + result_flags(ctx.options);
         if (ctx.resume)
             summary["resumed_from"] = ctx.resume->path.string();
         if (e.tta.active())
